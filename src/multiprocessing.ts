@@ -1,0 +1,5 @@
+// The package namespace: the default context's names plus the submodules, as CPython's
+// Lib/multiprocessing/__init__.py builds it. index.ts exports it by name and as the default.
+
+export * from "./context.js";
+export * as synchronize from "./synchronize.js";

@@ -1,0 +1,104 @@
+// Parent side of the "forkserver" start method: warm workers that are already booted, with the
+// library (and tsx) loaded and the target's modules imported, so start() only hands them a
+// description of the process — CPython's popen_forkserver.py, where a server forks ready
+// children. A worker whose child ended cleanly (no timers or handles left behind) goes back to
+// the pool and serves the next start(); one that exited, crashed or was terminated is replaced.
+// Differs from Python: a reused worker keeps the module state its previous child left.
+
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { pidOf } from "../shared/current.js";
+import { kBrand, reportExit, type ParentToChildSpec } from "../shared/protocol.js";
+import { childExecArgv, WorkerPopen, type Popen } from "./worker_thread.js";
+
+/** Control cell values of a warm worker. */
+export const WarmState = { idle: 0, busy: 1, quit: 2 } as const;
+
+/** workerData of a warm worker. */
+export interface WarmSpec {
+  [kBrand]: 1;
+  warm: { control: Int32Array; port: MessagePort; preload: string[]; tsxApi: string | null; libraryEntry: string };
+}
+
+interface Warm {
+  worker: Worker;
+  control: Int32Array;
+  port: MessagePort;
+  generation: number;
+  job: Int32Array | null;
+  alive: boolean;
+}
+
+const kSpares = 2;
+const pool: Warm[] = [];
+
+function spawnWarm(bootstrapUrl: URL, spec: ParentToChildSpec): Warm {
+  const control = new Int32Array(new SharedArrayBuffer(8));
+  const { port1, port2 } = new MessageChannel();
+  const data: WarmSpec = {
+    [kBrand]: 1,
+    warm: { control, port: port2, preload: spec.modules, tsxApi: spec.tsxApi, libraryEntry: spec.libraryEntry },
+  };
+  const worker = new Worker(bootstrapUrl, { workerData: data, transferList: [port2], execArgv: childExecArgv(), stdout: false, stderr: false });
+  const warm: Warm = { worker, control, port: port1, generation: 0, job: null, alive: true };
+  worker.on("error", () => {});
+  worker.on("exit", (code) => {
+    warm.alive = false;
+    const i = pool.indexOf(warm);
+    if (i >= 0) pool.splice(i, 1);
+    if (warm.job) reportExit(warm.job, code);
+  });
+  worker.unref();
+  port1.unref();
+  pool.push(warm);
+  return warm;
+}
+
+const kMaxIdle = 4;
+
+/** Takes an idle warm worker, or boots one. */
+function claim(bootstrapUrl: URL, spec: ParentToChildSpec): Warm {
+  for (const w of pool) {
+    // Only an idle worker may be claimed; the compare-exchange keeps two parents' threads (or a
+    // worker going idle) from both taking it.
+    if (w.alive && Atomics.compareExchange(w.control, 0, WarmState.idle, WarmState.busy) === WarmState.idle) return w;
+  }
+  const w = spawnWarm(bootstrapUrl, spec);
+  Atomics.store(w.control, 0, WarmState.busy);
+  return w;
+}
+
+/** The Popen of a process running on a warm worker. */
+class WarmPopen extends WorkerPopen {
+  override readonly pid: number;
+  readonly #warm: Warm;
+  constructor(warm: Warm, spec: ParentToChildSpec, pid: number) {
+    super(null, spec, warm.worker);
+    this.pid = pid;
+    this.#warm = warm;
+  }
+  override terminate(signal: number): void {
+    if (this.poll() !== null) return;
+    reportExit(this.#warm.job!, -signal);
+    this.#warm.job = null;
+    void this.worker.terminate();
+  }
+}
+
+/** Starts `spec` on a warm worker and keeps spares booting for the next start(). */
+export function forkserverStart(bootstrapUrl: URL, spec: ParentToChildSpec): Popen {
+  const warm = claim(bootstrapUrl, spec);
+  const pid = pidOf(warm.worker.threadId) + 1_000_000 * warm.generation++;
+  warm.job = spec.status;
+  const popen = new WarmPopen(warm, spec, pid);
+  // The message is queued on the worker's port before the control word flips, so the worker
+  // always finds it once it wakes.
+  warm.port.postMessage({ ...spec, pid });
+  Atomics.notify(warm.control, 0);
+  // When the child's job is over, the worker flips its control word back to idle by itself.
+  const idle = pool.filter((w) => w.alive && Atomics.load(w.control, 0) === WarmState.idle);
+  for (let n = idle.length; n < kSpares; n++) spawnWarm(bootstrapUrl, spec);
+  for (const w of idle.slice(kMaxIdle)) {
+    if (Atomics.compareExchange(w.control, 0, WarmState.idle, WarmState.quit) === WarmState.idle) Atomics.notify(w.control, 0);
+  }
+  return popen;
+}

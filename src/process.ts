@@ -1,0 +1,550 @@
+// Port of CPython Lib/multiprocessing/process.py (PSF-2.0): BaseProcess, current_process,
+// parent_process, active_children, and the exit function that joins children.
+// Differs from Python: children are worker threads (see popen/); pids are distinct numbers per
+// child but not OS pids; targets are found in the child by module URL and export name.
+
+import { randomBytes } from "node:crypto";
+import { existsSync, realpathSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { current, pidOf, atExit } from "./shared/current.js";
+import { kRepr } from "./shared/format.js";
+import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js";
+import { kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
+import { reduceValue, globalRefOf, modulesOf, type ReduceOptions } from "./shared/reduction.js";
+import { timeoutMs } from "./shared/semlock.js";
+import { callerModule, definingModule } from "./popen/locate.js";
+import { libraryDir, startChild, tsxApiFor } from "./popen/index.js";
+import type { Popen } from "./popen/worker_thread.js";
+
+type AnyFn = (...args: any[]) => unknown;
+type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : T extends [...infer _P, (infer L)?] ? L | undefined : never;
+type DropLast<T extends unknown[]> = T extends [...infer P, unknown] ? P : T extends [...infer P, unknown?] ? P : T;
+
+interface BaseOptions {
+  /** Must be null/undefined, as in Python. */
+  group?: null;
+  /** The process name; defaults to `Process-N`. */
+  name?: string | null;
+  /** Daemonic processes are terminated when their parent exits; defaults to the creator's flag. */
+  daemon?: boolean | null;
+  /** The module that exports the target (defaults to where it is defined): pass `import.meta`. */
+  module?: ImportMeta | string;
+}
+
+/**
+ * Keyword arguments of `new Process(...)`. `args` must fit the target's parameters; non-empty
+ * `kwargs` arrive as one trailing object argument, so they must fit the last parameter.
+ */
+export type ProcessOptions<F extends AnyFn> = BaseOptions &
+  (
+    | { target?: F | null; args?: Parameters<F> | Iterable<unknown>; kwargs?: undefined | Record<string, never> }
+    | { target: F; args?: DropLast<Parameters<F>>; kwargs: Last<Parameters<F>> }
+  );
+
+// --- process-wide state ------------------------------------------------------------------------
+
+let counter = 0;
+let myIdentity: number[] = [];
+let myDaemon = false;
+let myAuthkey: Uint8Array = randomBytes(32);
+let myParent: ParentProcess | null = null;
+let currentProc: BaseProcess | null = null;
+const children = new Set<BaseProcess>();
+const bySentinel = new Map<number, BaseProcess>();
+
+let defaultMethod: () => string = () => "spawn";
+/** @internal context.ts tells which start method the default context uses (and fixes it). */
+export function _setDefaultMethodResolver(fn: () => string): void {
+  defaultMethod = fn;
+}
+
+const kClosed = "process object is closed";
+
+function reapFinished(): void {
+  for (const p of children) if (p._poll() !== null) children.delete(p);
+}
+
+/** Turns `import.meta`, a URL or a path into a module URL. */
+function moduleUrlOf(m: ImportMeta | string): string {
+  if (typeof m === "object") return m.url;
+  return m.startsWith("file:") ? m : pathToFileURL(m).href;
+}
+
+// --- BaseProcess -------------------------------------------------------------------------------
+
+/**
+ * Process objects represent activity that is run in a separate process (a worker thread).
+ * Override `run()` in an exported subclass, or pass a `target`.
+ */
+export class BaseProcess<F extends AnyFn = AnyFn> {
+  #target: AnyFn | null;
+  #args: unknown[];
+  #kwargs: Record<string, unknown>;
+  #name: string;
+  #daemon: boolean;
+  #identity: number[];
+  #parentPid: number;
+  #parentName: string;
+  #authkey: Uint8Array;
+  #popen: Popen | null = null;
+  #closed = false;
+  #module: string | null;
+  #callerModule: string | null;
+  #startMethod: string | null = null;
+  /** @internal set in the child for current_process() */
+  #isCurrent = false;
+
+  constructor(options: ProcessOptions<F> = {} as ProcessOptions<F>) {
+    const { group, target, name, args, kwargs, daemon, module } = options as BaseOptions & { target?: AnyFn | null; args?: Iterable<unknown>; kwargs?: Record<string, unknown> };
+    if (group !== null && group !== undefined) throw new AssertionError("group argument must be None for now");
+    const count = ++counter;
+    this.#identity = [...myIdentity, count];
+    this.#target = target ?? null;
+    if (args !== undefined && args !== null && typeof (args as any)[Symbol.iterator] !== "function") {
+      throw new (TypeErrorPy())(`'${typeof args === "number" ? "int" : typeof args}' object is not iterable`);
+    }
+    this.#args = args ? [...args] : [];
+    this.#kwargs = kwargs ? { ...kwargs } : {};
+    this.#parentPid = current().pid;
+    this.#parentName = current().name;
+    this.#authkey = myAuthkey;
+    this.#daemon = daemon ?? myDaemon;
+    this.#name = name ?? `${this.constructor.name}-${this.#identity.join(":")}`;
+    if (typeof this.#name !== "string") throw new AssertionError("name must be a string");
+    this.#module = module ? moduleUrlOf(module) : null;
+    this.#callerModule = callerModule(libraryDir);
+    if (target !== null && target !== undefined) {
+      if (typeof target !== "function") throw new (TypeErrorPy())("target must be callable");
+      globalRefOf(target, { defaultModule: "x", what: "Process target" }); // refuses anonymous targets now
+    }
+  }
+
+  /** Method to be run in the child; by default it calls `target(...args, kwargs)`. */
+  run(): unknown {
+    const target = this.#target;
+    if (target) return Reflect.apply(target, undefined, Object.keys(this.#kwargs).length ? [...this.#args, this.#kwargs] : this.#args);
+    return undefined;
+  }
+
+  #checkClosed(): void {
+    if (this.#closed) throw new ValueError(kClosed);
+  }
+
+  /**
+   * Start the child process's activity: runs `run()` in a new worker.
+   * @throws ValueError when closed; AssertionError when started twice, not created by this
+   * process, or when the caller is a daemonic process.
+   */
+  start(): void {
+    this.#checkClosed();
+    if (this.#popen !== null) throw new AssertionError("cannot start a process twice");
+    if (this.#parentPid !== current().pid) throw new AssertionError("can only start a process object created by current process");
+    if (myDaemon) throw new AssertionError("daemonic processes are not allowed to have children");
+    reapFinished();
+    const method = this.#startMethod ?? defaultMethod();
+    const spec = this.#makeSpec(method);
+    this.#popen = startChild(method, spec);
+    this.#target = null;
+    this.#args = [];
+    this.#kwargs = {};
+    children.add(this);
+    bySentinel.set(this.#popen.pid, this);
+  }
+
+  #makeSpec(method: string): ParentToChildSpec {
+    const fallback = this.#module ?? this.#callerModule ?? entryUrl() ?? undefined;
+    const opts: ReduceOptions = {
+      locate: (fn) => (this.#module && fn === this.#target ? this.#module : definingModule(fn)),
+      defaultModule: fallback,
+      what: "Process args",
+    };
+    let run: ParentToChildSpec["run"];
+    const subclassed = this.constructor !== Process && Object.getPrototypeOf(this).run !== BaseProcess.prototype.run;
+    if (subclassed || (this.constructor !== Process && !this.#target)) {
+      const fields: Record<string, unknown> = {};
+      for (const k of Object.keys(this)) fields[k] = (this as any)[k];
+      run = {
+        call: reduceValue({ target: this.#target, args: this.#args, kwargs: this.#kwargs }, opts),
+        instance: { cls: globalRefOf(this.constructor, { ...opts, what: "Process subclass" }), fields: reduceValue(fields, opts) },
+      };
+    } else {
+      run = { call: reduceValue({ target: this.#target, args: this.#args, kwargs: this.#kwargs }, opts), instance: null };
+    }
+    const modules = [...modulesOf(run)];
+    const me = current();
+    return {
+      __multiprocessing_ts__: 1,
+      name: this.#name,
+      identity: this.#identity,
+      daemon: this.#daemon,
+      authkey: this.#authkey,
+      startMethod: method,
+      parentName: me.name,
+      parentPid: me.pid,
+      parentStatus: ownStatus,
+      status: newStatusCells(),
+      modules,
+      run,
+      tsxApi: tsxApiFor(modules),
+      libraryEntry: new URL("./index.js", import.meta.url).href,
+    };
+  }
+
+  /** @internal the exit code or null, without checks. */
+  _poll(): number | null {
+    return this.#popen?.poll() ?? null;
+  }
+
+  /** @internal the start method this process uses (set by context classes). */
+  _setStartMethod(name: string): void {
+    this.#startMethod = name;
+  }
+
+  #checkJoinable(what: string): Popen {
+    this.#checkClosed();
+    if (this.#parentPid !== current().pid || this.#isCurrent) throw new AssertionError(`can only ${what} a child process`);
+    if (this.#popen === null) throw new AssertionError("can only join a started process");
+    return this.#popen;
+  }
+
+  /**
+   * Wait until the process terminates, or until `timeout` seconds pass. Always returns undefined
+   * (Python's None): check `exitcode` or `is_alive()` to know whether it ended.
+   */
+  join(timeout?: number | null): void {
+    const popen = this.#checkJoinable("join");
+    const code = popen.wait(timeoutMs(true, timeout));
+    if (code !== null) children.delete(this);
+  }
+
+  /** Non-blocking twin of `join()`: resolves when the process ended or the timeout passed. */
+  async join_async(timeout?: number | null): Promise<void> {
+    const popen = this.#checkJoinable("join");
+    const code = await popen.waitAsync(timeoutMs(true, timeout));
+    if (code !== null) children.delete(this);
+  }
+
+  /** Return whether the process is alive. */
+  is_alive(): boolean {
+    this.#checkClosed();
+    if (this.#isCurrent) return true;
+    if (this.#parentPid !== current().pid) throw new AssertionError("can only test a child process");
+    if (this.#popen === null) return false;
+    if (this.#popen.poll() === null) return true;
+    children.delete(this);
+    return false;
+  }
+
+  #signal(sig: number, what: string): void {
+    this.#checkClosed();
+    if (this.#popen === null) throw new AttributeError(`'NoneType' object has no attribute '${what}'`);
+    this.#popen.terminate(sig);
+  }
+
+  /** Terminate the process (SIGTERM): its exitcode becomes -15. */
+  terminate(): void {
+    this.#signal(15, "terminate");
+  }
+
+  /** Kill the process (SIGKILL): its exitcode becomes -9. */
+  kill(): void {
+    this.#signal(9, "kill");
+  }
+
+  /**
+   * Close the Process object, releasing the resources associated with it.
+   * @throws ValueError if the process is still running.
+   */
+  close(): void {
+    if (this.#popen !== null) {
+      if (this.#popen.poll() === null) {
+        throw new ValueError("Cannot close a process while it is still running. You should first call join() or terminate().");
+      }
+      bySentinel.delete(this.#popen.pid);
+      this.#popen = null;
+    }
+    children.delete(this);
+    this.#closed = true;
+  }
+
+  /** The process's name: used only for identification. */
+  get name(): string {
+    return this.#name;
+  }
+  set name(value: string) {
+    if (typeof value !== "string") throw new AssertionError("name must be a string");
+    this.#name = value;
+    if (this.#isCurrent) current().name = value;
+  }
+
+  /** Whether the process is daemonic; settable only before start(). */
+  get daemon(): boolean {
+    return this.#daemon;
+  }
+  set daemon(value: boolean) {
+    if (this.#popen !== null) throw new AssertionError("process has already started");
+    this.#daemon = Boolean(value);
+  }
+
+  /** The authentication key (32 random bytes in the main process, inherited by children). */
+  get authkey(): Buffer {
+    return Buffer.from(this.#authkey);
+  }
+  set authkey(value: Uint8Array) {
+    this.#authkey = Uint8Array.from(value);
+  }
+
+  /** The exit code: null while running; negative `-N` when killed by signal N. */
+  get exitcode(): number | null {
+    this.#checkClosed();
+    return this.#popen?.poll() ?? null;
+  }
+
+  /** The process id: null before start. Distinct per process; not an OS pid. */
+  get pid(): number | null {
+    this.#checkClosed();
+    if (this.#isCurrent) return current().pid;
+    return this.#popen?.pid ?? null;
+  }
+
+  /** Same as `pid`. */
+  get ident(): number | null {
+    return this.pid;
+  }
+
+  /** An integer that `connection.wait()` reports ready when the process ends. */
+  get sentinel(): number {
+    this.#checkClosed();
+    if (this.#popen === null) throw new ValueError("process not started");
+    return this.#popen.pid;
+  }
+
+  /** `<Process name='Worker' pid=123 parent=100 started>`. */
+  __repr__(): string {
+    let exitcode: number | null = null;
+    let status: string;
+    if (this.#isCurrent) status = "started";
+    else if (this.#closed) status = "closed";
+    else if (this.#parentPid !== current().pid) status = "unknown";
+    else if (this.#popen === null) status = "initial";
+    else {
+      exitcode = this.#popen.poll();
+      status = exitcode !== null ? "stopped" : "started";
+    }
+    const info = [this.constructor.name, `name='${this.#name}'`];
+    if (this.#popen !== null) info.push(`pid=${this.#popen.pid}`);
+    info.push(`parent=${this.#parentPid}`, status);
+    if (exitcode !== null) info.push(`exitcode=${exitcode === -15 ? "-SIGTERM" : exitcode === -9 ? "-SIGKILL" : exitcode}`);
+    if (this.#daemon) info.push("daemon");
+    return `<${info.join(" ")}>`;
+  }
+  toString(): string {
+    return this.__repr__();
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.__repr__();
+  }
+
+  /** @internal turns a rebuilt object into current_process() of a child. */
+  _becomeCurrent(spec: ParentToChildSpec): void {
+    this.#isCurrent = true;
+    this.#name = spec.name;
+    this.#identity = spec.identity;
+    this.#daemon = spec.daemon;
+    this.#authkey = spec.authkey;
+    this.#parentPid = spec.parentPid;
+    this.#parentName = spec.parentName;
+    this.#startMethod = spec.startMethod;
+  }
+
+  /** @internal */
+  _parentName(): string {
+    return this.#parentName;
+  }
+}
+
+Object.defineProperty(BaseProcess.prototype, kRepr, { value: BaseProcess.prototype.__repr__, writable: true, configurable: true });
+
+function TypeErrorPy(): any {
+  return (globalThis as any)[Symbol.for("multiprocessing-ts.pyerrors")].TypeError;
+}
+
+/** A process started with the default start method ("spawn" unless set_start_method() said otherwise). */
+export class Process<F extends AnyFn = AnyFn> extends BaseProcess<F> {}
+
+// --- the main process and the parent -----------------------------------------------------------
+
+const ownStatus: Int32Array = newStatusCells();
+Atomics.store(ownStatus, kStatusField, Status.running);
+
+class _MainProcess extends BaseProcess {
+  constructor() {
+    super({ name: "MainProcess" });
+    counter--; // the main process takes no number from the Process-N sequence
+    this._becomeCurrent({
+      name: "MainProcess",
+      identity: [],
+      daemon: false,
+      authkey: myAuthkey,
+      parentPid: null as unknown as number,
+      parentName: "",
+      startMethod: "spawn",
+    } as unknown as ParentToChildSpec);
+  }
+  override get exitcode(): number | null {
+    return null;
+  }
+  override __repr__(): string {
+    return "<_MainProcess name='MainProcess' parent=None started>";
+  }
+}
+
+/** The parent of a child process, as `parent_process()` returns it. */
+export class ParentProcess {
+  readonly #status: Int32Array;
+  /** The parent's name. */
+  readonly name: string;
+  /** The parent's pid. */
+  readonly pid: number;
+  constructor(name: string, pid: number, status: Int32Array) {
+    this.name = name;
+    this.pid = pid;
+    this.#status = status;
+  }
+  /** True while the parent runs. */
+  is_alive(): boolean {
+    return Atomics.load(this.#status, kStatusField) !== Status.exited;
+  }
+  /** Wait for the parent to exit (`timeout` in seconds). */
+  join(timeout?: number | null): void {
+    const ms = timeoutMs(true, timeout);
+    const deadline = performance.now() + ms;
+    while (this.is_alive()) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      Atomics.wait(this.#status, kStatusField, Status.running, left);
+    }
+  }
+  /** Same as `pid`. */
+  get ident(): number {
+    return this.pid;
+  }
+  /** `<_ParentProcess name='MainProcess' parent=None unknown>`. */
+  __repr__(): string {
+    return `<_ParentProcess name='${this.name}' parent=None ${this.is_alive() ? "unknown" : "stopped"}>`;
+  }
+  toString(): string {
+    return this.__repr__();
+  }
+}
+
+// --- module functions -------------------------------------------------------------------------
+
+/** Return the Process object of the running process. */
+export function current_process(): BaseProcess {
+  return (currentProc ??= new _MainProcess());
+}
+
+/** Return the Process object of the parent, or null in the main process. */
+export function parent_process(): ParentProcess | null {
+  return myParent;
+}
+
+/** Return the list of all live children of the current process (joining finished ones). */
+export function active_children(): BaseProcess[] {
+  reapFinished();
+  return [...children];
+}
+
+/** @internal the child Process object whose sentinel is `sentinel`. */
+export function _processBySentinel(sentinel: number): BaseProcess | undefined {
+  return bySentinel.get(sentinel);
+}
+
+/** @internal this process's own status cells (its children watch them). */
+export function _ownStatus(): Int32Array {
+  return ownStatus;
+}
+
+/** @internal called by the child's bootstrap before the target runs. */
+export function _adoptChildState(spec: ParentToChildSpec, proc: BaseProcess): void {
+  counter = 0;
+  myIdentity = spec.identity;
+  myDaemon = spec.daemon;
+  myAuthkey = spec.authkey;
+  myParent = new ParentProcess(spec.parentName, spec.parentPid, spec.parentStatus);
+  const info = current();
+  info.name = spec.name;
+  info.isChild = true;
+  proc._becomeCurrent(spec);
+  currentProc = proc;
+  void pidOf;
+}
+
+// --- exit: CPython's util._exit_function ----------------------------------------------------------
+
+/** Terminates daemonic children, then joins the others (what every process does as it exits). */
+export function _exitFunction(): void {
+  for (const p of active_children()) if (p.daemon) p.terminate();
+  for (const p of active_children()) p.join();
+}
+
+let exitHookInstalled = false;
+/** @internal installs the main thread's exit handling (children call _exitFunction themselves). */
+export function _installMainExit(): void {
+  if (exitHookInstalled || !isMainThread) return;
+  exitHookInstalled = true;
+  // Children are unref'd workers, so the event loop empties when the main script is done:
+  // 'beforeExit' is Python's end of __main__. 'exit' covers process.exit() and uncaught errors.
+  process.on("beforeExit", () => _exitFunction());
+  process.on("exit", () => {
+    _exitFunction();
+    Atomics.store(ownStatus, kStatusField, Status.exited);
+    Atomics.notify(ownStatus, kStatusField);
+  });
+  atExit(() => {}, 0);
+}
+
+// --- is_main -------------------------------------------------------------------------------------
+
+/** The entry module's URL (argv[1], realpath'd, with Node's extension probing), or null. */
+export function entryUrl(): string | null {
+  const argv1 = process.argv[1];
+  if (!argv1 || !isMainThread) return null;
+  for (const ext of ["", ".ts", ".mts", ".js", ".mjs", ".cjs", ".cts", ".tsx"]) {
+    const p = argv1 + ext;
+    if (existsSync(p)) {
+      try {
+        return pathToFileURL(realpathSync(p)).href;
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * `if __name__ == "__main__":` — true only in the program's entry module, on the main thread,
+ * never in a child. Pass `import.meta` (ESM) or `module` (CommonJS).
+ */
+export function is_main(meta: ImportMeta | { id?: string; filename?: string; require?: unknown }): boolean {
+  if (!isMainThread || current().isChild) return false;
+  const m = meta as any;
+  if (typeof m.main === "boolean") return m.main;
+  if (typeof m.url === "string") {
+    const entry = entryUrl();
+    if (entry === null) return false;
+    let url = m.url.replace(/[?#].*$/, "");
+    try {
+      url = pathToFileURL(realpathSync(fileURLToPath(url))).href;
+    } catch {
+      // keep url as is
+    }
+    return url === entry;
+  }
+  // CommonJS module object: require.main === module.
+  return (globalThis as any).require?.main === meta || (typeof m.filename === "string" && process.argv[1] !== undefined &&
+    (() => { try { return realpathSync(m.filename) === realpathSync(process.argv[1]!); } catch { return false; } })());
+}

@@ -1,0 +1,224 @@
+// The one home of Atomics.wait / Atomics.notify (with shared/channel.ts for byte streams).
+// Ports the semantics of CPython's Modules/_multiprocessing/semaphore.c (SemLock) onto cells of
+// an Int32Array over a SharedArrayBuffer, so that every thread of the process tree can block on
+// them without any event loop: the main thread may sit in join() while children use them.
+
+/** Lock word states. */
+export const kUnlocked = 1;
+export const kLocked = 0;
+/** Locked, and at least one thread may be sleeping on the word: release must notify. */
+export const kContended = -1;
+
+/** Largest semaphore value, as CPython's SEM_VALUE_MAX on Linux. */
+export const SEM_VALUE_MAX = 2147483647;
+
+// --- idle hook -------------------------------------------------------------------------------
+// Queue writes that did not fit into a full channel wait in a per-thread backlog (as CPython's
+// feeder thread buffer). Blocking waits flush that backlog in slices, so a producer blocked in
+// join() or acquire() still delivers what it put, as a feeder thread would.
+
+let idleHook: (() => boolean) | null = null;
+/** @internal installs the backlog flusher; it returns true while it still has work. */
+export function setIdleHook(hook: () => boolean): void {
+  idleHook = hook;
+}
+const kIdleSliceMs = 2;
+
+/** Result of one wait. */
+export type WaitResult = "ok" | "not-equal" | "timed-out";
+
+/**
+ * Waits while `cells[index] === expected`, up to `timeoutMs` (Infinity = forever).
+ * Returns as soon as the cell changes or is notified; spurious returns are the caller's to loop on.
+ */
+export function waitWhile(cells: Int32Array, index: number, expected: number, timeoutMs: number): WaitResult {
+  if (idleHook === null || !idleHook()) return Atomics.wait(cells, index, expected, timeoutMs);
+  // A backlog is pending: wait in short slices and flush between them.
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - performance.now();
+    if (left <= 0) return "timed-out";
+    const r = Atomics.wait(cells, index, expected, Math.min(left, kIdleSliceMs));
+    if (r !== "timed-out") return r;
+    if (!idleHook()) return Atomics.wait(cells, index, expected, Math.max(0, deadline - performance.now()));
+  }
+}
+
+/** Wakes up to `count` threads waiting on the cell. */
+export function wake(cells: Int32Array, index: number, count = Infinity): void {
+  Atomics.notify(cells, index, count);
+}
+
+/** Converts Python's (block, timeout in seconds) to milliseconds; 0 means "do not wait". */
+export function timeoutMs(block: boolean, timeout: number | null | undefined): number {
+  if (!block) return 0;
+  if (timeout === null || timeout === undefined) return Infinity;
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) return Infinity;
+  return timeout <= 0 ? 0 : timeout * 1000;
+}
+
+/** Sleeps the calling thread for `ms` milliseconds (flushing queue backlogs meanwhile). */
+export function sleepMs(ms: number): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = performance.now() + ms;
+  for (let left = ms; left > 0; left = deadline - performance.now()) waitWhile(cell, 0, 0, left);
+}
+
+// --- binary lock (Lock, RLock) ---------------------------------------------------------------
+
+/** Takes the lock if it is free. One CAS: the uncontended fast path. */
+export function lockTryAcquire(cells: Int32Array, index: number): boolean {
+  return Atomics.compareExchange(cells, index, kUnlocked, kLocked) === kUnlocked;
+}
+
+/** Takes the lock, waiting up to `ms` (Infinity = forever). Returns whether it was taken. */
+export function lockAcquire(cells: Int32Array, index: number, ms: number): boolean {
+  if (Atomics.compareExchange(cells, index, kUnlocked, kLocked) === kUnlocked) return true;
+  if (ms <= 0) return false;
+  const deadline = performance.now() + ms;
+  // Mark the word contended before sleeping, so the holder's release() knows to notify. If the
+  // exchange finds the word unlocked, we own it (left contended: at worst one spare notify).
+  // Sleeping only while the word is still kContended closes the lost-wake-up window between our
+  // exchange and our wait.
+  while (Atomics.exchange(cells, index, kContended) !== kUnlocked) {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    waitWhile(cells, index, kContended, left);
+  }
+  return true;
+}
+
+/** Async twin of lockAcquire: never blocks the event loop. */
+export async function lockAcquireAsync(cells: Int32Array, index: number, ms: number): Promise<boolean> {
+  if (Atomics.compareExchange(cells, index, kUnlocked, kLocked) === kUnlocked) return true;
+  if (ms <= 0) return false;
+  const deadline = performance.now() + ms;
+  // Same protocol as lockAcquire: mark contended, then sleep only while still contended.
+  while (Atomics.exchange(cells, index, kContended) !== kUnlocked) {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    await waitWhileAsync(cells, index, kContended, left);
+  }
+  return true;
+}
+
+/**
+ * Releases the lock. Returns false when it was not locked (the caller raises Python's error).
+ * Any thread may release, as with CPython's Lock (a binary semaphore).
+ */
+export function lockRelease(cells: Int32Array, index: number): boolean {
+  // One exchange both releases and tells whether anyone may sleep: no window where a waiter
+  // marks the word contended after we looked but before we stored.
+  const prev = Atomics.exchange(cells, index, kUnlocked);
+  if (prev === kContended) Atomics.notify(cells, index, 1);
+  return prev !== kUnlocked;
+}
+
+/** True if the lock word is free. */
+export function lockIsFree(cells: Int32Array, index: number): boolean {
+  return Atomics.load(cells, index) === kUnlocked;
+}
+
+// --- counting semaphore: cells[index] = value, cells[index + 1] = sleepers ----------------------
+
+/** Decrements the semaphore if it is positive. */
+export function semTryAcquire(cells: Int32Array, index: number): boolean {
+  for (let v = Atomics.load(cells, index); v > 0; ) {
+    const seen = Atomics.compareExchange(cells, index, v, v - 1);
+    if (seen === v) return true;
+    v = seen;
+  }
+  return false;
+}
+
+/** Decrements the semaphore, waiting up to `ms` for it to become positive. */
+export function semAcquire(cells: Int32Array, index: number, ms: number): boolean {
+  if (semTryAcquire(cells, index)) return true;
+  if (ms <= 0) return false;
+  const deadline = performance.now() + ms;
+  // Count ourselves as a sleeper before re-checking the value: a release() that lands after our
+  // re-check sees the sleeper count and notifies, and one that lands before it is seen by the
+  // re-check (all Atomics are sequentially consistent).
+  Atomics.add(cells, index + 1, 1);
+  try {
+    for (;;) {
+      if (semTryAcquire(cells, index)) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      waitWhile(cells, index, 0, left);
+    }
+  } finally {
+    Atomics.sub(cells, index + 1, 1);
+  }
+}
+
+/** Async twin of semAcquire. */
+export async function semAcquireAsync(cells: Int32Array, index: number, ms: number): Promise<boolean> {
+  if (semTryAcquire(cells, index)) return true;
+  if (ms <= 0) return false;
+  const deadline = performance.now() + ms;
+  Atomics.add(cells, index + 1, 1); // sleeper count first: same race as semAcquire
+  try {
+    for (;;) {
+      if (semTryAcquire(cells, index)) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      await waitWhileAsync(cells, index, 0, left);
+    }
+  } finally {
+    Atomics.sub(cells, index + 1, 1);
+  }
+}
+
+/** Increments the semaphore unless it is at `maxvalue`; returns false in that case. */
+export function semRelease(cells: Int32Array, index: number, maxvalue: number): boolean {
+  for (let v = Atomics.load(cells, index); ; ) {
+    if (v >= maxvalue) return false;
+    const seen = Atomics.compareExchange(cells, index, v, v + 1);
+    if (seen === v) break;
+    v = seen;
+  }
+  // Sleepers registered themselves before their last check of the value (see semAcquire).
+  if (Atomics.load(cells, index + 1) > 0) Atomics.notify(cells, index, 1);
+  return true;
+}
+
+// --- flags and counters ----------------------------------------------------------------------
+
+/** Spins briefly, then sleeps, while cells[index] === expected. Returns false on timeout. */
+export function waitUntilChanged(cells: Int32Array, index: number, expected: number, ms: number, spins = 0): boolean {
+  for (let i = 0; i < spins; i++) if (Atomics.load(cells, index) !== expected) return true;
+  if (ms <= 0) return Atomics.load(cells, index) !== expected;
+  const deadline = performance.now() + ms;
+  while (Atomics.load(cells, index) === expected) {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    waitWhile(cells, index, expected, left);
+  }
+  return true;
+}
+
+/** Async twin of waitUntilChanged. */
+export async function waitUntilChangedAsync(cells: Int32Array, index: number, expected: number, ms: number): Promise<boolean> {
+  if (ms <= 0) return Atomics.load(cells, index) !== expected;
+  const deadline = performance.now() + ms;
+  while (Atomics.load(cells, index) === expected) {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    await waitWhileAsync(cells, index, expected, left);
+  }
+  return true;
+}
+
+/**
+ * Atomics.waitAsync plus a ref'd timer: a pending waitAsync alone does not keep Node's event loop
+ * alive (feasibility.md §8), so the process could exit under an awaited acquire_async().
+ */
+export function waitWhileAsync(cells: Int32Array, index: number, expected: number, ms: number): Promise<WaitResult> {
+  const r = (Atomics as any).waitAsync(cells, index, expected, ms === Infinity ? undefined : ms) as
+    | { async: false; value: WaitResult }
+    | { async: true; value: Promise<WaitResult> };
+  if (!r.async) return Promise.resolve(r.value);
+  const keepAlive = setInterval(() => {}, ms === Infinity ? 1 << 30 : Math.max(1, Math.ceil(ms) + 1000));
+  return r.value.finally(() => clearInterval(keepAlive));
+}

@@ -1,0 +1,789 @@
+// Port of CPython Lib/multiprocessing/synchronize.py (PSF-2.0): Lock, RLock, Semaphore,
+// BoundedSemaphore, Condition, Event, Barrier over shared/semlock.ts.
+// Differs from Python: no POSIX named semaphores; every blocking call has an `_async` twin;
+// Event and Barrier wait on a futex word, so set()/abort() never block on a dead waiter.
+
+import { addressOf, current } from "./shared/current.js";
+import { AssertionError, OverflowError, OSError, TypeError, ValueError } from "./shared/pyerrors.js";
+import { newSharedId, register, rememberShared, rebuildOnce } from "./shared/reduction.js";
+import * as sem from "./shared/semlock.js";
+import { BrokenBarrierError } from "./errors.js";
+
+export { SEM_VALUE_MAX } from "./shared/semlock.js";
+
+/** Keyword arguments of `acquire()`. */
+export interface AcquireOptions {
+  /** Wait for the lock (default true). */
+  block?: boolean;
+  /** Seconds to wait at most; null waits forever. */
+  timeout?: number | null;
+}
+
+/** Turns Python's `acquire(block=True, timeout=None)` arguments into milliseconds to wait. */
+function acquireMs(block?: boolean | AcquireOptions | null, timeout?: number | null): number {
+  if (block !== null && typeof block === "object") {
+    if ("blocking" in block) throw new TypeError("'blocking' is an invalid keyword argument for acquire()");
+    return sem.timeoutMs(block.block ?? true, block.timeout);
+  }
+  return sem.timeoutMs(block ?? true, timeout);
+}
+
+function runWith<T>(enter: () => unknown, exit: () => void, fn: (entered: any) => T): T {
+  const entered = enter();
+  let result: T;
+  try {
+    result = fn(entered);
+  } catch (e) {
+    exit();
+    throw e;
+  }
+  if (result !== null && typeof (result as any)?.then === "function") {
+    return (result as any).then(
+      (v: unknown) => (exit(), v),
+      (e: unknown) => {
+        exit();
+        throw e;
+      },
+    );
+  }
+  exit();
+  return result;
+}
+
+function intArg(value: unknown, what = "value"): number {
+  if (typeof value === "bigint") value = Number(value);
+  if (typeof value === "boolean") value = value ? 1 : 0;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    const tn = typeof value === "number" ? "float" : typeof value === "string" ? "str" : value === null || value === undefined ? "NoneType" : typeof value;
+    throw new TypeError(`'${tn}' object cannot be interpreted as an integer`);
+  }
+  if (value > sem.SEM_VALUE_MAX) throw new OverflowError("Python int too large to convert to C int");
+  if (value < 0) throw new OSError(22, "Invalid argument");
+  void what;
+  return value;
+}
+
+// --- Lock -----------------------------------------------------------------------------------
+
+/**
+ * A non-recursive lock: once a process has acquired it, later attempts to acquire it block
+ * until it is released; any process may release it.
+ */
+export class Lock implements Disposable {
+  /** @internal shared lock word */
+  readonly cells: Int32Array;
+  /** @internal */
+  readonly id: string;
+  /** @internal how many times this process holds it (Python's SemLock count, process-local). */
+  count = 0;
+
+  constructor(state?: { cells: Int32Array; id: string }) {
+    if (state) {
+      this.cells = state.cells;
+      this.id = state.id;
+    } else {
+      this.cells = new Int32Array(new SharedArrayBuffer(4));
+      this.cells[0] = sem.kUnlocked;
+      this.id = newSharedId();
+      rememberShared(this.id, this);
+    }
+  }
+
+  /**
+   * Acquire the lock, blocking or non-blocking: `acquire()`, `acquire(false)`,
+   * `acquire(true, 0.5)`, `acquire({ timeout: 0.5 })` (seconds).
+   * @returns true if the lock was acquired, false on timeout or when `block` is false and it is held.
+   */
+  acquire(block?: boolean | AcquireOptions | null, timeout?: number | null): boolean {
+    if (sem.lockAcquire(this.cells, 0, acquireMs(block, timeout))) {
+      this.count = 1;
+      return true;
+    }
+    return false;
+  }
+
+  /** Non-blocking twin of `acquire()`: resolves when acquired (or false on timeout). */
+  async acquire_async(block?: boolean | AcquireOptions | null, timeout?: number | null): Promise<boolean> {
+    if (await sem.lockAcquireAsync(this.cells, 0, acquireMs(block, timeout))) {
+      this.count = 1;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Release the lock. May be called from any process, not only the one that acquired it.
+   * @throws ValueError "semaphore or lock released too many times" when it is not locked.
+   */
+  release(): void {
+    if (!sem.lockRelease(this.cells, 0)) throw new ValueError("semaphore or lock released too many times");
+    this.count = 0;
+  }
+
+  /** `with lock:` — acquires, runs `fn`, releases (after the promise settles if `fn` is async). */
+  with<T>(fn: (entered: boolean) => T): T {
+    return runWith(() => this.acquire(), () => this.release(), fn);
+  }
+
+  /** Python's `__enter__`: acquires and returns true. */
+  __enter__(): boolean {
+    return this.acquire();
+  }
+
+  /** Python's `__exit__`: releases. */
+  __exit__(): void {
+    this.release();
+  }
+
+  /** Releases at the end of a `using` scope: `lock.acquire(); using _held = lock;`. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  /** `<Lock(owner=None)>`, `<Lock(owner=MainProcess)>`, `<Lock(owner=SomeOtherProcess)>`. */
+  __repr__(): string {
+    let name: string;
+    if (this.count > 0) name = current().name;
+    else if (sem.lockIsFree(this.cells, 0)) name = "None";
+    else name = "SomeOtherProcess";
+    return `<${this.constructor.name}(owner=${name})>`;
+  }
+
+  /** @internal */
+  _isMine(): boolean {
+    return this.count > 0;
+  }
+
+  toString(): string {
+    return this.__repr__();
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.__repr__();
+  }
+}
+
+// --- RLock ----------------------------------------------------------------------------------
+
+/** A recursive lock: the process that holds it may acquire it again; each acquire needs a release. */
+export class RLock extends Lock {
+  override acquire(block?: boolean | AcquireOptions | null, timeout?: number | null): boolean {
+    if (this.count > 0) {
+      this.count++;
+      return true;
+    }
+    if (sem.lockAcquire(this.cells, 0, acquireMs(block, timeout))) {
+      this.count = 1;
+      return true;
+    }
+    return false;
+  }
+
+  override async acquire_async(block?: boolean | AcquireOptions | null, timeout?: number | null): Promise<boolean> {
+    if (this.count > 0) {
+      this.count++;
+      return true;
+    }
+    if (await sem.lockAcquireAsync(this.cells, 0, acquireMs(block, timeout))) {
+      this.count = 1;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Release one level of recursion.
+   * @throws AssertionError "attempt to release recursive lock not owned by thread" when this
+   * process does not hold it.
+   */
+  override release(): void {
+    if (this.count <= 0) throw new AssertionError("attempt to release recursive lock not owned by thread");
+    if (--this.count === 0) sem.lockRelease(this.cells, 0);
+  }
+
+  /** `<RLock(None, 0)>`, `<RLock(MainProcess, 3)>`, `<RLock(SomeOtherProcess, nonzero)>`. */
+  override __repr__(): string {
+    let name: string;
+    let count: string | number;
+    if (this.count > 0) [name, count] = [current().name, this.count];
+    else if (sem.lockIsFree(this.cells, 0)) [name, count] = ["None", 0];
+    else [name, count] = ["SomeOtherProcess", "nonzero"];
+    return `<${this.constructor.name}(${name}, ${count})>`;
+  }
+}
+
+// --- Semaphore ------------------------------------------------------------------------------
+
+/** A counting semaphore: `acquire()` decrements, blocking at zero; `release()` increments. */
+export class Semaphore implements Disposable {
+  /** @internal [value, sleepers] */
+  readonly cells: Int32Array;
+  /** @internal */
+  readonly id: string;
+  /** @internal */
+  readonly maxvalue: number;
+
+  constructor(value: number = 1, state?: { cells: Int32Array; id: string; maxvalue: number }) {
+    if (state) {
+      this.cells = state.cells;
+      this.id = state.id;
+      this.maxvalue = state.maxvalue;
+      return;
+    }
+    const v = intArg(value);
+    this.cells = new Int32Array(new SharedArrayBuffer(8));
+    this.cells[0] = v;
+    this.maxvalue = this.boundFor(v);
+    this.id = newSharedId();
+    rememberShared(this.id, this);
+  }
+
+  /** @internal the largest value release() may reach. */
+  protected boundFor(_value: number): number {
+    return sem.SEM_VALUE_MAX;
+  }
+
+  /** Decrement the counter, waiting while it is zero (`timeout` in seconds). Returns false on timeout. */
+  acquire(block?: boolean | AcquireOptions | null, timeout?: number | null): boolean {
+    return sem.semAcquire(this.cells, 0, acquireMs(block, timeout));
+  }
+
+  /** Non-blocking twin of `acquire()`. */
+  acquire_async(block?: boolean | AcquireOptions | null, timeout?: number | null): Promise<boolean> {
+    return sem.semAcquireAsync(this.cells, 0, acquireMs(block, timeout));
+  }
+
+  /**
+   * Increment the counter, waking one waiter.
+   * @throws ValueError "semaphore or lock released too many times" past the maximum.
+   */
+  release(): void {
+    if (!sem.semRelease(this.cells, 0, this.maxvalue)) throw new ValueError("semaphore or lock released too many times");
+  }
+
+  /** The current value of the counter. */
+  get_value(): number {
+    return Atomics.load(this.cells, 0);
+  }
+
+  /** `with sem:` — acquires, runs `fn`, releases. */
+  with<T>(fn: (entered: boolean) => T): T {
+    return runWith(() => this.acquire(), () => this.release(), fn);
+  }
+  /** Python's `__enter__`. */
+  __enter__(): boolean {
+    return this.acquire();
+  }
+  /** Python's `__exit__`. */
+  __exit__(): void {
+    this.release();
+  }
+  /** Releases at the end of a `using` scope. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+  /** `<Semaphore(value=2)>`. */
+  __repr__(): string {
+    return `<${this.constructor.name}(value=${this.get_value()})>`;
+  }
+  toString(): string {
+    return this.__repr__();
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.__repr__();
+  }
+}
+
+/** A semaphore that cannot be released above its initial value. */
+export class BoundedSemaphore extends Semaphore {
+  protected override boundFor(value: number): number {
+    return value;
+  }
+  /** `<BoundedSemaphore(value=2, maxvalue=2)>`. */
+  override __repr__(): string {
+    return `<${this.constructor.name}(value=${this.get_value()}, maxvalue=${this.maxvalue})>`;
+  }
+}
+
+// --- Condition ------------------------------------------------------------------------------
+
+/**
+ * A condition variable over a Lock or RLock (a new RLock by default).
+ * Port of CPython's Condition: notify() wakes exactly the waiters asked for and waits until they
+ * have woken.
+ */
+export class Condition implements Disposable {
+  /** @internal */
+  readonly lock: Lock;
+  /** @internal */
+  readonly sleeping: Semaphore;
+  /** @internal */
+  readonly woken: Semaphore;
+  /** @internal */
+  readonly waitSem: Semaphore;
+  /** @internal */
+  readonly id: string;
+
+  constructor(lock?: Lock | null, state?: { lock: Lock; sleeping: Semaphore; woken: Semaphore; waitSem: Semaphore; id: string }) {
+    if (state) {
+      ({ lock: this.lock, sleeping: this.sleeping, woken: this.woken, waitSem: this.waitSem, id: this.id } = state);
+      return;
+    }
+    if (lock !== null && lock !== undefined && !(lock instanceof Lock)) {
+      throw new TypeError(`Condition() lock must be a Lock or RLock, not ${typeof lock}`);
+    }
+    this.id = newSharedId();
+    rememberShared(this.id, this);
+    this.lock = lock ?? new RLock();
+    this.sleeping = new Semaphore(0);
+    this.woken = new Semaphore(0);
+    this.waitSem = new Semaphore(0);
+  }
+
+  /** Acquire the underlying lock. */
+  acquire(block?: boolean | AcquireOptions | null, timeout?: number | null): boolean {
+    return this.lock.acquire(block, timeout);
+  }
+  /** Non-blocking twin of `acquire()`. */
+  acquire_async(block?: boolean | AcquireOptions | null, timeout?: number | null): Promise<boolean> {
+    return this.lock.acquire_async(block, timeout);
+  }
+  /** Release the underlying lock. */
+  release(): void {
+    this.lock.release();
+  }
+  /** `with cond:`. */
+  with<T>(fn: (entered: boolean) => T): T {
+    return runWith(() => this.acquire(), () => this.release(), fn);
+  }
+  /** Python's `__enter__`. */
+  __enter__(): boolean {
+    return this.acquire();
+  }
+  /** Python's `__exit__`. */
+  __exit__(): void {
+    this.release();
+  }
+  /** Releases at the end of a `using` scope. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  #beginWait(): number {
+    if (!this.lock._isMine()) throw new AssertionError("must acquire() condition before using wait()");
+    this.sleeping.release(); // tell notify() that we are going to sleep
+    const count = this.lock.count;
+    for (let i = 0; i < count; i++) this.lock.release();
+    return count;
+  }
+
+  #endWait(count: number): void {
+    this.woken.release(); // tell notify() that we have woken
+    for (let i = 0; i < count; i++) this.lock.acquire();
+  }
+
+  /**
+   * Release the lock, wait until notified or until `timeout` seconds pass, then re-acquire it.
+   * @returns false if the timeout expired.
+   * @throws AssertionError "must acquire() condition before using wait()".
+   */
+  wait(timeout?: number | null): boolean {
+    const count = this.#beginWait();
+    try {
+      return this.waitSem.acquire(true, timeout);
+    } finally {
+      this.#endWait(count);
+    }
+  }
+
+  /** Non-blocking twin of `wait()`. */
+  async wait_async(timeout?: number | null): Promise<boolean> {
+    const count = this.#beginWait();
+    try {
+      return await this.waitSem.acquire_async(true, timeout);
+    } finally {
+      this.woken.release();
+      for (let i = 0; i < count; i++) await this.lock.acquire_async();
+    }
+  }
+
+  /**
+   * Wake up to `n` waiting processes, and wait until they have woken.
+   * @throws AssertionError "lock is not owned".
+   */
+  notify(n: number = 1): void {
+    if (!this.lock._isMine()) throw new AssertionError("lock is not owned");
+    if (this.waitSem.acquire(false)) throw new AssertionError("");
+    // Account for waiters that timed out since the last notify: they woke without a wake-up.
+    while (this.woken.acquire(false)) {
+      if (!this.sleeping.acquire(false)) throw new AssertionError("notify: Bug in sleeping_count.acquire- res should not be False");
+    }
+    let sleepers = 0;
+    while (sleepers < n && this.sleeping.acquire(false)) {
+      this.waitSem.release(); // wake up one sleeper
+      sleepers++;
+    }
+    if (sleepers) {
+      for (let i = 0; i < sleepers; i++) this.woken.acquire(); // wait for a sleeper to wake
+      while (this.waitSem.acquire(false)) {
+        // re-zero the wait semaphore in case some timeouts just happened
+      }
+    }
+  }
+
+  /** Wake every waiting process. */
+  notify_all(): void {
+    this.notify(Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Wait until `predicate()` is truthy or `timeout` seconds pass.
+   * @returns the predicate's last value (falsy after a timeout).
+   */
+  wait_for<T>(predicate: () => T, timeout?: number | null): T {
+    let result = predicate();
+    if (result) return result;
+    const end = timeout === null || timeout === undefined ? null : performance.now() + timeout * 1000;
+    while (!result) {
+      let left: number | null = null;
+      if (end !== null) {
+        left = (end - performance.now()) / 1000;
+        if (left <= 0) break;
+      }
+      this.wait(left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /** Non-blocking twin of `wait_for()`. */
+  async wait_for_async<T>(predicate: () => T, timeout?: number | null): Promise<T> {
+    let result = predicate();
+    if (result) return result;
+    const end = timeout === null || timeout === undefined ? null : performance.now() + timeout * 1000;
+    while (!result) {
+      let left: number | null = null;
+      if (end !== null) {
+        left = (end - performance.now()) / 1000;
+        if (left <= 0) break;
+      }
+      await this.wait_async(left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /** `<Condition(<RLock(None, 0)>, 0)>`: the lock and the number of sleepers. */
+  __repr__(): string {
+    const waiters = this.sleeping.get_value() - this.woken.get_value();
+    return `<${this.constructor.name}(${this.lock.__repr__()}, ${waiters})>`;
+  }
+  toString(): string {
+    return this.__repr__();
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.__repr__();
+  }
+}
+
+// --- Event ----------------------------------------------------------------------------------
+
+const kEventSpins = 2000;
+
+/** A flag that processes can set, clear and wait for. */
+export class Event {
+  /** @internal [flag] */
+  readonly cells: Int32Array;
+  /** @internal */
+  readonly id: string;
+
+  constructor(state?: { cells: Int32Array; id: string }) {
+    if (state) {
+      this.cells = state.cells;
+      this.id = state.id;
+    } else {
+      this.cells = new Int32Array(new SharedArrayBuffer(4));
+      this.id = newSharedId();
+      rememberShared(this.id, this);
+    }
+  }
+
+  /** True if the flag is set. */
+  is_set(): boolean {
+    return Atomics.load(this.cells, 0) === 1;
+  }
+
+  /** Set the flag and wake every waiter. */
+  set(): void {
+    Atomics.store(this.cells, 0, 1);
+    sem.wake(this.cells, 0);
+  }
+
+  /** Clear the flag. */
+  clear(): void {
+    Atomics.store(this.cells, 0, 0);
+  }
+
+  /**
+   * Block until the flag is set, or until `timeout` seconds pass.
+   * @returns the flag: false after a timeout, never null.
+   */
+  wait(timeout?: number | null): boolean {
+    // A short spin first: a set() from a running peer usually lands within microseconds, and a
+    // futex sleep + wake costs ~10 µs each way on this kind of machine.
+    return sem.waitUntilChanged(this.cells, 0, 0, sem.timeoutMs(true, timeout), kEventSpins);
+  }
+
+  /** Non-blocking twin of `wait()`. */
+  wait_async(timeout?: number | null): Promise<boolean> {
+    return sem.waitUntilChangedAsync(this.cells, 0, 0, sem.timeoutMs(true, timeout));
+  }
+
+  /** `<Event at 0x7f… set>` / `<Event at 0x7f… unset>`. */
+  __repr__(): string {
+    return `<${this.constructor.name} at ${addressOf(this)} ${this.is_set() ? "set" : "unset"}>`;
+  }
+  toString(): string {
+    return this.__repr__();
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.__repr__();
+  }
+}
+
+// --- Barrier --------------------------------------------------------------------------------
+
+const kFilling = 0;
+const kDraining = 1;
+const kResetting = -1;
+const kBroken = -2;
+// cells: [lock word, state, count, sequence]
+const kState = 1;
+const kCount = 2;
+const kSeq = 3;
+
+/** A callable run by the last party to arrive: a function, or an object with `__call__()`. */
+export type BarrierAction = (() => unknown) | { __call__(): unknown };
+
+/** Keyword arguments of `Barrier`. */
+export interface BarrierOptions {
+  action?: BarrierAction | null;
+  timeout?: number | null;
+}
+
+/**
+ * A barrier for a fixed number of parties: each `wait()` blocks until `parties` processes wait.
+ * Port of threading.Barrier's algorithm with its state in shared memory; waiters sleep on a
+ * sequence word instead of a Condition, so abort() and reset() never wait for a dead party.
+ */
+export class Barrier {
+  /** @internal */
+  readonly cells: Int32Array;
+  /** @internal */
+  readonly id: string;
+  readonly #parties: number;
+  /** @internal */
+  readonly action: BarrierAction | null;
+  /** @internal */
+  readonly timeout: number | null;
+
+  constructor(parties: number, action?: BarrierAction | BarrierOptions | null, timeout?: number | null,
+              state?: { cells: Int32Array; id: string; parties: number; action: BarrierAction | null; timeout: number | null }) {
+    if (state) {
+      this.cells = state.cells;
+      this.id = state.id;
+      this.#parties = state.parties;
+      this.action = state.action;
+      this.timeout = state.timeout;
+      return;
+    }
+    if (action !== null && typeof action === "object" && !("__call__" in action)) {
+      ({ action = null, timeout = null } = action as BarrierOptions);
+    }
+    this.#parties = parties;
+    this.action = (action as BarrierAction | null | undefined) ?? null;
+    this.timeout = timeout ?? null;
+    this.cells = new Int32Array(new SharedArrayBuffer(16));
+    this.cells[0] = sem.kUnlocked;
+    this.id = newSharedId();
+    rememberShared(this.id, this);
+  }
+
+  #lock(): void {
+    sem.lockAcquire(this.cells, 0, Infinity);
+  }
+  #unlock(): void {
+    sem.lockRelease(this.cells, 0);
+  }
+  #get(i: number): number {
+    return Atomics.load(this.cells, i);
+  }
+  #set(i: number, v: number): void {
+    Atomics.store(this.cells, i, v);
+  }
+  /** Every state change bumps the sequence word and wakes all sleepers, which re-check. */
+  #notifyAll(): void {
+    Atomics.add(this.cells, kSeq, 1);
+    sem.wake(this.cells, kSeq);
+  }
+  /** Releases the lock, sleeps until the next state change (or `deadline`), re-takes the lock. */
+  #sleep(deadline: number): boolean {
+    const seq = this.#get(kSeq);
+    this.#unlock();
+    const left = deadline - performance.now();
+    if (left > 0) sem.waitWhile(this.cells, kSeq, seq, left);
+    this.#lock();
+    return performance.now() < deadline;
+  }
+
+  /**
+   * Wait until all parties have called wait(); the last one runs `action` first.
+   * @param timeout seconds; defaults to the barrier's timeout.
+   * @returns the arrival index, 0 for the first party to arrive up to parties - 1 for the last.
+   * @throws BrokenBarrierError if the barrier is broken, reset or aborted while waiting, or times out.
+   */
+  wait(timeout?: number | null): number {
+    const t = timeout ?? this.timeout;
+    const deadline = t === null ? Infinity : performance.now() + Math.max(0, t) * 1000;
+    this.#lock();
+    try {
+      // Wait while the barrier drains or resets.
+      while (this.#get(kState) === kDraining || this.#get(kState) === kResetting) {
+        if (!this.#sleep(deadline) && (this.#get(kState) === kDraining || this.#get(kState) === kResetting)) {
+          throw new BrokenBarrierError();
+        }
+      }
+      if (this.#get(kState) < 0) throw new BrokenBarrierError();
+      const index = this.#get(kCount);
+      this.#set(kCount, index + 1);
+      try {
+        if (index + 1 === this.#parties) {
+          this.#release();
+        } else {
+          while (this.#get(kState) === kFilling) {
+            if (!this.#sleep(deadline) && this.#get(kState) === kFilling) {
+              this.#break();
+              throw new BrokenBarrierError();
+            }
+          }
+          if (this.#get(kState) < 0) throw new BrokenBarrierError();
+        }
+        return index;
+      } finally {
+        this.#set(kCount, this.#get(kCount) - 1);
+        this.#exit();
+      }
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  #release(): void {
+    try {
+      const a = this.action;
+      if (a) typeof a === "function" ? a() : a.__call__();
+      this.#set(kState, kDraining);
+      this.#notifyAll();
+    } catch (e) {
+      this.#break();
+      throw e;
+    }
+  }
+
+  #exit(): void {
+    if (this.#get(kCount) === 0) {
+      const s = this.#get(kState);
+      if (s === kResetting || s === kDraining) {
+        this.#set(kState, kFilling);
+        this.#notifyAll();
+      }
+    }
+  }
+
+  #break(): void {
+    this.#set(kState, kBroken);
+    this.#notifyAll();
+  }
+
+  /** Return the barrier to its empty state; current waiters get BrokenBarrierError. */
+  reset(): void {
+    this.#lock();
+    try {
+      if (this.#get(kCount) > 0) {
+        const s = this.#get(kState);
+        if (s === kFilling || s === kBroken) this.#set(kState, kResetting);
+      } else {
+        this.#set(kState, kFilling);
+      }
+      this.#notifyAll();
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /** Put the barrier into the broken state: current and future waits raise BrokenBarrierError. */
+  abort(): void {
+    this.#lock();
+    try {
+      this.#break();
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /** The number of parties required to pass the barrier. */
+  get parties(): number {
+    return this.#parties;
+  }
+  /** The number of parties currently waiting. */
+  get n_waiting(): number {
+    return this.#get(kState) === kFilling ? this.#get(kCount) : 0;
+  }
+  /** True if the barrier is broken. */
+  get broken(): boolean {
+    return this.#get(kState) === kBroken;
+  }
+
+  /** `<multiprocessing.synchronize.Barrier at 0x7f…: waiters=0/4>`. */
+  __repr__(): string {
+    const head = `<multiprocessing.synchronize.${this.constructor.name} at ${addressOf(this)}`;
+    if (this.broken) return `${head}: broken>`;
+    return `${head}: waiters=${this.n_waiting}/${this.parties}>`;
+  }
+  toString(): string {
+    return this.__repr__();
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.__repr__();
+  }
+}
+
+// --- reducers: how each primitive travels to a child ------------------------------------------
+
+register("Lock", Lock, {
+  reduce: (l: Lock) => ({ cells: l.cells, id: l.id }),
+  rebuild: (s) => rebuildOnce(s.id, () => new Lock(s)),
+});
+register("RLock", RLock, {
+  reduce: (l: RLock) => ({ cells: l.cells, id: l.id }),
+  rebuild: (s) => rebuildOnce(s.id, () => new RLock(s)),
+});
+register("Semaphore", Semaphore, {
+  reduce: (x: Semaphore) => ({ cells: x.cells, id: x.id, maxvalue: x.maxvalue }),
+  rebuild: (s) => rebuildOnce(s.id, () => new Semaphore(0, s)),
+});
+register("BoundedSemaphore", BoundedSemaphore, {
+  reduce: (x: BoundedSemaphore) => ({ cells: x.cells, id: x.id, maxvalue: x.maxvalue }),
+  rebuild: (s) => rebuildOnce(s.id, () => new BoundedSemaphore(0, s)),
+});
+register("Event", Event, {
+  reduce: (e: Event) => ({ cells: e.cells, id: e.id }),
+  rebuild: (s) => rebuildOnce(s.id, () => new Event(s)),
+});
+register("Condition", Condition, {
+  reduce: (c: Condition) => ({ lock: c.lock, sleeping: c.sleeping, woken: c.woken, waitSem: c.waitSem, id: c.id }),
+  rebuild: (s) => rebuildOnce(s.id, () => new Condition(null, s)),
+});
+register("Barrier", Barrier, {
+  reduce: (b: Barrier) => ({ cells: b.cells, id: b.id, parties: b.parties, action: b.action, timeout: b.timeout }),
+  rebuild: (s) => rebuildOnce(s.id, () => new Barrier(s.parties, null, null, s)),
+});

@@ -1,0 +1,161 @@
+// The only file given to `new Worker()`: the child side of starting a process, CPython's
+// spawn.py _main() + process.py BaseProcess._bootstrap(). It
+//   1. makes stdout/stderr synchronous (output must not wait for the parent's event loop),
+//   2. registers tsx when a module to import is TypeScript (Node 20 does not pass tsx's hooks to
+//      workers; feasibility.md §1),
+//   3. imports the library, then the modules that define the target and the other functions and
+//      classes of the arguments, and rebuilds them,
+//   4. runs the target with Python's exit-code rules, joins its own children, flushes its queues,
+//      and reports the exit code through the shared status word.
+// A warm ("forkserver") worker does steps 1-3 ahead of time and then waits for processes to run.
+
+import { receiveMessageOnPort, workerData, threadId } from "node:worker_threads";
+import { patchStdioSync } from "../shared/stdio.js";
+import { kBrand, isTypeScriptUrl, reportExit, kStatusField, Status, type ParentToChildSpec } from "../shared/protocol.js";
+import { lookupGlobal, rebuildValue, type GlobalRef } from "../shared/reduction.js";
+import { formatException } from "../shared/traceback.js";
+import { current, pidOf, runExitHooks } from "../shared/current.js";
+import { SystemExit } from "../shared/pyerrors.js";
+import { WarmState, type WarmSpec } from "../popen/forkserver.js";
+
+type Library = typeof import("../process.js");
+type Py = typeof import("../py.js");
+
+patchStdioSync();
+
+let tsxRegistered = false;
+const imported = new Map<string, unknown>();
+
+async function importModules(urls: string[], tsxApi: string | null): Promise<void> {
+  if (!tsxRegistered && urls.some(isTypeScriptUrl)) {
+    if (!tsxApi) {
+      throw new Error("cannot load TypeScript modules in a child process: install tsx (`npm install tsx`), or run compiled JavaScript");
+    }
+    const api = await import(tsxApi);
+    api.register();
+    tsxRegistered = true;
+  }
+  for (const url of urls) if (!imported.has(url)) imported.set(url, await import(url));
+}
+
+let lib: Library;
+let py: Py;
+const libraryDir = new URL("../", import.meta.url).href;
+
+async function loadLibrary(entry: string): Promise<void> {
+  await import(entry); // registers every reducer
+  lib ??= await import(new URL("./process.js", entry).href);
+  py ??= await import(new URL("./py.js", entry).href);
+}
+
+/** The exit code of a finished target, per Python's rules (process.py _bootstrap). */
+async function runTarget(proc: InstanceType<Library["Process"]>, spec: ParentToChildSpec): Promise<number> {
+  let code = 0;
+  try {
+    const r = proc.run();
+    if (r !== null && typeof (r as any)?.then === "function") await r;
+  } catch (err) {
+    if (err instanceof SystemExit) {
+      code = py.exitStatusOf(err.code, py.sys.stderr);
+    } else {
+      code = 1;
+      py.sys.stderr.write(`Process ${spec.name}:\n` + formatException(err, libraryDir));
+    }
+  } finally {
+    try {
+      lib._exitFunction();
+    } catch {
+      // a failing join must not hide the exit code
+    }
+    runExitHooks();
+    py.sys.stdout.flush?.();
+    py.sys.stderr.flush?.();
+  }
+  return code;
+}
+
+/** Rebuilds the process object and runs it; returns the exit code. */
+async function runSpec(spec: ParentToChildSpec): Promise<number> {
+  current().pid = spec.pid ?? pidOf(threadId);
+  current().name = spec.name;
+  current().isChild = true;
+  (globalThis as any)[Symbol.for("multiprocessing-ts.parentPid")] = spec.parentPid;
+  Atomics.store(spec.status, kStatusField, Status.running);
+  let proc: InstanceType<Library["Process"]>;
+  try {
+    await loadLibrary(spec.libraryEntry);
+    await importModules(spec.modules, spec.tsxApi);
+    const call = rebuildValue(spec.run.call, imported) as { target: any; args: unknown[]; kwargs: Record<string, unknown> };
+    if (spec.run.instance) {
+      const inst = spec.run.instance as { cls: GlobalRef; fields: unknown };
+      const cls = lookupGlobal(imported.get(inst.cls.module), inst.cls) as any;
+      // Like unpickling: the base constructor sets up the private state, the subclass's own
+      // constructor does not run, and the instance's fields are restored as they were.
+      proc = Reflect.construct(lib.BaseProcess, [{ target: call.target, args: call.args, kwargs: call.kwargs }], cls);
+      Object.assign(proc, rebuildValue(inst.fields, imported));
+    } else {
+      proc = new lib.Process({ target: call.target, args: call.args, kwargs: call.kwargs } as any);
+    }
+  } catch (err) {
+    py.sys.stderr.write(formatException(err, libraryDir));
+    return 1;
+  }
+  lib._adoptChildState(spec, proc);
+  return runTarget(proc, spec);
+}
+
+// A target that calls process.exit(n) ends the thread at once: report n on the way out.
+let currentStatus: Int32Array | null = null;
+process.on("exit", (code) => {
+  runExitHooks();
+  if (currentStatus) reportExit(currentStatus, code & 0xff);
+});
+
+async function main(): Promise<void> {
+  const data = workerData as ParentToChildSpec | WarmSpec;
+  if (!data || (data as any)[kBrand] !== 1) throw new Error("multiprocessing-ts: bootstrap started without a process description");
+  if (!("warm" in data)) {
+    currentStatus = data.status;
+    const code = await runSpec(data);
+    reportExit(data.status, code);
+    process.exit(code);
+  }
+  // Warm worker: load what the next process will need, then serve processes one at a time.
+  const { control, port, preload, tsxApi, libraryEntry } = data.warm;
+  await loadLibrary(libraryEntry);
+  await importModules(preload, tsxApi).catch(() => {});
+  const baseline = resourceCounts();
+  for (;;) {
+    while (Atomics.load(control, 0) === WarmState.idle) Atomics.wait(control, 0, WarmState.idle);
+    if (Atomics.load(control, 0) === WarmState.quit) process.exit(0);
+    const msg = receiveMessageOnPort(port);
+    if (!msg) {
+      Atomics.wait(control, 0, WarmState.busy, 1);
+      continue;
+    }
+    const spec = msg.message as ParentToChildSpec;
+    currentStatus = spec.status;
+    const code = await runSpec(spec);
+    if (!sameResources(baseline, resourceCounts())) {
+      reportExit(spec.status, code);
+      process.exit(code);
+    }
+    // Go idle before reporting, so that a parent that start()s right after join() finds us.
+    currentStatus = null;
+    Atomics.store(control, 0, WarmState.idle);
+    reportExit(spec.status, code);
+  }
+}
+
+function resourceCounts(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of (process as any).getActiveResourcesInfo?.() ?? []) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return counts;
+}
+
+function sameResources(a: Map<string, number>, b: Map<string, number>): boolean {
+  for (const [k, v] of b) if (v > (a.get(k) ?? 0)) return false;
+  return true;
+}
+
+await main();
