@@ -6,6 +6,7 @@ import { availableParallelism } from "node:os";
 import { callable } from "./shared/callable.js";
 import { RuntimeError, ValueError, NotImplementedError, TypeError } from "./shared/pyerrors.js";
 import * as synchronize from "./synchronize.js";
+import * as sharedctypes from "./sharedctypes.js";
 import {
   BaseProcess, Process, active_children, current_process, parent_process, is_main, _installMainExit, _setDefaultMethodResolver,
   type ProcessOptions,
@@ -94,6 +95,15 @@ export class BaseContext {
 
   /** The Process class of this context. */
   Process: typeof BaseProcess = Process;
+  /** Returns a synchronized shared object: `Value('i', 0)`, `Value('d', 1.5, { lock: false })`. */
+  Value: typeof sharedctypes.value = named("Value", (...a: Parameters<typeof sharedctypes.value>) => (this.#fix(), sharedctypes.value(...a))) as typeof sharedctypes.value;
+  /** Returns a synchronized shared array: `Array('i', 10)`, `Array('i', range(10))`. */
+  Array: typeof sharedctypes.array = named("Array", (...a: Parameters<typeof sharedctypes.array>) => (this.#fix(), sharedctypes.array(...a))) as typeof sharedctypes.array;
+  /** Returns a shared object without a lock: `RawValue('i', 5)`. */
+  RawValue: typeof sharedctypes.rawValue = named("RawValue", (...a: Parameters<typeof sharedctypes.rawValue>) => (this.#fix(), sharedctypes.rawValue(...a))) as typeof sharedctypes.rawValue;
+  /** Returns a shared array without a lock: `RawArray('i', 10)`. */
+  RawArray: typeof sharedctypes.rawArray = named("RawArray", (...a: Parameters<typeof sharedctypes.rawArray>) => (this.#fix(), sharedctypes.rawArray(...a))) as typeof sharedctypes.rawArray;
+
   current_process = current_process;
   parent_process = parent_process;
   active_children = active_children;
@@ -118,6 +128,11 @@ export class BaseContext {
 }
 
 class ConcreteContext extends BaseContext {}
+
+function named<F extends Function>(name: string, fn: F): F {
+  Object.defineProperty(fn, "name", { value: name });
+  return fn;
+}
 
 const contexts: Record<string, ConcreteContext> = {
   spawn: Object.assign(new ConcreteContext("spawn"), { Process: SpawnProcess }),
@@ -200,3 +215,9 @@ export const Event = defaultContext.Event;
 export type Event = synchronize.Event;
 export const Barrier = defaultContext.Barrier;
 export type Barrier = synchronize.Barrier;
+
+export const Value = defaultContext.Value;
+export const RawValue = defaultContext.RawValue;
+export const RawArray = defaultContext.RawArray;
+const SharedArray = defaultContext.Array;
+export { SharedArray as Array };

@@ -3,3 +3,5 @@
 
 export * from "./context.js";
 export * as synchronize from "./synchronize.js";
+export * as sharedctypes from "./sharedctypes.js";
+export * as py from "./py.js";

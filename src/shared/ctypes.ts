@@ -1,0 +1,135 @@
+// The simple C types of Python's ctypes that sharedctypes stores in shared memory: sizes, the
+// typed array that views them, and Python's conversion rules (integers wrap like C, floats are
+// refused by integer codes, 'f' rounds to float32, 8-byte codes read as bigint).
+// Linux x86-64 (LP64) sizes, as CPython on this machine: c_long is 8 bytes.
+
+import { reprBytes } from "./format.js";
+import { TypeError } from "./pyerrors.js";
+
+type View = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+type ViewCtor = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): View; BYTES_PER_ELEMENT: number };
+
+/** One simple C type: how it is stored, converted and printed. */
+export interface CType {
+  /** ctypes name, as printed: `c_int`. */
+  readonly name: string;
+  /** The struct typecode: `'i'`. */
+  readonly code: string;
+  readonly size: number;
+  readonly view: ViewCtor;
+  /** Converts a JavaScript value for storage (Python's rules), or throws Python's TypeError. */
+  readonly toRaw: (v: unknown) => number | bigint;
+  /** Converts a stored element to the value Python users see. */
+  readonly fromRaw: (raw: number | bigint) => unknown;
+  /** The value of a zero-filled element. */
+  readonly zero: unknown;
+}
+
+function typeName(v: unknown): string {
+  if (v === null || v === undefined) return "NoneType";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (typeof v === "string") return "str";
+  if (typeof v === "bigint") return "int";
+  if (typeof v === "boolean") return "bool";
+  if (v instanceof Uint8Array) return "bytes";
+  if (Array.isArray(v)) return "list";
+  return (v as any)?.constructor?.name ?? typeof v;
+}
+
+function intOf(v: unknown): number | bigint {
+  if (typeof v === "number") {
+    if (Number.isInteger(v)) return v;
+    throw new TypeError(`'${typeName(v)}' object cannot be interpreted as an integer`);
+  }
+  if (typeof v === "bigint") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  throw new TypeError(`'${typeName(v)}' object cannot be interpreted as an integer`);
+}
+
+function int32Like(v: unknown): number {
+  const n = intOf(v);
+  // Typed arrays wrap numbers modulo 2^bits on store; bigints are reduced first so that values
+  // beyond 2^53 wrap exactly as C does.
+  return typeof n === "bigint" ? Number(BigInt.asIntN(32, n)) : n;
+}
+
+function int64(v: unknown): bigint {
+  const n = intOf(v);
+  return BigInt.asIntN(64, typeof n === "bigint" ? n : BigInt(n));
+}
+
+function floatOf(v: unknown): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return Number(v);
+  if (typeof v === "boolean") return v ? 1 : 0;
+  throw new TypeError(`must be real number, not ${typeName(v)}`);
+}
+
+function charOf(v: unknown): number {
+  if (v instanceof Uint8Array && v.length === 1) return v[0]!;
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 255) return v;
+  throw new TypeError("one character bytes, bytearray or integer expected");
+}
+
+function wcharOf(v: unknown): number {
+  if (typeof v === "string" && [...v].length === 1) return v.codePointAt(0)!;
+  throw new TypeError("one character unicode string expected");
+}
+
+const ints = (name: string, code: string, view: ViewCtor): CType => ({ name, code, size: view.BYTES_PER_ELEMENT, view, toRaw: int32Like, fromRaw: (r) => r, zero: 0 });
+const longs = (name: string, code: string, view: ViewCtor): CType => ({ name, code, size: 8, view, toRaw: int64, fromRaw: (r) => r, zero: 0n });
+
+/** The typecodes of Python's `array` module that sharedctypes accepts, by code. */
+export const typecodes: Readonly<Record<string, CType>> = {
+  c: { name: "c_char", code: "c", size: 1, view: Uint8Array, toRaw: charOf, fromRaw: (r) => Buffer.from([Number(r)]), zero: Buffer.from([0]) },
+  u: { name: "c_wchar", code: "u", size: 4, view: Uint32Array, toRaw: wcharOf, fromRaw: (r) => String.fromCodePoint(Number(r)), zero: "\x00" },
+  b: ints("c_byte", "b", Int8Array),
+  B: ints("c_ubyte", "B", Uint8Array),
+  h: ints("c_short", "h", Int16Array),
+  H: ints("c_ushort", "H", Uint16Array),
+  i: ints("c_int", "i", Int32Array),
+  I: ints("c_uint", "I", Uint32Array),
+  l: longs("c_long", "l", BigInt64Array),
+  L: longs("c_ulong", "L", BigUint64Array),
+  q: longs("c_long", "q", BigInt64Array), // c_longlong is an alias of c_long on LP64
+  Q: longs("c_ulong", "Q", BigUint64Array),
+  f: { name: "c_float", code: "f", size: 4, view: Float32Array, toRaw: floatOf, fromRaw: (r) => r, zero: 0 },
+  d: { name: "c_double", code: "d", size: 8, view: Float64Array, toRaw: floatOf, fromRaw: (r) => r, zero: 0 },
+  "?": { name: "c_bool", code: "?", size: 1, view: Uint8Array, toRaw: (v) => (v ? 1 : 0), fromRaw: (r) => r !== 0, zero: false },
+};
+
+/** A ctypes simple type given instead of a typecode: `Value(ctypes.c_int, 0)`. */
+export interface CTypeRef {
+  readonly _type_: string;
+  readonly __name__: string;
+}
+
+function ref(code: string, name: string): CTypeRef {
+  return Object.freeze({ _type_: code, __name__: name, toString: () => `<class 'ctypes.${name}'>` });
+}
+
+/** Python's ctypes simple types, for `Value(ctypes.c_int, 0)`. */
+export const ctypes = Object.freeze({
+  c_bool: ref("?", "c_bool"), c_char: ref("c", "c_char"), c_wchar: ref("u", "c_wchar"), c_byte: ref("b", "c_byte"),
+  c_ubyte: ref("B", "c_ubyte"), c_short: ref("h", "c_short"), c_ushort: ref("H", "c_ushort"), c_int: ref("i", "c_int"),
+  c_uint: ref("I", "c_uint"), c_long: ref("l", "c_long"), c_ulong: ref("L", "c_ulong"), c_longlong: ref("q", "c_longlong"),
+  c_ulonglong: ref("Q", "c_ulonglong"), c_float: ref("f", "c_float"), c_double: ref("d", "c_double"),
+});
+
+/** Finds the C type for a typecode or a ctypes type; Python's TypeError for anything else. */
+export function ctypeOf(typecodeOrType: unknown): CType {
+  const code = typeof typecodeOrType === "string" ? typecodeOrType : (typecodeOrType as CTypeRef | null)?._type_;
+  const t = typeof code === "string" && Object.hasOwn(typecodes, code) ? typecodes[code] : undefined;
+  if (!t) throw new TypeError("this type has no size");
+  return t;
+}
+
+/** Python's repr of one stored value inside its ctypes name: `c_int(5)`, `c_char(b'x')`. */
+export function reprScalar(t: CType, value: unknown): string {
+  let inner: string;
+  if (t.code === "c") inner = reprBytes(value as Uint8Array);
+  else if (t.code === "u") inner = `'${value as string}'`;
+  else if (t.code === "?") inner = value ? "True" : "False";
+  else inner = String(value);
+  return `${t.name}(${inner})`;
+}
