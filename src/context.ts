@@ -7,6 +7,8 @@ import { callable } from "./shared/callable.js";
 import { RuntimeError, ValueError, NotImplementedError, TypeError } from "./shared/pyerrors.js";
 import * as synchronize from "./synchronize.js";
 import * as sharedctypes from "./sharedctypes.js";
+import * as queues from "./queues.js";
+import * as connection from "./connection.js";
 import {
   BaseProcess, Process, active_children, current_process, parent_process, is_main, _installMainExit, _setDefaultMethodResolver,
   type ProcessOptions,
@@ -103,6 +105,15 @@ export class BaseContext {
   RawValue: typeof sharedctypes.rawValue = named("RawValue", (...a: Parameters<typeof sharedctypes.rawValue>) => (this.#fix(), sharedctypes.rawValue(...a))) as typeof sharedctypes.rawValue;
   /** Returns a shared array without a lock: `RawArray('i', 10)`. */
   RawArray: typeof sharedctypes.rawArray = named("RawArray", (...a: Parameters<typeof sharedctypes.rawArray>) => (this.#fix(), sharedctypes.rawArray(...a))) as typeof sharedctypes.rawArray;
+
+  /** Returns a queue object. */
+  Queue = callable(queues.Queue, (maxsize?: number, options?: queues.QueueOptions) => (this.#fix(), new queues.Queue(maxsize, options)));
+  /** Returns a joinable queue object. */
+  JoinableQueue = callable(queues.JoinableQueue, (maxsize?: number, options?: queues.QueueOptions) => (this.#fix(), new queues.JoinableQueue(maxsize, options)));
+  /** Returns a simple queue object. */
+  SimpleQueue = callable(queues.SimpleQueue, (options?: queues.QueueOptions) => (this.#fix(), new queues.SimpleQueue(options)));
+  /** Returns two connection objects connected by a pipe. */
+  Pipe = named("Pipe", (duplex?: boolean | connection.PipeOptions) => (this.#fix(), connection.Pipe(duplex)));
 
   current_process = current_process;
   parent_process = parent_process;
@@ -221,3 +232,11 @@ export const RawValue = defaultContext.RawValue;
 export const RawArray = defaultContext.RawArray;
 const SharedArray = defaultContext.Array;
 export { SharedArray as Array };
+export const Queue = defaultContext.Queue;
+export type Queue<T = any> = queues.Queue<T>;
+export const JoinableQueue = defaultContext.JoinableQueue;
+export type JoinableQueue<T = any> = queues.JoinableQueue<T>;
+export const SimpleQueue = defaultContext.SimpleQueue;
+export type SimpleQueue<T = any> = queues.SimpleQueue<T>;
+export const Pipe = defaultContext.Pipe;
+export type Connection<S = any, R = any> = connection.Connection<S, R>;

@@ -5,3 +5,5 @@ export * from "./context.js";
 export * as synchronize from "./synchronize.js";
 export * as sharedctypes from "./sharedctypes.js";
 export * as py from "./py.js";
+export * as queues from "./queues.js";
+export * as connection from "./connection.js";

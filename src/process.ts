@@ -11,7 +11,7 @@ import { current, pidOf, atExit } from "./shared/current.js";
 import { kRepr } from "./shared/format.js";
 import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js";
 import { kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
-import { reduceValue, globalRefOf, modulesOf, type ReduceOptions } from "./shared/reduction.js";
+import { reduceValue, globalRefOf, modulesOf, releaseReduced, type ReduceOptions } from "./shared/reduction.js";
 import { timeoutMs } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
 import { libraryDir, startChild, tsxApiFor } from "./popen/index.js";
@@ -88,6 +88,8 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
   #parentName: string;
   #authkey: Uint8Array;
   #popen: Popen | null = null;
+  /** What was sent to the child: its handles are released here if the child could not. */
+  #sent: unknown = null;
   #closed = false;
   #module: string | null;
   #callerModule: string | null;
@@ -145,6 +147,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
     const method = this.#startMethod ?? defaultMethod();
     const spec = this.#makeSpec(method);
     this.#popen = startChild(method, spec);
+    this.#sent = spec.run;
     this.#target = null;
     this.#args = [];
     this.#kwargs = {};
@@ -172,6 +175,8 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
       run = { call: reduceValue({ target: this.#target, args: this.#args, kwargs: this.#kwargs }, opts), instance: null };
     }
     const modules = [...modulesOf(run)];
+    const cls = (run.instance as { cls?: { module: string } } | null)?.cls;
+    if (cls && !modules.includes(cls.module)) modules.push(cls.module);
     const me = current();
     return {
       __multiprocessing_ts__: 1,
@@ -193,7 +198,14 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
 
   /** @internal the exit code or null, without checks. */
   _poll(): number | null {
-    return this.#popen?.poll() ?? null;
+    const code = this.#popen?.poll() ?? null;
+    if (code !== null && this.#sent !== null) {
+      // The child has ended: close the handles it held, in case it could not (terminated, crashed).
+      const sent = this.#sent;
+      this.#sent = null;
+      releaseReduced(sent);
+    }
+    return code;
   }
 
   /** @internal the start method this process uses (set by context classes). */
@@ -215,14 +227,20 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
   join(timeout?: number | null): void {
     const popen = this.#checkJoinable("join");
     const code = popen.wait(timeoutMs(true, timeout));
-    if (code !== null) children.delete(this);
+    if (code !== null) {
+      children.delete(this);
+      this._poll();
+    }
   }
 
   /** Non-blocking twin of `join()`: resolves when the process ended or the timeout passed. */
   async join_async(timeout?: number | null): Promise<void> {
     const popen = this.#checkJoinable("join");
     const code = await popen.waitAsync(timeoutMs(true, timeout));
-    if (code !== null) children.delete(this);
+    if (code !== null) {
+      children.delete(this);
+      this._poll();
+    }
   }
 
   /** Return whether the process is alive. */
@@ -231,7 +249,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
     if (this.#isCurrent) return true;
     if (this.#parentPid !== current().pid) throw new AssertionError("can only test a child process");
     if (this.#popen === null) return false;
-    if (this.#popen.poll() === null) return true;
+    if (this._poll() === null) return true;
     children.delete(this);
     return false;
   }
@@ -240,6 +258,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
     this.#checkClosed();
     if (this.#popen === null) throw new AttributeError(`'NoneType' object has no attribute '${what}'`);
     this.#popen.terminate(sig);
+    this._poll();
   }
 
   /** Terminate the process (SIGTERM): its exitcode becomes -15. */
@@ -298,7 +317,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
   /** The exit code: null while running; negative `-N` when killed by signal N. */
   get exitcode(): number | null {
     this.#checkClosed();
-    return this.#popen?.poll() ?? null;
+    return this._poll();
   }
 
   /** The process id: null before start. Distinct per process; not an OS pid. */

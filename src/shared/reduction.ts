@@ -13,7 +13,12 @@ import { TypeError } from "./pyerrors.js";
 
 const kTag = "\u0000mp";
 
-type Reducer = { reduce(obj: any): unknown; rebuild(state: any): unknown };
+type Reducer = {
+  reduce(obj: any): unknown;
+  rebuild(state: any): unknown;
+  /** Undoes what `reduce` acquired (a handle) when the receiver died without doing it itself. */
+  release?(state: any): void;
+};
 const kRegistry = Symbol.for("multiprocessing-ts.reducers");
 const registry: Map<string, Reducer> = ((globalThis as any)[kRegistry] ??= new Map());
 /** Every class that has a reducer carries its type name under this symbol. */
@@ -233,4 +238,14 @@ export function rebuildOnce<T extends object>(id: string, make: () => T): T {
 /** Remembers a locally created shared object under its id. */
 export function rememberShared(id: string, obj: object): void {
   identities.set(id, new WeakRef(obj));
+}
+
+/** Calls the `release` hook of every shared object in a reduced tree (its receiver has died). */
+export function releaseReduced(reduced: unknown, seen = new Set<object>()): void {
+  if (reduced === null || typeof reduced !== "object" || seen.has(reduced)) return;
+  seen.add(reduced);
+  if (ArrayBuffer.isView(reduced) || reduced instanceof SharedArrayBuffer || reduced instanceof ArrayBuffer) return;
+  const r = reduced as any;
+  if (r[kTag] === "obj") registry.get(r.type)?.release?.(r.state);
+  for (const v of Object.values(reduced)) releaseReduced(v, seen);
 }

@@ -12,7 +12,7 @@
 import { receiveMessageOnPort, workerData, threadId } from "node:worker_threads";
 import { patchStdioSync } from "../shared/stdio.js";
 import { kBrand, isTypeScriptUrl, reportExit, kStatusField, Status, type ParentToChildSpec } from "../shared/protocol.js";
-import { lookupGlobal, rebuildValue, type GlobalRef } from "../shared/reduction.js";
+import { lookupGlobal, rebuildValue, releaseReduced, type GlobalRef } from "../shared/reduction.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf, runExitHooks } from "../shared/current.js";
 import { SystemExit } from "../shared/pyerrors.js";
@@ -62,14 +62,21 @@ async function runTarget(proc: InstanceType<Library["Process"]>, spec: ParentToC
       py.sys.stderr.write(`Process ${spec.name}:\n` + formatException(err, libraryDir));
     }
   } finally {
+    // As CPython's _bootstrap: flush the std streams, then join children; the connections and
+    // queues of this process are closed and flushed last (at "exit").
+    for (const s of [py.sys.stdout, py.sys.stderr]) {
+      try {
+        s.flush?.();
+      } catch {
+        // a broken replacement stream must not hide the exit code
+      }
+    }
     try {
       lib._exitFunction();
     } catch {
       // a failing join must not hide the exit code
     }
     runExitHooks();
-    py.sys.stdout.flush?.();
-    py.sys.stderr.flush?.();
   }
   return code;
 }
@@ -105,18 +112,22 @@ async function runSpec(spec: ParentToChildSpec): Promise<number> {
 }
 
 // A target that calls process.exit(n) ends the thread at once: report n on the way out.
-let currentStatus: Int32Array | null = null;
+let currentSpec: ParentToChildSpec | null = null;
 process.on("exit", (code) => {
   runExitHooks();
-  if (currentStatus) reportExit(currentStatus, code & 0xff);
+  if (currentSpec) {
+    releaseReduced(currentSpec.run);
+    reportExit(currentSpec.status, code & 0xff);
+  }
 });
 
 async function main(): Promise<void> {
   const data = workerData as ParentToChildSpec | WarmSpec;
   if (!data || (data as any)[kBrand] !== 1) throw new Error("multiprocessing-ts: bootstrap started without a process description");
   if (!("warm" in data)) {
-    currentStatus = data.status;
+    currentSpec = data;
     const code = await runSpec(data);
+    releaseReduced(data.run); // handles this process was given and did not close (e.g. it failed early)
     reportExit(data.status, code);
     process.exit(code);
   }
@@ -134,14 +145,15 @@ async function main(): Promise<void> {
       continue;
     }
     const spec = msg.message as ParentToChildSpec;
-    currentStatus = spec.status;
+    currentSpec = spec;
     const code = await runSpec(spec);
+    releaseReduced(spec.run);
     if (!sameResources(baseline, resourceCounts())) {
       reportExit(spec.status, code);
       process.exit(code);
     }
     // Go idle before reporting, so that a parent that start()s right after join() finds us.
-    currentStatus = null;
+    currentSpec = null;
     Atomics.store(control, 0, WarmState.idle);
     reportExit(spec.status, code);
   }

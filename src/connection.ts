@@ -1,0 +1,314 @@
+// Port of CPython Lib/multiprocessing/connection.py (PSF-2.0): Pipe, Connection, wait().
+// A Connection is one end of one or two shared-memory channels (shared/channel.ts). Each copy of
+// an end in each process counts as an open handle, as an fd does: the peer sees EOF (EOFError)
+// only when every copy of the writing end is closed, and BrokenPipeError when no reading copy is
+// left. A child's copies close when it exits; a terminated child's are closed by its parent.
+// Differs from Python: Listener/Client are not here yet; connections cannot travel inside
+// queue items (only as Process arguments).
+
+import { addressOf, atExit } from "./shared/current.js";
+import { Channel, kEOF, kTimeout } from "./shared/channel.js";
+import { decode, encode } from "./shared/codec.js";
+import { kRepr } from "./shared/format.js";
+import { BrokenPipeError, EOFError, OSError, TypeError, ValueError } from "./shared/pyerrors.js";
+import { register } from "./shared/reduction.js";
+import { sleepMs, timeoutMs } from "./shared/semlock.js";
+import { BufferTooShort } from "./errors.js";
+import { _processBySentinel } from "./process.js";
+
+/** Keyword arguments of Pipe(). */
+export interface PipeOptions {
+  duplex?: boolean;
+  /** Bytes of shared memory per direction (default 256 KiB); larger messages are streamed. */
+  capacity?: number;
+}
+
+const kDefaultCapacity = 256 * 1024;
+const open = new Set<Connection>();
+atExit(() => {
+  for (const c of [...open]) c.close();
+}, 5);
+
+const copyBytes = (buf: Buffer, start: number, len: number): Buffer => Buffer.from(buf.subarray(start, start + len));
+let nextFileno = 3;
+
+/** One end of a Pipe: send and receive messages, objects or bytes. */
+export class Connection<S = any, R = any> {
+  #read: Channel | null;
+  #write: Channel | null;
+  /** Set once this copy's handles are released; shared with the parent that sent it. */
+  readonly #copyClosed: Int32Array;
+  #closed = false;
+  #readable: boolean;
+  readonly #writable: boolean;
+  readonly #fileno = nextFileno++;
+
+  /** @internal use Pipe() */
+  constructor(read: Channel | null, write: Channel | null, copyClosed?: Int32Array) {
+    this.#read = read;
+    this.#write = write;
+    this.#readable = read !== null;
+    this.#writable = write !== null;
+    this.#copyClosed = copyClosed ?? new Int32Array(new SharedArrayBuffer(4));
+    open.add(this);
+  }
+
+  #check(): void {
+    if (this.#closed) throw new OSError("handle is closed");
+  }
+  #checkReadable(): Channel {
+    this.#check();
+    if (!this.#readable || !this.#read) throw new OSError("connection is write-only");
+    return this.#read;
+  }
+  #checkWritable(): Channel {
+    this.#check();
+    if (!this.#writable || !this.#write) throw new OSError("connection is read-only");
+    return this.#write;
+  }
+
+  /** True if the connection is closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+  /** True if the connection is readable. */
+  get readable(): boolean {
+    return this.#readable;
+  }
+  /** True if the connection is writable. */
+  get writable(): boolean {
+    return this.#writable;
+  }
+
+  #writeMessage(ch: Channel, payload: Uint8Array): void {
+    if (ch.readersGone) throw new BrokenPipeError(32, "Broken pipe");
+    ch.write(payload, Infinity, () => {
+      throw new BrokenPipeError(32, "Broken pipe");
+    });
+  }
+
+  /**
+   * Send an object to the other end (copied now; recv() returns an equal object).
+   * @throws OSError when closed or read-only; BrokenPipeError when the other end is closed.
+   */
+  send(obj: S): void {
+    const ch = this.#checkWritable();
+    this.#writeMessage(ch, encode(obj));
+  }
+
+  /**
+   * Send bytes from a bytes-like object: `offset` and `size` count bytes.
+   * @throws ValueError for a bad offset or size; TypeError for a string.
+   */
+  send_bytes(buf: ArrayBufferView | ArrayBuffer, offset: number = 0, size?: number | null): void {
+    const ch = this.#checkWritable();
+    if (typeof buf === "string") throw new TypeError("memoryview: a bytes-like object is required, not 'str'");
+    const bytes = ArrayBuffer.isView(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf instanceof ArrayBuffer ? new Uint8Array(buf) : null;
+    if (!bytes) throw new TypeError(`memoryview: a bytes-like object is required, not '${(buf as any)?.constructor?.name ?? typeof buf}'`);
+    const n = bytes.length;
+    if (offset < 0) throw new ValueError("offset is negative");
+    if (n < offset) throw new ValueError("buffer length < offset");
+    if (size === null || size === undefined) size = n - offset;
+    else if (size < 0) throw new ValueError("size is negative");
+    else if (offset + size > n) throw new ValueError("buffer length < offset + size");
+    this.#writeMessage(ch, bytes.subarray(offset, offset + size));
+  }
+
+  #readMessage<T>(decoder: (b: Buffer, s: number, l: number) => T, ms = Infinity): T {
+    const ch = this.#checkReadable();
+    const r = ch.read(ms, decoder);
+    if (r === kEOF || r === kTimeout) throw new EOFError();
+    return r;
+  }
+
+  /**
+   * Return an object sent from the other end, waiting for one.
+   * @throws EOFError when nothing is left and the other end is closed.
+   */
+  recv(): R {
+    return this.#readMessage(decode) as R;
+  }
+
+  /** Non-blocking twin of recv(). */
+  async recv_async(): Promise<R> {
+    const ch = this.#checkReadable();
+    await ch.pollAsync(Infinity);
+    return this.recv();
+  }
+
+  /**
+   * Return a complete message of bytes, waiting for one.
+   * @throws OSError "bad message length" if it is longer than `maxlength` (the connection then
+   * becomes unreadable); EOFError at the end.
+   */
+  recv_bytes(maxlength?: number | null): Buffer {
+    if (maxlength !== null && maxlength !== undefined && maxlength < 0) throw new ValueError("negative maxlength");
+    const msg = this.#readMessage(copyBytes);
+    if (maxlength !== null && maxlength !== undefined && msg.length > maxlength) {
+      if (this.#writable) this.#readable = false;
+      else this.close();
+      throw new OSError("bad message length");
+    }
+    return msg;
+  }
+
+  /**
+   * Read a message into `buf` at byte `offset`; returns its size in bytes.
+   * @throws BufferTooShort (with the whole message as `args[0]`) if it does not fit.
+   */
+  recv_bytes_into(buf: ArrayBufferView, offset: number = 0): number {
+    this.#checkReadable();
+    const target = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (offset < 0) throw new ValueError("negative offset");
+    if (offset > target.length) throw new ValueError("offset too large");
+    const msg = this.#readMessage(copyBytes);
+    if (msg.length > target.length - offset) throw new BufferTooShort(msg);
+    target.set(msg, offset);
+    return msg.length;
+  }
+
+  /**
+   * Whether there is data (or EOF) to read, waiting up to `timeout` seconds (default 0; null
+   * waits forever).
+   */
+  poll(timeout: number | null = 0): boolean {
+    const ch = this.#checkReadable();
+    return ch.poll(timeoutMs(true, timeout));
+  }
+
+  /** Non-blocking twin of poll(). */
+  poll_async(timeout: number | null = 0): Promise<boolean> {
+    const ch = this.#checkReadable();
+    return ch.pollAsync(timeoutMs(true, timeout));
+  }
+
+  /** An integer that identifies the connection (not an OS file descriptor). */
+  fileno(): number {
+    this.#check();
+    return this.#fileno;
+  }
+
+  /** Close the connection; the other end sees EOF once every copy of this end is closed. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    open.delete(this);
+    Connection._release(this.#copyClosed, this.#read, this.#write);
+    this.#read = this.#write = null;
+  }
+
+  /** @internal drops one copy's handles, once (the child itself or its parent may do it). */
+  static _release(copyClosed: Int32Array, read: Channel | null, write: Channel | null): void {
+    if (Atomics.compareExchange(copyClosed, 0, 0, 1) !== 0) return;
+    read?.addHandle("reader", -1);
+    write?.addHandle("writer", -1);
+  }
+
+  /** `with conn:` — runs `fn(conn)`, then closes. */
+  with<T>(fn: (conn: this) => T): T {
+    try {
+      return fn(this);
+    } finally {
+      this.close();
+    }
+  }
+  /** Python's `__enter__`: returns the connection. */
+  __enter__(): this {
+    return this;
+  }
+  /** Python's `__exit__`: closes. */
+  __exit__(): void {
+    this.close();
+  }
+  /** Closes at the end of a `using` scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+  /** `<multiprocessing.connection.Connection object at 0x7f…>`. */
+  __repr__(): string {
+    return `<multiprocessing.connection.Connection object at ${addressOf(this)}>`;
+  }
+  toString(): string {
+    return this.__repr__();
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.__repr__();
+  }
+
+  /** @internal state for a copy sent to a child: a new handle on each channel. */
+  _reduce(): { read: SharedArrayBuffer | null; write: SharedArrayBuffer | null; copyClosed: Int32Array } {
+    this.#check();
+    this.#read?.addHandle("reader", 1);
+    this.#write?.addHandle("writer", 1);
+    return { read: this.#read?.sab ?? null, write: this.#write?.sab ?? null, copyClosed: new Int32Array(new SharedArrayBuffer(4)) };
+  }
+}
+Object.defineProperty(Connection.prototype, kRepr, { value: Connection.prototype.__repr__, configurable: true, writable: true });
+
+register("Connection", Connection, {
+  reduce: (c: Connection) => c._reduce(),
+  rebuild: (s) => new Connection(s.read ? new Channel(s.read) : null, s.write ? new Channel(s.write) : null, s.copyClosed),
+  // The parent closes the handles of a copy it sent to a child that died without closing them.
+  release: (s) => Connection._release(s.copyClosed, s.read ? new Channel(s.read) : null, s.write ? new Channel(s.write) : null),
+});
+
+/**
+ * Returns a pair `[conn1, conn2]` of connected ends. With `duplex` (default) both ends read and
+ * write; otherwise conn1 only receives and conn2 only sends.
+ */
+export function Pipe(duplex: boolean | PipeOptions = true): [Connection, Connection] {
+  const opts = typeof duplex === "object" && duplex !== null ? duplex : { duplex };
+  const cap = opts.capacity ?? kDefaultCapacity;
+  if (opts.duplex ?? true) {
+    const a = Channel.create(cap);
+    const b = Channel.create(cap);
+    return [new Connection(a, b), new Connection(b, a)];
+  }
+  const ch = Channel.create(cap);
+  return [new Connection(ch, null), new Connection(null, ch)];
+}
+
+/** Anything wait() accepts: a Connection, a process sentinel, or an object with poll(). */
+export type Waitable = Connection | number | { poll(timeout?: number): boolean };
+
+function ready(o: Waitable): boolean {
+  if (typeof o === "number") {
+    const p = _processBySentinel(o);
+    return p === undefined || p._poll() !== null;
+  }
+  if (o instanceof Connection) {
+    if (o.closed) return true;
+    try {
+      return o.poll(0);
+    } catch {
+      return true;
+    }
+  }
+  return o.poll(0);
+}
+
+/**
+ * Wait until one or more of `object_list` is ready (a connection with data or EOF, the sentinel
+ * of a process that ended); returns those that are. `timeout` in seconds; null waits forever.
+ */
+export function wait<T extends Waitable>(object_list: Iterable<T>, timeout: number | null = null): T[] {
+  const items = [...object_list];
+  const ms = timeoutMs(true, timeout);
+  const deadline = performance.now() + ms;
+  for (let pause = 0.05; ; pause = Math.min(pause * 2, 5)) {
+    const r = items.filter(ready);
+    if (r.length || items.length === 0 || performance.now() >= deadline) return r;
+    sleepMs(Math.min(pause, Math.max(0, deadline - performance.now())));
+  }
+}
+
+/** Non-blocking twin of wait(). */
+export async function wait_async<T extends Waitable>(object_list: Iterable<T>, timeout: number | null = null): Promise<T[]> {
+  const items = [...object_list];
+  const deadline = performance.now() + timeoutMs(true, timeout);
+  for (let pause = 0.05; ; pause = Math.min(pause * 2, 5)) {
+    const r = items.filter(ready);
+    if (r.length || items.length === 0 || performance.now() >= deadline) return r;
+    await new Promise((res) => setTimeout(res, Math.min(pause, Math.max(0, deadline - performance.now()))));
+  }
+}

@@ -1,0 +1,354 @@
+// Port of CPython Lib/multiprocessing/queues.py (PSF-2.0): Queue, JoinableQueue, SimpleQueue,
+// over the shared-memory channel (shared/channel.ts) instead of a pipe and a feeder thread.
+// Like Python's feeder thread, put() never blocks on a full channel: the item waits in this
+// process's backlog, which is flushed by later queue calls, by every blocking wait of the library,
+// by the event loop, and at process exit (join_thread()).
+// Differs from Python: items are copied (not pickled) at put() time, so errors raise in put();
+// a consumer terminated in the middle of get() leaves the queue intact (see channel.ts).
+
+import { addressOf, atExit } from "./shared/current.js";
+import { Channel, kEOF, kTimeout } from "./shared/channel.js";
+import { decode, encode } from "./shared/codec.js";
+import { kRepr } from "./shared/format.js";
+import { AssertionError, OSError, OverflowError, TypeError, ValueError } from "./shared/pyerrors.js";
+import { newSharedId, register, rebuildOnce, rememberShared } from "./shared/reduction.js";
+import * as sem from "./shared/semlock.js";
+import { Empty, Full } from "./errors.js";
+
+export { Empty, Full } from "./errors.js";
+
+/** Keyword arguments of put() and get(). */
+export interface BlockOptions {
+  block?: boolean;
+  /** Seconds; null waits forever. */
+  timeout?: number | null;
+}
+
+/** Keyword arguments of the Queue constructors. */
+export interface QueueOptions {
+  /** Bytes of shared memory for items in flight (default 1 MiB); larger items are streamed. */
+  capacity?: number;
+}
+
+const kDefaultCapacity = 1 << 20;
+
+function blockMs(block?: boolean | BlockOptions | null, timeout?: number | null): number {
+  if (block !== null && typeof block === "object") return sem.timeoutMs(block.block ?? true, block.timeout);
+  return sem.timeoutMs(block ?? true, timeout);
+}
+
+// --- the backlog of items put while the channel was full ------------------------------------------
+
+const pending = new Set<Queue<any>>();
+let flushTimer: NodeJS.Timeout | null = null;
+
+function flushPending(): boolean {
+  for (const q of pending) if (q._flush(0)) pending.delete(q);
+  return pending.size > 0;
+}
+
+function schedule(q: Queue<any>): void {
+  pending.add(q);
+  sem.setIdleHook(flushPending);
+  // The event loop keeps flushing while this process does other things (the timer is ref'd:
+  // like Python's feeder thread, a backlog keeps the process from exiting until it is delivered).
+  flushTimer ??= setTimeout(function tick() {
+    flushTimer = null;
+    if (flushPending()) flushTimer = setTimeout(tick, 1);
+  }, 1);
+}
+
+atExit(() => {
+  // join_thread() for every queue this process put into: deliver what is still in the backlog.
+  for (const q of pending) if (!q._cancelled) q._flush(Infinity);
+  pending.clear();
+  if (flushTimer) clearTimeout(flushTimer);
+}, 10);
+
+// --- Queue ----------------------------------------------------------------------------------
+
+// Queue cells: [slots free, slot sleepers, unfinished tasks]
+const kSlots = 0;
+const kUnfinished = 2;
+
+/** A multi-producer, multi-consumer FIFO queue between processes. */
+export class Queue<T = any> {
+  /** @internal */
+  readonly _ch: Channel;
+  /** @internal */
+  readonly _cells: Int32Array;
+  /** @internal */
+  readonly _maxsize: number;
+  /** @internal */
+  readonly _id: string;
+  #closed = false;
+  /** @internal */
+  _cancelled = false;
+  #backlog: Uint8Array[] = [];
+
+  constructor(maxsize: number = 0, options: QueueOptions = {}, state?: { ch: SharedArrayBuffer; cells: Int32Array; maxsize: number; id: string }) {
+    if (state) {
+      this._ch = new Channel(state.ch);
+      this._cells = state.cells;
+      this._maxsize = state.maxsize;
+      this._id = state.id;
+      return;
+    }
+    if (typeof maxsize !== "number") throw new TypeError(`'<=' not supported between instances of '${typeof maxsize === "string" ? "str" : typeof maxsize}' and 'int'`);
+    if (maxsize > sem.SEM_VALUE_MAX) throw new OverflowError("Python int too large to convert to C int");
+    this._maxsize = maxsize <= 0 ? sem.SEM_VALUE_MAX : maxsize;
+    this._ch = Channel.create(options.capacity ?? kDefaultCapacity);
+    this._cells = new Int32Array(new SharedArrayBuffer(12));
+    this._cells[kSlots] = this._maxsize;
+    this._id = newSharedId();
+    rememberShared(this._id, this);
+  }
+
+  #checkClosed(): void {
+    if (this.#closed) throw new ValueError(`Queue ${this.__repr__()} is closed`);
+  }
+
+  /**
+   * Put `obj` into the queue. If the queue is bounded and full, wait up to `timeout` seconds for
+   * a free slot (`block` false: do not wait).
+   * @throws Full when no slot became free; ValueError when closed; RuntimeError for shared objects.
+   */
+  put(obj: T, block?: boolean | BlockOptions | null, timeout?: number | null): void {
+    this.#checkClosed();
+    const payload = encode(obj);
+    if (!sem.semAcquire(this._cells, kSlots, blockMs(block, timeout))) throw new Full();
+    this._beforePut();
+    this.#send(payload);
+  }
+
+  /** Non-blocking twin of put(). */
+  async put_async(obj: T, block?: boolean | BlockOptions | null, timeout?: number | null): Promise<void> {
+    this.#checkClosed();
+    const payload = Buffer.from(encode(obj));
+    if (!(await sem.semAcquireAsync(this._cells, kSlots, blockMs(block, timeout)))) throw new Full();
+    this._beforePut();
+    this.#send(payload);
+  }
+
+  /** Equivalent to `put(obj, false)`. */
+  put_nowait(obj: T): void {
+    this.put(obj, false);
+  }
+
+  /** @internal hook for JoinableQueue */
+  _beforePut(): void {}
+
+  #send(payload: Uint8Array): void {
+    // Keep this process's items in order: nothing overtakes the backlog.
+    if (this.#backlog.length === 0 && this._ch.write(payload, 0)) return;
+    this.#backlog.push(Buffer.from(payload));
+    this._flush(0);
+    if (this.#backlog.length) schedule(this);
+  }
+
+  /** @internal writes backlog items; returns true when the backlog is empty. */
+  _flush(ms: number): boolean {
+    const deadline = performance.now() + ms;
+    if (this._ch.streaming && !this._ch.flush(Math.max(0, deadline - performance.now()))) return false;
+    while (this.#backlog.length) {
+      if (!this._ch.write(this.#backlog[0]!, Math.max(0, deadline - performance.now()))) return false;
+      this.#backlog.shift();
+    }
+    return !this._ch.streaming || this._ch.flush(Math.max(0, deadline - performance.now()));
+  }
+
+  #take(ms: number): T | typeof kTimeout {
+    const r = this._ch.read(ms, decode);
+    if (r === kTimeout || r === kEOF) return kTimeout;
+    sem.semRelease(this._cells, kSlots, this._maxsize);
+    return r as T;
+  }
+
+  /**
+   * Remove and return an item. Waits up to `timeout` seconds for one (`block` false: do not wait).
+   * @throws Empty when no item arrived; ValueError when closed.
+   */
+  get(block?: boolean | BlockOptions | null, timeout?: number | null): T {
+    this.#checkClosed();
+    if (this.#backlog.length) this._flush(0);
+    const r = this.#take(blockMs(block, timeout));
+    if (r === kTimeout) throw new Empty();
+    return r;
+  }
+
+  /** Non-blocking twin of get(). */
+  async get_async(block?: boolean | BlockOptions | null, timeout?: number | null): Promise<T> {
+    this.#checkClosed();
+    const ms = blockMs(block, timeout);
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const r = this.#take(0);
+      if (r !== kTimeout) return r;
+      const left = deadline - performance.now();
+      if (left <= 0 || !(await this._ch.pollAsync(left))) {
+        const last = this.#take(0);
+        if (last !== kTimeout) return last;
+        throw new Empty();
+      }
+    }
+  }
+
+  /** Equivalent to `get(false)`. */
+  get_nowait(): T {
+    return this.get(false);
+  }
+
+  /** The approximate number of items in the queue (items put and not yet got). */
+  qsize(): number {
+    return this._maxsize - Atomics.load(this._cells, kSlots);
+  }
+
+  /** True if the queue holds no item that a get() could take now. */
+  empty(): boolean {
+    return this._ch.isEmpty();
+  }
+
+  /** True if the queue is bounded and has no free slot. */
+  full(): boolean {
+    return Atomics.load(this._cells, kSlots) === 0;
+  }
+
+  /** This process will put no more data; later put()/get() raise ValueError. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /**
+   * Wait until this process's backlog is delivered. Only after close().
+   * @throws AssertionError "Queue ... not closed".
+   */
+  join_thread(): void {
+    if (!this.#closed) throw new AssertionError(`Queue ${this.__repr__()} not closed`);
+    this._flush(Infinity);
+    pending.delete(this);
+  }
+
+  /** Do not deliver this process's backlog at exit (the items may be lost). */
+  cancel_join_thread(): void {
+    this._cancelled = true;
+  }
+
+  /** `<multiprocessing.queues.Queue object at 0x7f…>`. */
+  __repr__(): string {
+    return `<multiprocessing.queues.${this.constructor.name} object at ${addressOf(this)}>`;
+  }
+  toString(): string {
+    return this.__repr__();
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.__repr__();
+  }
+}
+
+/** A Queue that also tracks unfinished tasks: task_done() and join(). */
+export class JoinableQueue<T = any> extends Queue<T> {
+  override _beforePut(): void {
+    Atomics.add(this._cells, kUnfinished, 1);
+  }
+
+  /**
+   * Indicate that a formerly enqueued task is complete.
+   * @throws ValueError "task_done() called too many times".
+   */
+  task_done(): void {
+    for (let v = Atomics.load(this._cells, kUnfinished); ; ) {
+      if (v <= 0) throw new ValueError("task_done() called too many times");
+      const seen = Atomics.compareExchange(this._cells, kUnfinished, v, v - 1);
+      if (seen === v) {
+        if (v === 1) sem.wake(this._cells, kUnfinished); // the last task: wake join()
+        return;
+      }
+      v = seen;
+    }
+  }
+
+  /** Block until every item put into the queue has been got and task_done() was called for it. */
+  join(): void {
+    for (let v = Atomics.load(this._cells, kUnfinished); v !== 0; v = Atomics.load(this._cells, kUnfinished)) {
+      sem.waitWhile(this._cells, kUnfinished, v, Infinity);
+    }
+  }
+
+  /** Non-blocking twin of join(). */
+  async join_async(): Promise<void> {
+    for (let v = Atomics.load(this._cells, kUnfinished); v !== 0; v = Atomics.load(this._cells, kUnfinished)) {
+      await sem.waitWhileAsync(this._cells, kUnfinished, v, Infinity);
+    }
+  }
+}
+
+/** A simplified queue: put(), get(), empty(), close(). */
+export class SimpleQueue<T = any> {
+  /** @internal */
+  readonly _ch: Channel;
+  /** @internal */
+  readonly _id: string;
+  #closed = false;
+
+  constructor(options: QueueOptions = {}, state?: { ch: SharedArrayBuffer; id: string }) {
+    if (state) {
+      this._ch = new Channel(state.ch);
+      this._id = state.id;
+      return;
+    }
+    this._ch = Channel.create(options.capacity ?? kDefaultCapacity);
+    this._id = newSharedId();
+    rememberShared(this._id, this);
+  }
+  #check(): void {
+    if (this.#closed) throw new OSError("handle is closed");
+  }
+  /** Put an item (waits for room in the channel if it is full). */
+  put(obj: T): void {
+    this.#check();
+    this._ch.write(encode(obj), Infinity);
+  }
+  /** Remove and return an item, waiting for one. */
+  get(): T {
+    this.#check();
+    return this._ch.read(Infinity, decode) as T;
+  }
+  /** Non-blocking twin of get(). */
+  async get_async(): Promise<T> {
+    this.#check();
+    for (;;) {
+      const r = this._ch.read(0, decode);
+      if (r !== kTimeout && r !== kEOF) return r as T;
+      await this._ch.pollAsync(Infinity);
+    }
+  }
+  /** True if the queue is empty. */
+  empty(): boolean {
+    this.#check();
+    return this._ch.isEmpty();
+  }
+  /** Close the queue: later put()/get()/empty() raise OSError. */
+  close(): void {
+    this.#closed = true;
+  }
+  /** `<multiprocessing.queues.SimpleQueue object at 0x7f…>`. */
+  __repr__(): string {
+    return `<multiprocessing.queues.SimpleQueue object at ${addressOf(this)}>`;
+  }
+  toString(): string {
+    return this.__repr__();
+  }
+}
+
+for (const cls of [Queue, SimpleQueue]) Object.defineProperty(cls.prototype, kRepr, { value: cls.prototype.__repr__, configurable: true, writable: true });
+
+for (const [name, Cls] of [["Queue", Queue], ["JoinableQueue", JoinableQueue]] as const) {
+  register(name, Cls, {
+    reduce: (q: Queue) => ({ ch: q._ch.sab, cells: q._cells, maxsize: q._maxsize, id: q._id }),
+    rebuild: (s) => rebuildOnce(s.id, () => new Cls(0, {}, s)),
+  });
+}
+register("SimpleQueue", SimpleQueue, {
+  reduce: (q: SimpleQueue) => ({ ch: q._ch.sab, id: q._id }),
+  rebuild: (s) => rebuildOnce(s.id, () => new SimpleQueue({}, s)),
+});

@@ -1,0 +1,375 @@
+// The shared-memory byte channel under Queue and Pipe: a ring of framed messages in one
+// SharedArrayBuffer, with Atomics.wait/notify for blocking (the other home of wait/notify, with
+// semlock.ts). No event loop is involved, so a thread blocked in join() cannot stall it.
+//
+// Frames are 4-byte aligned and never wrap: a writer that reaches the end of the ring writes a
+// WRAP marker and continues at offset 0. A message that fits in half the ring travels as one
+// WHOLE frame; a larger one is streamed as a START frame (with the total length) followed by
+// CONT frames, under the write lock, while one reader reassembles it.
+//
+// Readers of WHOLE frames take no lock: a reader decodes the frame in place, then claims it by
+// compare-exchanging the head past it; if another reader got there first, it retries. A reader
+// that is terminated mid-read therefore never leaves the channel half-consumed.
+
+import { lockAcquire, lockRelease, lockTryAcquire, kUnlocked } from "./semlock.js";
+
+// Control cells (Int32Array at offset 0).
+const kHead = 0; // bytes consumed (wrapping counter)
+const kTail = 1; // bytes published (wrapping counter)
+const kWriteLock = 2; // serializes writers
+const kReadWaiters = 3; // readers sleeping on kTail
+const kSpaceWaiters = 4; // writers (and readers waiting for a stream to pass) sleeping on kHead
+const kWriters = 5; // open write handles (Pipe EOF)
+const kReaders = 6; // open read handles (Pipe broken pipe)
+const kControlBytes = 32;
+
+// Frame header: type in the top 2 bits, chunk length in the low 30.
+const kWrap = 0;
+const kWhole = 1;
+const kStart = 2;
+const kCont = 3;
+const kLenMask = 0x3fffffff;
+
+const kReadSpins = 1000;
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** Outcome of a read that did not return a message. */
+export const kEOF = Symbol("EOF");
+export const kTimeout = Symbol("timeout");
+
+/** Decodes `len` bytes at `start` of `buf` (a view over shared memory: copy what you keep). */
+export type Decoder<T> = (buf: Buffer, start: number, len: number) => T;
+
+/** A message being streamed by this thread: resumed by later flushes. */
+interface Stream {
+  payload: Uint8Array;
+  offset: number;
+}
+
+/** One direction of message traffic over a SharedArrayBuffer ring. */
+export class Channel {
+  readonly sab: SharedArrayBuffer;
+  readonly cells: Int32Array;
+  readonly #words: Int32Array;
+  readonly #buf: Buffer;
+  readonly capacity: number;
+  readonly #mask: number;
+  #stream: Stream | null = null;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.cells = new Int32Array(sab, 0, kControlBytes / 4);
+    this.capacity = sab.byteLength - kControlBytes;
+    this.#mask = this.capacity - 1;
+    this.#words = new Int32Array(sab, kControlBytes, this.capacity / 4);
+    this.#buf = Buffer.from(sab, kControlBytes, this.capacity);
+  }
+
+  /** A new channel whose ring holds `capacity` bytes (rounded up to a power of two, at least 4 KiB). */
+  static create(capacity: number, writers = 1, readers = 1): Channel {
+    let cap = 4096;
+    while (cap < capacity) cap *= 2;
+    const ch = new Channel(new SharedArrayBuffer(kControlBytes + cap));
+    ch.cells[kWriteLock] = kUnlocked;
+    ch.cells[kWriters] = writers;
+    ch.cells[kReaders] = readers;
+    return ch;
+  }
+
+  // --- handles --------------------------------------------------------------------------------
+
+  /** Adds or drops an open write (or read) handle; dropping the last one wakes the other side. */
+  addHandle(side: "writer" | "reader", delta: number): void {
+    const cell = side === "writer" ? kWriters : kReaders;
+    const now = Atomics.add(this.cells, cell, delta) + delta;
+    if (now <= 0) {
+      // Wake readers to see EOF, or writers to see the broken pipe.
+      Atomics.notify(this.cells, kTail);
+      Atomics.notify(this.cells, kHead);
+    }
+  }
+
+  /** True if no write handle is open any more. */
+  get writersGone(): boolean {
+    return Atomics.load(this.cells, kWriters) <= 0;
+  }
+  /** True if no read handle is open any more. */
+  get readersGone(): boolean {
+    return Atomics.load(this.cells, kReaders) <= 0;
+  }
+
+  // --- state -------------------------------------------------------------------------------
+
+  /** True if no frame is waiting to be read. */
+  isEmpty(): boolean {
+    return Atomics.load(this.cells, kHead) === Atomics.load(this.cells, kTail);
+  }
+
+  /** Bytes that may be written now. */
+  #free(): number {
+    return this.capacity - ((Atomics.load(this.cells, kTail) - Atomics.load(this.cells, kHead)) | 0);
+  }
+
+  /** True if this thread holds the write lock for a half-written stream. */
+  get streaming(): boolean {
+    return this.#stream !== null;
+  }
+
+  // --- writing -----------------------------------------------------------------------------
+
+  #publish(tail: number, size: number): void {
+    Atomics.store(this.cells, kTail, (tail + size) | 0);
+    // Readers count themselves before their last look at the tail (see #waitData).
+    if (Atomics.load(this.cells, kReadWaiters) > 0) Atomics.notify(this.cells, kTail);
+  }
+
+  /** Makes `need` contiguous bytes available at the tail (writing a WRAP marker); false if no room. */
+  #reserve(need: number): number | null {
+    const tail = Atomics.load(this.cells, kTail);
+    const pos = tail & this.#mask;
+    const free = this.#free();
+    if (pos + need <= this.capacity) return need <= free ? tail : null;
+    const skip = this.capacity - pos;
+    if (skip + need > free) return null;
+    this.#words[pos >> 2] = kWrap << 30;
+    this.#publish(tail, skip);
+    return (tail + skip) | 0;
+  }
+
+  /**
+   * Writes one message. With `blockMs` 0 it never waits: it returns false when the ring is full
+   * or another writer holds the lock (a streamed message may stay half-written: call flush()).
+   * Otherwise it waits up to `blockMs` for room. `onBroken` is called if no reader is left.
+   */
+  write(payload: Uint8Array, blockMs: number, onBroken?: () => never): boolean {
+    if (this.#stream !== null) return false;
+    const deadline = performance.now() + blockMs;
+    if (!this.#lockWrite(blockMs)) return false;
+    try {
+      const need = 4 + pad4(payload.length);
+      if (need <= this.capacity / 2) {
+        for (;;) {
+          if (onBroken && this.readersGone) onBroken();
+          const tail = this.#reserve(need);
+          if (tail !== null) {
+            const pos = tail & this.#mask;
+            this.#words[pos >> 2] = (kWhole << 30) | payload.length;
+            this.#buf.set(payload, pos + 4);
+            this.#publish(tail, need);
+            return true;
+          }
+          if (!this.#waitSpace(deadline)) return false;
+        }
+      }
+      this.#stream = { payload, offset: 0 };
+    } finally {
+      if (this.#stream === null) lockRelease(this.cells, kWriteLock);
+    }
+    return this.flush(deadline - performance.now(), onBroken);
+  }
+
+  #lockWrite(ms: number): boolean {
+    return ms <= 0 ? lockTryAcquire(this.cells, kWriteLock) : lockAcquire(this.cells, kWriteLock, ms);
+  }
+
+  /**
+   * Continues a streamed message; returns true once it is all written. Keeps the write lock
+   * between calls, so the message's frames stay contiguous.
+   */
+  flush(blockMs: number, onBroken?: () => never): boolean {
+    const s = this.#stream;
+    if (s === null) return true;
+    const deadline = performance.now() + blockMs;
+    while (s.offset < s.payload.length || s.offset === 0) {
+      if (onBroken && this.readersGone) {
+        this.#stream = null;
+        lockRelease(this.cells, kWriteLock);
+        onBroken();
+      }
+      const hdr = s.offset === 0 ? 8 : 4;
+      const tail = Atomics.load(this.cells, kTail);
+      const pos = tail & this.#mask;
+      const free = this.#free();
+      const contiguous = Math.min(free, this.capacity - pos);
+      if (contiguous < hdr + 4) {
+        if (free >= this.capacity - pos + hdr + 4 && this.capacity - pos < hdr + 4) {
+          this.#words[pos >> 2] = kWrap << 30; // too little room before the end: start over at 0
+          this.#publish(tail, this.capacity - pos);
+          continue;
+        }
+        if (!this.#waitSpace(deadline)) return false;
+        continue;
+      }
+      const chunk = Math.min(s.payload.length - s.offset, contiguous - hdr);
+      const type = s.offset === 0 ? kStart : kCont;
+      this.#words[pos >> 2] = (type << 30) | chunk;
+      if (type === kStart) this.#words[(pos >> 2) + 1] = s.payload.length;
+      this.#buf.set(s.payload.subarray(s.offset, s.offset + chunk), pos + hdr);
+      s.offset += chunk;
+      this.#publish(tail, hdr + pad4(chunk));
+    }
+    this.#stream = null;
+    lockRelease(this.cells, kWriteLock);
+    return true;
+  }
+
+  #waitSpace(deadline: number): boolean {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    const head = Atomics.load(this.cells, kHead);
+    // Count ourselves before re-checking: a reader that advances the head after our check sees
+    // the count and notifies.
+    Atomics.add(this.cells, kSpaceWaiters, 1);
+    try {
+      if (Atomics.load(this.cells, kHead) === head && !this.readersGone) Atomics.wait(this.cells, kHead, head, Math.min(left, 50));
+    } finally {
+      Atomics.sub(this.cells, kSpaceWaiters, 1);
+    }
+    return true;
+  }
+
+  // --- reading ----------------------------------------------------------------------------------
+
+  #advanceHead(from: number, size: number, claim: boolean): boolean {
+    if (claim) {
+      if (Atomics.compareExchange(this.cells, kHead, from, (from + size) | 0) !== from) return false;
+    } else {
+      Atomics.store(this.cells, kHead, (from + size) | 0);
+    }
+    if (Atomics.load(this.cells, kSpaceWaiters) > 0) Atomics.notify(this.cells, kHead);
+    return true;
+  }
+
+  /** Waits until the tail moves past `tail` (or the deadline); false on timeout. */
+  #waitData(tail: number, deadline: number): boolean {
+    for (let i = 0; i < kReadSpins; i++) if (Atomics.load(this.cells, kTail) !== tail) return true;
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    Atomics.add(this.cells, kReadWaiters, 1); // see #publish
+    try {
+      if (Atomics.load(this.cells, kTail) === tail && !this.writersGone) {
+        Atomics.wait(this.cells, kTail, tail, left === Infinity ? undefined : left);
+      }
+    } finally {
+      Atomics.sub(this.cells, kReadWaiters, 1);
+    }
+    return true;
+  }
+
+  /**
+   * Reads one message, waiting up to `ms` (Infinity = forever, 0 = not at all).
+   * Returns `decode`'s result, kEOF when the channel is empty and every writer has gone, or
+   * kTimeout.
+   */
+  read<T>(ms: number, decode: Decoder<T>): T | typeof kEOF | typeof kTimeout {
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    for (;;) {
+      const head = Atomics.load(this.cells, kHead);
+      const tail = Atomics.load(this.cells, kTail);
+      if (head === tail) {
+        if (this.writersGone) return kEOF;
+        if (ms <= 0 || !this.#waitData(tail, deadline)) {
+          if (Atomics.load(this.cells, kTail) !== tail) continue;
+          return this.writersGone ? kEOF : kTimeout;
+        }
+        continue;
+      }
+      const pos = head & this.#mask;
+      const hdr = this.#words[pos >> 2]!;
+      const type = hdr >>> 30;
+      const len = hdr & kLenMask;
+      if (type === kWrap) {
+        this.#advanceHead(head, this.capacity - pos, true);
+        continue;
+      }
+      if (type === kWhole) {
+        const value = decode(this.#buf, pos + 4, len);
+        if (this.#advanceHead(head, 4 + pad4(len), true)) return value;
+        continue;
+      }
+      if (type === kCont) {
+        // Another reader is reassembling a streamed message: wait for it to pass.
+        if (!this.#waitHeadMoves(head, deadline)) return kTimeout;
+        continue;
+      }
+      // kStart: claim the stream, then collect its CONT frames as the writer produces them.
+      const total = this.#words[(pos >> 2) + 1]!;
+      const whole = Buffer.allocUnsafe(total);
+      this.#buf.copy(whole, 0, pos + 8, pos + 8 + len);
+      if (!this.#advanceHead(head, 8 + pad4(len), true)) continue;
+      let got = len;
+      while (got < total) {
+        const h = Atomics.load(this.cells, kHead);
+        const t = Atomics.load(this.cells, kTail);
+        if (h === t) {
+          this.#waitData(t, Infinity);
+          continue;
+        }
+        const p = h & this.#mask;
+        const fh = this.#words[p >> 2]!;
+        const ft = fh >>> 30;
+        const fl = fh & kLenMask;
+        if (ft === kWrap) {
+          this.#advanceHead(h, this.capacity - p, false);
+          continue;
+        }
+        this.#buf.copy(whole, got, p + 4, p + 4 + fl);
+        got += fl;
+        this.#advanceHead(h, 4 + pad4(fl), false);
+      }
+      return decode(whole, 0, total);
+    }
+  }
+
+  #waitHeadMoves(head: number, deadline: number): boolean {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    Atomics.add(this.cells, kSpaceWaiters, 1);
+    try {
+      if (Atomics.load(this.cells, kHead) === head) Atomics.wait(this.cells, kHead, head, Math.min(left, 50));
+    } finally {
+      Atomics.sub(this.cells, kSpaceWaiters, 1);
+    }
+    return true;
+  }
+
+  /**
+   * Waits until a message (or EOF) can be read, up to `ms`. Returns true if one can.
+   */
+  poll(ms: number): boolean {
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    for (;;) {
+      const tail = Atomics.load(this.cells, kTail);
+      if (Atomics.load(this.cells, kHead) !== tail || this.writersGone) return true;
+      if (ms <= 0 || !this.#waitData(tail, deadline)) {
+        return Atomics.load(this.cells, kHead) !== Atomics.load(this.cells, kTail) || this.writersGone;
+      }
+    }
+  }
+
+  /** Async twin of poll(): resolves when a message (or EOF) can be read, or after `ms`. */
+  async pollAsync(ms: number): Promise<boolean> {
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    for (;;) {
+      const tail = Atomics.load(this.cells, kTail);
+      if (Atomics.load(this.cells, kHead) !== tail || this.writersGone) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      // Counted as a sleeping reader so that writers notify (see #publish); the timer keeps the
+      // event loop alive, which a pending waitAsync alone does not.
+      Atomics.add(this.cells, kReadWaiters, 1);
+      try {
+        if (Atomics.load(this.cells, kTail) !== tail) continue;
+        const r = (Atomics as any).waitAsync(this.cells, kTail, tail, Math.min(left, 1000));
+        if (r.async) {
+          const keepAlive = setTimeout(() => {}, Math.min(left, 1000) + 10);
+          await r.value;
+          clearTimeout(keepAlive);
+        }
+      } finally {
+        Atomics.sub(this.cells, kReadWaiters, 1);
+      }
+    }
+  }
+}
