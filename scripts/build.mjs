@@ -1,9 +1,12 @@
-// Builds dist/ (ESM + declarations) with the project's tsc.
+// Builds dist/ (ESM + declarations) and dist/cjs/ (CommonJS, for require()) with the project's tsc.
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tsc = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, "-p", "tsconfig.json"], { stdio: "inherit", cwd: root });
+for (const config of ["tsconfig.json", "tsconfig.cjs.json"]) {
+  execFileSync(process.execPath, [tsc, "-p", config], { stdio: "inherit", cwd: root });
+}
+writeFileSync(new URL("../dist/cjs/package.json", import.meta.url), JSON.stringify({ type: "commonjs" }) + "\n");

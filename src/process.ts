@@ -7,14 +7,14 @@ import { randomBytes } from "node:crypto";
 import { existsSync, realpathSync } from "node:fs";
 import { isMainThread } from "node:worker_threads";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { current, pidOf, atExit } from "./shared/current.js";
+import { current, pidOf } from "./shared/current.js";
 import { kRepr } from "./shared/format.js";
 import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js";
 import { kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
 import { reduceValue, globalRefOf, modulesOf, releaseReduced, type ReduceOptions } from "./shared/reduction.js";
 import { timeoutMs } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
-import { libraryDir, startChild, tsxApiFor } from "./popen/index.js";
+import { esmDir, libraryDir, needsTsx, startChild } from "./popen/index.js";
 import type { Popen } from "./popen/worker_thread.js";
 
 type AnyFn = (...args: any[]) => unknown;
@@ -44,14 +44,36 @@ export type ProcessOptions<F extends AnyFn> = BaseOptions &
 
 // --- process-wide state ------------------------------------------------------------------------
 
-let counter = 0;
-let myIdentity: number[] = [];
-let myDaemon = false;
-let myAuthkey: Uint8Array = randomBytes(32);
-let myParent: ParentProcess | null = null;
-let currentProc: BaseProcess | null = null;
-const children = new Set<BaseProcess>();
-const bySentinel = new Map<number, BaseProcess>();
+/** The process-wide state, kept on globalThis so the ESM and CommonJS builds in one thread share it. */
+interface ProcessState {
+  counter: number;
+  identity: number[];
+  daemon: boolean;
+  authkey: Uint8Array;
+  parent: ParentProcess | null;
+  current: BaseProcess | null;
+  children: Set<BaseProcess>;
+  bySentinel: Map<number, BaseProcess>;
+  ownStatus: Int32Array;
+}
+const S: ProcessState = ((globalThis as any)[Symbol.for("multiprocessing-ts.process")] ??= {
+  counter: 0,
+  identity: [],
+  daemon: false,
+  authkey: randomBytes(32),
+  parent: null,
+  current: null,
+  children: new Set(),
+  bySentinel: new Map(),
+  ownStatus: (() => {
+    const cells = newStatusCells();
+    cells[kStatusField] = Status.running;
+    return cells;
+  })(),
+});
+const children = S.children;
+const bySentinel = S.bySentinel;
+const ownStatus = S.ownStatus;
 
 let defaultMethod: () => string = () => "spawn";
 /** @internal context.ts tells which start method the default context uses (and fixes it). */
@@ -100,8 +122,8 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
   constructor(options: ProcessOptions<F> = {} as ProcessOptions<F>) {
     const { group, target, name, args, kwargs, daemon, module } = options as BaseOptions & { target?: AnyFn | null; args?: Iterable<unknown>; kwargs?: Record<string, unknown> };
     if (group !== null && group !== undefined) throw new AssertionError("group argument must be None for now");
-    const count = ++counter;
-    this.#identity = [...myIdentity, count];
+    const count = ++S.counter;
+    this.#identity = [...S.identity, count];
     this.#target = target ?? null;
     if (args !== undefined && args !== null && typeof (args as any)[Symbol.iterator] !== "function") {
       throw new (TypeErrorPy())(`'${typeof args === "number" ? "int" : typeof args}' object is not iterable`);
@@ -110,8 +132,8 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
     this.#kwargs = kwargs ? { ...kwargs } : {};
     this.#parentPid = current().pid;
     this.#parentName = current().name;
-    this.#authkey = myAuthkey;
-    this.#daemon = daemon ?? myDaemon;
+    this.#authkey = S.authkey;
+    this.#daemon = daemon ?? S.daemon;
     this.#name = name ?? `${this.constructor.name}-${this.#identity.join(":")}`;
     if (typeof this.#name !== "string") throw new AssertionError("name must be a string");
     this.#module = module ? moduleUrlOf(module) : null;
@@ -142,7 +164,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
     this.#checkClosed();
     if (this.#popen !== null) throw new AssertionError("cannot start a process twice");
     if (this.#parentPid !== current().pid) throw new AssertionError("can only start a process object created by current process");
-    if (myDaemon) throw new AssertionError("daemonic processes are not allowed to have children");
+    if (S.daemon) throw new AssertionError("daemonic processes are not allowed to have children");
     reapFinished();
     const method = this.#startMethod ?? defaultMethod();
     const spec = this.#makeSpec(method);
@@ -191,8 +213,8 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
       status: newStatusCells(),
       modules,
       run,
-      tsxApi: tsxApiFor(modules),
-      libraryEntry: new URL("./index.js", import.meta.url).href,
+      tsx: needsTsx(modules),
+      libraryEntry: new URL("index.js", esmDir).href,
     };
   }
 
@@ -394,18 +416,16 @@ export class Process<F extends AnyFn = AnyFn> extends BaseProcess<F> {}
 
 // --- the main process and the parent -----------------------------------------------------------
 
-const ownStatus: Int32Array = newStatusCells();
-Atomics.store(ownStatus, kStatusField, Status.running);
 
 class _MainProcess extends BaseProcess {
   constructor() {
     super({ name: "MainProcess" });
-    counter--; // the main process takes no number from the Process-N sequence
+    S.counter--; // the main process takes no number from the Process-N sequence
     this._becomeCurrent({
       name: "MainProcess",
       identity: [],
       daemon: false,
-      authkey: myAuthkey,
+      authkey: S.authkey,
       parentPid: null as unknown as number,
       parentName: "",
       startMethod: "spawn",
@@ -462,12 +482,12 @@ export class ParentProcess {
 
 /** Return the Process object of the running process. */
 export function current_process(): BaseProcess {
-  return (currentProc ??= new _MainProcess());
+  return (S.current ??= new _MainProcess());
 }
 
 /** Return the Process object of the parent, or null in the main process. */
 export function parent_process(): ParentProcess | null {
-  return myParent;
+  return S.parent;
 }
 
 /** Return the list of all live children of the current process (joining finished ones). */
@@ -488,16 +508,18 @@ export function _ownStatus(): Int32Array {
 
 /** @internal called by the child's bootstrap before the target runs. */
 export function _adoptChildState(spec: ParentToChildSpec, proc: BaseProcess): void {
-  counter = 0;
-  myIdentity = spec.identity;
-  myDaemon = spec.daemon;
-  myAuthkey = spec.authkey;
-  myParent = new ParentProcess(spec.parentName, spec.parentPid, spec.parentStatus);
+  S.counter = 0;
+  S.identity = spec.identity;
+  S.daemon = spec.daemon;
+  S.authkey = spec.authkey;
+  S.parent = new ParentProcess(spec.parentName, spec.parentPid, spec.parentStatus);
+  S.children.clear();
+  S.bySentinel.clear();
   const info = current();
   info.name = spec.name;
   info.isChild = true;
   proc._becomeCurrent(spec);
-  currentProc = proc;
+  S.current = proc;
   void pidOf;
 }
 
@@ -509,11 +531,11 @@ export function _exitFunction(): void {
   for (const p of active_children()) p.join();
 }
 
-let exitHookInstalled = false;
+const kExitInstalled = Symbol.for("multiprocessing-ts.exitInstalled");
 /** @internal installs the main thread's exit handling (children call _exitFunction themselves). */
 export function _installMainExit(): void {
-  if (exitHookInstalled || !isMainThread) return;
-  exitHookInstalled = true;
+  if ((globalThis as any)[kExitInstalled] || !isMainThread) return;
+  (globalThis as any)[kExitInstalled] = true;
   // Children are unref'd workers, so the event loop empties when the main script is done:
   // 'beforeExit' is Python's end of __main__. 'exit' covers process.exit() and uncaught errors.
   process.on("beforeExit", () => _exitFunction());
@@ -522,7 +544,6 @@ export function _installMainExit(): void {
     Atomics.store(ownStatus, kStatusField, Status.exited);
     Atomics.notify(ownStatus, kStatusField);
   });
-  atExit(() => {}, 0);
 }
 
 // --- is_main -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { writeAllSync } from "./shared/stdio.js";
 import { SystemExit, TypeError, ValueError } from "./shared/pyerrors.js";
 import { isMainThread } from "node:worker_threads";
 import { callable } from "./shared/callable.js";
+import { callerUrl, esmDistUrl } from "./shared/location.js";
 
 export {
   AssertionError, AttributeError, BaseException, BrokenPipeError, EOFError, Exception, FileExistsError,
@@ -36,7 +37,7 @@ class FdStream implements TextStream {
   flush(): void {}
 }
 
-const selfUrl = import.meta.url;
+const selfUrl = esmDistUrl(callerUrl(), 0) + "py.js";
 function exported<T extends object>(value: T, path: string): T {
   Object.defineProperty(value, kGlobalRef, { value: { module: selfUrl, path }, enumerable: false });
   return value;

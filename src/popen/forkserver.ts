@@ -16,7 +16,7 @@ export const WarmState = { idle: 0, busy: 1, quit: 2 } as const;
 /** workerData of a warm worker. */
 export interface WarmSpec {
   [kBrand]: 1;
-  warm: { control: Int32Array; port: MessagePort; preload: string[]; tsxApi: string | null; libraryEntry: string };
+  warm: { control: Int32Array; port: MessagePort; preload: string[]; tsx: boolean; libraryEntry: string };
 }
 
 interface Warm {
@@ -36,7 +36,7 @@ function spawnWarm(bootstrapUrl: URL, spec: ParentToChildSpec): Warm {
   const { port1, port2 } = new MessageChannel();
   const data: WarmSpec = {
     [kBrand]: 1,
-    warm: { control, port: port2, preload: spec.modules, tsxApi: spec.tsxApi, libraryEntry: spec.libraryEntry },
+    warm: { control, port: port2, preload: spec.modules, tsx: spec.tsx, libraryEntry: spec.libraryEntry },
   };
   const worker = new Worker(bootstrapUrl, { workerData: data, transferList: [port2], execArgv: childExecArgv(), stdout: false, stderr: false });
   const warm: Warm = { worker, control, port: port1, generation: 0, job: null, alive: true };

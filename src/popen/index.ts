@@ -7,34 +7,28 @@
 import type { ParentToChildSpec } from "../shared/protocol.js";
 import { isTypeScriptUrl } from "../shared/protocol.js";
 import { ValueError } from "../shared/pyerrors.js";
+import { callerUrl, esmDistUrl } from "../shared/location.js";
 import { WorkerPopen, type Popen } from "./worker_thread.js";
 import { forkserverStart } from "./forkserver.js";
 
+const selfUrl = callerUrl();
+
 /** The URL of the library's dist/ folder: stack frames inside it are the library's own. */
-export const libraryDir = new URL("../", import.meta.url).href;
+export const libraryDir = new URL("../", selfUrl).href;
+
+/** The ESM dist/ folder, where children start (the bootstrap is ESM in both builds). */
+export const esmDir = esmDistUrl(selfUrl, 1);
 
 /** The worker entry every child starts on. */
-export const bootstrapUrl = new URL("../worker/bootstrap.js", import.meta.url);
+export const bootstrapUrl = new URL("worker/bootstrap.js", esmDir);
 
 /** The start methods this platform offers, the default first. */
 export const startMethods = ["spawn", "forkserver"] as const;
 
-let tsxApi: string | null | undefined;
-/** The URL of tsx's ESM API when any of `modules` is TypeScript (null if none is, or tsx is missing). */
-export function tsxApiFor(modules: Iterable<string>): string | null {
-  for (const m of modules) {
-    if (isTypeScriptUrl(m)) {
-      if (tsxApi === undefined) {
-        try {
-          tsxApi = import.meta.resolve("tsx/esm/api");
-        } catch {
-          tsxApi = null;
-        }
-      }
-      return tsxApi;
-    }
-  }
-  return null;
+/** True when any of `modules` is TypeScript: the child must register tsx before importing them. */
+export function needsTsx(modules: Iterable<string>): boolean {
+  for (const m of modules) if (isTypeScriptUrl(m)) return true;
+  return false;
 }
 
 /** Starts a child with the given start method. */

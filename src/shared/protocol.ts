@@ -38,8 +38,8 @@ export interface ParentToChildSpec {
   /** Modules to import before rebuilding `run` (they define the functions and classes in it). */
   modules: string[];
   run: RunSpec;
-  /** Where tsx's ESM API lives, when any module to import is TypeScript. */
-  tsxApi: string | null;
+  /** True when a module to import is TypeScript: the child registers tsx first. */
+  tsx: boolean;
   /** The library's own root module, loaded first in the child so every reducer is registered. */
   libraryEntry: string;
   /** The child's pid, when the parent chose it (a reused forkserver worker); else from its thread id. */

@@ -26,12 +26,16 @@ patchStdioSync();
 let tsxRegistered = false;
 const imported = new Map<string, unknown>();
 
-async function importModules(urls: string[], tsxApi: string | null): Promise<void> {
+async function importModules(urls: string[]): Promise<void> {
   if (!tsxRegistered && urls.some(isTypeScriptUrl)) {
-    if (!tsxApi) {
+    // Node 20 does not hand tsx's hooks to workers (feasibility.md §1): register them here,
+    // from tsx's ESM entry (its CommonJS build fails inside a worker).
+    let api: { register(): unknown };
+    try {
+      api = await import(import.meta.resolve("tsx/esm/api"));
+    } catch {
       throw new Error("cannot load TypeScript modules in a child process: install tsx (`npm install tsx`), or run compiled JavaScript");
     }
-    const api = await import(tsxApi);
     api.register();
     tsxRegistered = true;
   }
@@ -91,7 +95,7 @@ async function runSpec(spec: ParentToChildSpec): Promise<number> {
   let proc: InstanceType<Library["Process"]>;
   try {
     await loadLibrary(spec.libraryEntry);
-    await importModules(spec.modules, spec.tsxApi);
+    await importModules(spec.modules);
     const call = rebuildValue(spec.run.call, imported) as { target: any; args: unknown[]; kwargs: Record<string, unknown> };
     if (spec.run.instance) {
       const inst = spec.run.instance as { cls: GlobalRef; fields: unknown };
@@ -132,9 +136,9 @@ async function main(): Promise<void> {
     process.exit(code);
   }
   // Warm worker: load what the next process will need, then serve processes one at a time.
-  const { control, port, preload, tsxApi, libraryEntry } = data.warm;
+  const { control, port, preload, libraryEntry } = data.warm;
   await loadLibrary(libraryEntry);
-  await importModules(preload, tsxApi).catch(() => {});
+  await importModules(preload).catch(() => {});
   const baseline = resourceCounts();
   for (;;) {
     while (Atomics.load(control, 0) === WarmState.idle) Atomics.wait(control, 0, WarmState.idle);
