@@ -126,7 +126,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
     this.#identity = [...S.identity, count];
     this.#target = target ?? null;
     if (args !== undefined && args !== null && typeof (args as any)[Symbol.iterator] !== "function") {
-      throw new (TypeErrorPy())(`'${typeof args === "number" ? "int" : typeof args}' object is not iterable`);
+      throw new (TypeErrorPy())(`'${typeof args === "number" ? (Number.isInteger(args) ? "int" : "float") : typeof args}' object is not iterable`);
     }
     this.#args = args ? [...args] : [];
     this.#kwargs = kwargs ? { ...kwargs } : {};

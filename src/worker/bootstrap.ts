@@ -95,6 +95,9 @@ async function runSpec(spec: ParentToChildSpec): Promise<number> {
   let proc: InstanceType<Library["Process"]>;
   try {
     await loadLibrary(spec.libraryEntry);
+    // Name and identity are in place before the modules' top-level code runs (as CPython's
+    // spawn.prepare() sets the name before importing the main module).
+    lib._adoptChildState(spec, new lib.Process({ name: spec.name }));
     await importModules(spec.modules);
     const call = rebuildValue(spec.run.call, imported) as { target: any; args: unknown[]; kwargs: Record<string, unknown> };
     if (spec.run.instance) {
