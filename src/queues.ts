@@ -41,9 +41,18 @@ function blockMs(block?: boolean | BlockOptions | null, timeout?: number | null)
 
 const pending = new Set<Queue<any>>();
 let flushTimer: NodeJS.Timeout | null = null;
+let pumping = false;
 
 function flushPending(): boolean {
-  for (const q of pending) if (q._flush(0)) pending.delete(q);
+  // Called from inside blocking waits: never re-entered, and a queue that is already flushing
+  // further up the stack is skipped (see Queue._flush).
+  if (pumping) return pending.size > 0;
+  pumping = true;
+  try {
+    for (const q of pending) if (q._flush(0)) pending.delete(q);
+  } finally {
+    pumping = false;
+  }
   return pending.size > 0;
 }
 
@@ -139,22 +148,35 @@ export class Queue<T = any> {
   _beforePut(): void {}
 
   #send(payload: Uint8Array): void {
-    // Keep this process's items in order: nothing overtakes the backlog.
-    if (this.#backlog.length === 0 && this._ch.write(payload, 0)) return;
+    // Keep this process's items in order: nothing overtakes the backlog or a half-sent stream.
+    if (this.#backlog.length === 0 && !this.#flushing && this._ch.write(payload, 0)) {
+      if (this._ch.streaming) schedule(this);
+      return;
+    }
     this.#backlog.push(Buffer.from(payload));
     this._flush(0);
-    if (this.#backlog.length) schedule(this);
+    if (this.#backlog.length || this._ch.streaming) schedule(this);
   }
 
-  /** @internal writes backlog items; returns true when the backlog is empty. */
+  #flushing = false;
+
+  /** @internal writes backlog items (waiting up to `ms`); returns true when all is delivered. */
   _flush(ms: number): boolean {
-    const deadline = performance.now() + ms;
-    if (this._ch.streaming && !this._ch.flush(Math.max(0, deadline - performance.now()))) return false;
-    while (this.#backlog.length) {
-      if (!this._ch.write(this.#backlog[0]!, Math.max(0, deadline - performance.now()))) return false;
-      this.#backlog.shift();
+    if (this.#flushing) return false;
+    this.#flushing = true;
+    try {
+      const deadline = performance.now() + ms;
+      const left = () => Math.max(0, deadline - performance.now());
+      if (this._ch.streaming && !this._ch.flush(left())) return false;
+      while (this.#backlog.length) {
+        if (!this._ch.write(this.#backlog[0]!, left())) return false;
+        this.#backlog.shift(); // accepted: written, or now owned by the channel's stream
+        if (this._ch.streaming && !this._ch.flush(left())) return false;
+      }
+      return true;
+    } finally {
+      this.#flushing = false;
     }
-    return !this._ch.streaming || this._ch.flush(Math.max(0, deadline - performance.now()));
   }
 
   #take(ms: number): T | typeof kTimeout {

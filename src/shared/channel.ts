@@ -11,7 +11,7 @@
 // compare-exchanging the head past it; if another reader got there first, it retries. A reader
 // that is terminated mid-read therefore never leaves the channel half-consumed.
 
-import { lockAcquire, lockRelease, lockTryAcquire, kUnlocked } from "./semlock.js";
+import { lockAcquire, lockRelease, lockTryAcquire, kUnlocked, waitWhile } from "./semlock.js";
 
 // Control cells (Int32Array at offset 0).
 const kHead = 0; // bytes consumed (wrapping counter)
@@ -138,9 +138,11 @@ export class Channel {
   }
 
   /**
-   * Writes one message. With `blockMs` 0 it never waits: it returns false when the ring is full
-   * or another writer holds the lock (a streamed message may stay half-written: call flush()).
-   * Otherwise it waits up to `blockMs` for room. `onBroken` is called if no reader is left.
+   * Writes one message, waiting up to `blockMs` for room (0: not at all). Returns true when the
+   * channel accepted it: written whole, or — for a message larger than half the ring — started
+   * as a stream that owns a copy of it and that flush() continues (`streaming` is then true).
+   * Returns false when nothing was written (ring full, or another writer holds the lock).
+   * `onBroken` is called if no reader is left.
    */
   write(payload: Uint8Array, blockMs: number, onBroken?: () => never): boolean {
     if (this.#stream !== null) return false;
@@ -162,11 +164,13 @@ export class Channel {
           if (!this.#waitSpace(deadline)) return false;
         }
       }
-      this.#stream = { payload, offset: 0 };
+      // The caller may reuse its buffer as soon as we return: the stream keeps its own copy.
+      this.#stream = { payload: Buffer.from(payload), offset: 0 };
     } finally {
       if (this.#stream === null) lockRelease(this.cells, kWriteLock);
     }
-    return this.flush(deadline - performance.now(), onBroken);
+    this.flush(deadline - performance.now(), onBroken);
+    return true;
   }
 
   #lockWrite(ms: number): boolean {
@@ -222,7 +226,7 @@ export class Channel {
     // the count and notifies.
     Atomics.add(this.cells, kSpaceWaiters, 1);
     try {
-      if (Atomics.load(this.cells, kHead) === head && !this.readersGone) Atomics.wait(this.cells, kHead, head, Math.min(left, 50));
+      if (Atomics.load(this.cells, kHead) === head && !this.readersGone) waitWhile(this.cells, kHead, head, Math.min(left, 50));
     } finally {
       Atomics.sub(this.cells, kSpaceWaiters, 1);
     }
@@ -248,9 +252,8 @@ export class Channel {
     if (left <= 0) return false;
     Atomics.add(this.cells, kReadWaiters, 1); // see #publish
     try {
-      if (Atomics.load(this.cells, kTail) === tail && !this.writersGone) {
-        Atomics.wait(this.cells, kTail, tail, left === Infinity ? undefined : left);
-      }
+      // waitWhile also delivers this process's queue backlog while we sleep (semlock.ts).
+      if (Atomics.load(this.cells, kTail) === tail && !this.writersGone) waitWhile(this.cells, kTail, tail, left);
     } finally {
       Atomics.sub(this.cells, kReadWaiters, 1);
     }
@@ -327,7 +330,7 @@ export class Channel {
     if (left <= 0) return false;
     Atomics.add(this.cells, kSpaceWaiters, 1);
     try {
-      if (Atomics.load(this.cells, kHead) === head) Atomics.wait(this.cells, kHead, head, Math.min(left, 50));
+      if (Atomics.load(this.cells, kHead) === head) waitWhile(this.cells, kHead, head, Math.min(left, 50));
     } finally {
       Atomics.sub(this.cells, kSpaceWaiters, 1);
     }
