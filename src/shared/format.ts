@@ -65,11 +65,12 @@ function reprNumber(n: number): string {
   if (n === Infinity) return "inf";
   if (n === -Infinity) return "-inf";
   if (Object.is(n, -0)) return "-0";
-  const s = String(n);
-  // Python writes exponents with at least two digits: 1e-05, 1e+16.
-  const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(s);
-  if (m) return `${m[1]}e${m[2]}${m[3]!.padStart(2, "0")}`;
-  return s;
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) return String(n);
+  // Python switches to exponent notation below 1e-4 and from 1e16, with two-digit exponents.
+  const [mantissa, e] = n.toExponential().split("e") as [string, string];
+  const exp = Number(e);
+  if (exp < -4 || exp >= 16) return `${mantissa}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  return String(n);
 }
 
 function isPlainObject(v: object): boolean {
