@@ -10,7 +10,8 @@ import { ctypeOf, reprScalar, type CType } from "./shared/ctypes.js";
 import { kRepr, repr } from "./shared/format.js";
 import { AssertionError, AttributeError, IndexError, TypeError, ValueError } from "./shared/pyerrors.js";
 import { newSharedId, register, rebuildOnce, rememberShared } from "./shared/reduction.js";
-import { RLock, type Lock } from "./synchronize.js";
+import { Lock, RLock } from "./synchronize.js";
+import { kLocked, kUnlocked, lockRelease } from "./shared/semlock.js";
 
 export { ctypes } from "./shared/ctypes.js";
 export type { CTypeRef } from "./shared/ctypes.js";
@@ -42,18 +43,28 @@ export class CScalar {
   /** @internal */
   readonly [kId]: string;
 
+  readonly #view: any;
+  readonly #type: CType;
+  /** Numbers are stored and read as they are (the codes b B h H i I f d). */
+  readonly #plain: boolean;
+  readonly #float: boolean;
+
   /** @internal use the RawValue() factory */
   constructor(type: CType, view: any, id: string) {
-    this[kType] = type;
-    this[kView] = view;
+    this[kType] = this.#type = type;
+    this[kView] = this.#view = view;
     this[kId] = id;
+    this.#plain = isPlainCode(type.code);
+    this.#float = type.code === "f" || type.code === "d";
   }
   /** The value. 8-byte integer codes read as bigint; integer codes wrap like C on write. */
   get value(): any {
-    return this[kType].fromRaw(this[kView][0]);
+    return this.#plain ? this.#view[0] : this.#type.fromRaw(this.#view[0]);
   }
   set value(v: any) {
-    this[kView][0] = this[kType].toRaw(v);
+    // Fast path: a number the typed array stores exactly as Python would (integers wrap).
+    if (this.#plain && typeof v === "number" && (this.#float || Number.isInteger(v))) this.#view[0] = v;
+    else this.#view[0] = this.#type.toRaw(v);
   }
   /** `c_int(5)`. */
   __repr__(): string {
@@ -65,6 +76,10 @@ export class CScalar {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.__repr__();
   }
+}
+
+function isPlainCode(code: string): boolean {
+  return "bBhHiIfd".includes(code);
 }
 
 function sliceIndices(length: number, start?: number | null, stop?: number | null, step?: number | null): number[] {
@@ -87,13 +102,15 @@ function sliceIndices(length: number, start?: number | null, stop?: number | nul
   return out;
 }
 
-function indexOf(length: number, key: string | number): number {
-  const i = typeof key === "number" ? key : Number(key);
-  if (!Number.isInteger(i)) throw new TypeError("indices must be integers");
-  const j = i < 0 ? i + length : i;
-  if (j < 0 || j >= length) throw new IndexError("invalid index");
-  return j;
+/** Python's slice(start, stop).indices(length) for a step of 1. */
+function sliceBounds(length: number, start?: number | null, stop?: number | null): [number, number] {
+  for (const v of [start, stop]) {
+    if (v !== null && v !== undefined && !Number.isInteger(v)) throw new TypeError("slice indices must be integers or None or have an __index__ method");
+  }
+  const clamp = (v: number | null | undefined, dflt: number) => (v === null || v === undefined ? dflt : v < 0 ? Math.max(0, v + length) : Math.min(v, length));
+  return [clamp(start, 0), clamp(stop, length)];
 }
+
 
 function isIndexKey(k: string | symbol): k is string {
   if (typeof k !== "string") return false;
@@ -101,13 +118,25 @@ function isIndexKey(k: string | symbol): k is string {
   return (c >= 48 && c <= 57) || c === 45; // a digit or '-'
 }
 
+// The traps are on every element access: they test the key's first character only, and leave
+// the rest (range, integer check, conversion, lock) to the array's own _get/_set.
 const arrayHandler: ProxyHandler<any> = {
   get(t, k) {
-    return isIndexKey(k) ? t._getitem(indexOf(t[kView].length, k)) : t[k];
+    if (typeof k === "string") {
+      const c = k.charCodeAt(0);
+      if (c < 58 && (c > 47 || c === 45)) return t._get(k);
+    }
+    return t[k];
   },
   set(t, k, v) {
-    if (isIndexKey(k)) t._setitem(indexOf(t[kView].length, k), v);
-    else t[k] = v;
+    if (typeof k === "string") {
+      const c = k.charCodeAt(0);
+      if (c < 58 && (c > 47 || c === 45)) {
+        t._set(k, v);
+        return true;
+      }
+    }
+    t[k] = v;
     return true;
   },
   has(t, k) {
@@ -133,12 +162,70 @@ export class CArray implements Iterable<any> {
   readonly [kId]: string;
   [index: number]: any;
 
+  /** @internal the typed array (a plain field: methods run with the Proxy as `this`). */
+  readonly _v: any;
+  /** @internal */
+  readonly _t: CType;
+  /** @internal numbers are stored and read as they are */
+  readonly _plain: boolean;
+
+  /** @internal the lock of a synchronized array (null for a raw one) */
+  readonly _lock: LockLike | null;
+  /** @internal the lock when it is one of ours (its word is taken directly) */
+  readonly _ours: Lock | null;
+
   /** @internal use the RawArray() factory */
-  constructor(type: CType, view: any, id: string) {
-    this[kType] = type;
-    this[kView] = view;
+  constructor(type: CType, view: any, id: string, lock: LockLike | null = null) {
+    this[kType] = this._t = type;
+    this[kView] = this._v = view;
     this[kId] = id;
+    this._plain = isPlainCode(type.code);
+    this._lock = lock;
+    this._ours = lock instanceof Lock ? lock : null;
     return new Proxy(this, arrayHandler);
+  }
+
+  /** @internal the index for key `k` (a string, from the Proxy), or Python's errors. */
+  _index(k: string): number {
+    const n = this._v.length;
+    let i = +k;
+    if (i < 0) i += n;
+    if (i >= 0 && i < n && Number.isInteger(i)) return i;
+    if (!Number.isInteger(+k)) throw new TypeError("indices must be integers");
+    throw new IndexError("invalid index");
+  }
+
+  /** @internal element `k`; a synchronized array takes its lock for the access, as Python's does. */
+  _get(k: string): any {
+    const i = this._index(k);
+    const l = this._ours;
+    let x: any;
+    if (this._lock === null || (l !== null && l.count > 0)) {
+      x = this._v[i];
+    } else if (l !== null && Atomics.compareExchange(l.cells, 0, kUnlocked, kLocked) === kUnlocked) {
+      // Our own lock, free: one CAS to take it, one exchange to give it back.
+      x = this._v[i];
+      lockRelease(l.cells, 0);
+    } else {
+      x = locked(this._lock, () => this._v[i]);
+    }
+    return this._plain ? x : this._t.fromRaw(x);
+  }
+
+  /** @internal */
+  _set(k: string, value: unknown): void {
+    const i = this._index(k);
+    const t = this._t;
+    const x = this._plain && typeof value === "number" && (t.code === "f" || t.code === "d" || Number.isInteger(value)) ? value : t.toRaw(value);
+    const l = this._ours;
+    if (this._lock === null || (l !== null && l.count > 0)) {
+      this._v[i] = x;
+    } else if (l !== null && Atomics.compareExchange(l.cells, 0, kUnlocked, kLocked) === kUnlocked) {
+      this._v[i] = x;
+      lockRelease(l.cells, 0);
+    } else {
+      locked(this._lock, () => (this._v[i] = x));
+    }
   }
   /** The number of elements. */
   get length(): number {
@@ -166,6 +253,10 @@ export class CArray implements Iterable<any> {
    * Negative and out-of-range bounds behave as in Python.
    */
   slice(start?: number | null, stop?: number | null, step?: number | null): any {
+    if ((step === null || step === undefined || step === 1) && this._plain) {
+      const [a, b] = sliceBounds(this._v.length, start, stop);
+      return Array.from(this._v.subarray(a, Math.max(a, b)));
+    }
     const items = sliceIndices(this[kView].length, start, stop, step).map((i) => this._getitem(i));
     if (this[kType].code === "c") return Buffer.concat(items);
     if (this[kType].code === "u") return items.join("");
@@ -180,11 +271,18 @@ export class CArray implements Iterable<any> {
     let step: number | null = null;
     if (seq === undefined) seq = stepOrSeq as Iterable<unknown>;
     else step = stepOrSeq as number | null;
+    const values = Array.isArray(seq) ? seq : [...seq];
+    const t = this._t;
+    const raw = values.map((v) => (this._plain && typeof v === "number" && (t.code === "f" || t.code === "d" || Number.isInteger(v)) ? v : t.toRaw(v)));
+    if ((step === null || step === undefined || step === 1)) {
+      const [a, b] = sliceBounds(this._v.length, start, stop);
+      if (raw.length !== Math.max(0, b - a)) throw new ValueError("Can only assign sequence of same size");
+      this._v.set(raw, a);
+      return;
+    }
     const idx = sliceIndices(this[kView].length, start, stop, step);
-    const values = [...seq];
-    if (values.length !== idx.length) throw new ValueError("Can only assign sequence of same size");
-    const raw = values.map((v) => this[kType].toRaw(v));
-    idx.forEach((i, n) => (this[kView][i] = raw[n]));
+    if (raw.length !== idx.length) throw new ValueError("Can only assign sequence of same size");
+    idx.forEach((i, n) => (this._v[i] = raw[n]));
   }
   /** `<multiprocessing.sharedctypes.c_int_Array_3 object at 0x7f…>`. */
   __repr__(): string {
@@ -238,16 +336,46 @@ function withLock<T>(lock: LockLike, fn: (entered: boolean) => T): T {
 export class Synchronized<T = any> {
   readonly #obj: CScalar;
   readonly #lock: LockLike;
+  /** The lock when it is one of ours (its word can be taken directly). */
+  readonly #ours: Lock | null;
   /** @internal */
   constructor(obj: CScalar, lock: LockLike) {
     this.#obj = obj;
     this.#lock = lock;
+    this.#ours = lock instanceof Lock ? lock : null;
   }
   /** The value; each read and write takes the lock (`v.value += 1` is two locked steps: hold `get_lock()` around it). */
   get value(): T {
+    const l = this.#ours;
+    if (l !== null) {
+      if (l.count > 0) return this.#obj.value;
+      // Our own lock, free: take it with one CAS, read, release (no closure, no call chain).
+      if (Atomics.compareExchange(l.cells, 0, kUnlocked, kLocked) === kUnlocked) {
+        try {
+          return this.#obj.value;
+        } finally {
+          lockRelease(l.cells, 0);
+        }
+      }
+    }
     return locked(this.#lock, () => this.#obj.value);
   }
   set value(v: T | number | bigint | boolean | Uint8Array | string) {
+    const l = this.#ours;
+    if (l !== null) {
+      if (l.count > 0) {
+        this.#obj.value = v;
+        return;
+      }
+      if (Atomics.compareExchange(l.cells, 0, kUnlocked, kLocked) === kUnlocked) {
+        try {
+          this.#obj.value = v;
+        } finally {
+          lockRelease(l.cells, 0);
+        }
+        return;
+      }
+    }
     locked(this.#lock, () => (this.#obj.value = v));
   }
   /** The raw object (`c_int(5)`). */
@@ -297,11 +425,10 @@ export class Synchronized<T = any> {
 /** What `Array()` returns: a shared C array and the lock that guards it. */
 export class SynchronizedArray<T = any> extends CArray {
   /** @internal */
-  readonly _lock: LockLike;
+  declare readonly _lock: LockLike;
   /** @internal */
   constructor(type: CType, view: any, id: string, lock: LockLike) {
-    super(type, view, id);
-    this._lock = lock;
+    super(type, view, id, lock);
   }
   override _getitem(i: number): T {
     return locked(this._lock, () => super._getitem(i));

@@ -28,6 +28,16 @@ function acquireMs(block?: boolean | AcquireOptions | null, timeout?: number | n
   return sem.timeoutMs(block ?? true, timeout);
 }
 
+function releaseAfter<T>(r: T, exit: () => void): T {
+  return (r as any).then(
+    (v: unknown) => (exit(), v),
+    (e: unknown) => {
+      exit();
+      throw e;
+    },
+  );
+}
+
 function runWith<T>(enter: () => unknown, exit: () => void, fn: (entered: any) => T): T {
   const entered = enter();
   let result: T;
@@ -95,6 +105,11 @@ export class Lock implements Disposable {
    * @returns true if the lock was acquired, false on timeout or when `block` is false and it is held.
    */
   acquire(block?: boolean | AcquireOptions | null, timeout?: number | null): boolean {
+    // Fast path, one CAS: a free lock and no options object to validate.
+    if ((typeof block !== "object" || block === null) && Atomics.compareExchange(this.cells, 0, sem.kUnlocked, sem.kLocked) === sem.kUnlocked) {
+      this.count = 1;
+      return true;
+    }
     if (sem.lockAcquire(this.cells, 0, acquireMs(block, timeout))) {
       this.count = 1;
       return true;
@@ -116,13 +131,28 @@ export class Lock implements Disposable {
    * @throws ValueError "semaphore or lock released too many times" when it is not locked.
    */
   release(): void {
-    if (!sem.lockRelease(this.cells, 0)) throw new ValueError("semaphore or lock released too many times");
+    // One exchange releases and tells whether a waiter may sleep (see semlock.lockRelease).
+    const prev = Atomics.exchange(this.cells, 0, sem.kUnlocked);
+    if (prev !== sem.kLocked) {
+      if (prev === sem.kUnlocked) throw new ValueError("semaphore or lock released too many times");
+      Atomics.notify(this.cells, 0, 1);
+    }
     this.count = 0;
   }
 
   /** `with lock:` — acquires, runs `fn`, releases (after the promise settles if `fn` is async). */
   with<T>(fn: (entered: boolean) => T): T {
-    return runWith(() => this.acquire(), () => this.release(), fn);
+    const entered = this.acquire();
+    let r: T;
+    try {
+      r = fn(entered);
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+    if (r !== null && typeof r === "object" && typeof (r as any).then === "function") return releaseAfter(r, () => this.release());
+    this.release();
+    return r;
   }
 
   /** Python's `__enter__`: acquires and returns true. */
@@ -169,6 +199,10 @@ export class RLock extends Lock {
   override acquire(block?: boolean | AcquireOptions | null, timeout?: number | null): boolean {
     if (this.count > 0) {
       this.count++;
+      return true;
+    }
+    if ((typeof block !== "object" || block === null) && Atomics.compareExchange(this.cells, 0, sem.kUnlocked, sem.kLocked) === sem.kUnlocked) {
+      this.count = 1;
       return true;
     }
     if (sem.lockAcquire(this.cells, 0, acquireMs(block, timeout))) {

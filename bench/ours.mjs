@@ -1,0 +1,303 @@
+// multiprocessing-ts benchmarks: the same operations as CPython's bench/python/bench_mp.py, with
+// the same output (one JSON object per line: name, value = median, unit, min, max, n).
+// Usage: node bench/ours.mjs [--reps N] [--scale F] [--only a,b] [--list]
+//        node --import tsx bench/ours.mjs --only process_start_tsx   (targets loaded through tsx)
+import mp from "multiprocessing-ts";
+import { time } from "multiprocessing-ts/py";
+import * as T from "./targets.mjs";
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const REPS = Math.max(1, Number(opt("--reps", 5)));
+const SCALE = Number(opt("--scale", 1));
+const nOf = (base) => Math.max(1, Math.floor(base * SCALE));
+const now = () => time.perf_counter();
+const log = (...a) => process.stderr.write(a.join(" ") + "\n");
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round = (x, d) => Number(x.toFixed(d));
+function emit(name, samples, unit, digits = 3, extra = {}) {
+  process.stdout.write(JSON.stringify({ name, value: round(median(samples), digits), unit, min: round(Math.min(...samples), digits), max: round(Math.max(...samples), digits), n: samples.length, ...extra }) + "\n");
+}
+const settle = () => time.sleep(0.05);
+
+function runParallel(targetArgs, start) {
+  const procs = [];
+  const readers = [];
+  for (const [target, a] of targetArgs) {
+    const [r, w] = mp.Pipe(false);
+    const p = new mp.Process({ target, args: [...a, w] });
+    p.start();
+    w.close();
+    procs.push(p);
+    readers.push(r);
+  }
+  time.sleep(0.05);
+  start.set();
+  const results = readers.map((r) => r.recv());
+  for (const p of procs) p.join();
+  return results;
+}
+
+const groups = {
+  lock_uncontended() {
+    const lock = mp.Lock();
+    const n = nOf(1_000_000);
+    const plain = [];
+    const withs = [];
+    const body = () => {};
+    for (let r = 0; r < REPS + 1; r++) {
+      let t0 = now();
+      for (let i = 0; i < n; i++) {
+        lock.acquire();
+        lock.release();
+      }
+      const a = n / (now() - t0);
+      t0 = now();
+      for (let i = 0; i < n; i++) lock.with(body);
+      const b = n / (now() - t0);
+      if (r) { plain.push(a); withs.push(b); } // the first round warms the JIT up
+    }
+    emit("lock_uncontended", plain, "pairs/s", 0);
+    emit("lock_uncontended_with", withs, "pairs/s", 0);
+  },
+
+  lock_contended() {
+    const n = nOf(100_000);
+    for (const [name, target] of [["lock_contended", T.contendedChild], ["lock_contended_with", T.contendedWithChild]]) {
+      const samples = [];
+      let exact = true;
+      for (let r = 0; r < REPS; r++) {
+        const v = mp.Value("i", 0);
+        const start = mp.Event();
+        const res = runParallel([[target, [v, n, start]], [target, [v, n, start]]], start);
+        const t0 = Math.min(...res.map((x) => x[0]));
+        const t1 = Math.max(...res.map((x) => x[1]));
+        samples.push((2 * n) / (t1 - t0));
+        if (v.value !== 2 * n) exact = false;
+        settle();
+      }
+      emit(name, samples, "increments/s", 0, { exact });
+    }
+  },
+
+  value() {
+    const n = nOf(1_000_000);
+    const raw = [];
+    const locked = [];
+    for (let r = 0; r < REPS + 1; r++) {
+      let v = mp.Value("i", 0, { lock: false });
+      let t0 = now();
+      for (let i = 0; i < n; i++) v.value += 1;
+      const a = n / (now() - t0);
+      v = mp.Value("i", 0);
+      const m = n >> 2;
+      const lock = v.get_lock();
+      t0 = now();
+      for (let i = 0; i < m; i++) {
+        lock.acquire();
+        v.value += 1;
+        lock.release();
+      }
+      const b = m / (now() - t0);
+      if (r) { raw.push(a); locked.push(b); }
+    }
+    emit("value_unlocked_rate", raw, "ops/s", 0);
+    emit("value_locked_uncontended_rate", locked, "ops/s", 0);
+  },
+
+  array() {
+    const n = 1_000_000;
+    const res = {};
+    for (let r = 0; r < REPS; r++) {
+      for (const kind of ["sync", "raw"]) {
+        const arr = kind === "sync" ? mp.Array("i", n) : mp.RawArray("i", n);
+        const [rd, w] = mp.Pipe(false);
+        const p = new mp.Process({ target: T.arrayChild, args: [arr, n, w] });
+        p.start();
+        w.close();
+        const [tr, tw, tor, tow, tbr, tbw, s] = rd.recv();
+        p.join();
+        if (s !== 0 || arr[n - 1] !== n) throw new Error("array writes not visible");
+        const add = (k, v) => (res[`${kind}_${k}`] ??= []).push(v);
+        add("read", n / tr);
+        add("write", n / tw);
+        if (kind === "sync") {
+          add("get_obj_read", n / tor);
+          add("get_obj_write", n / tow);
+        }
+        add("bulk_read", n / tbr);
+        add("bulk_write", n / tbw);
+      }
+    }
+    for (const [k, v] of Object.entries(res)) emit(`array_${k}`, v, "elements/s", 0);
+  },
+
+  event() {
+    const n = nOf(3000);
+    const warm = 100;
+    const samples = [];
+    for (let r = 0; r < REPS; r++) {
+      const ping = mp.Event();
+      const pong = mp.Event();
+      const p = new mp.Process({ target: T.eventChild, args: [ping, pong, n + warm] });
+      p.start();
+      const lat = [];
+      for (let i = 0; i < n + warm; i++) {
+        const t0 = now();
+        ping.set();
+        pong.wait();
+        pong.clear();
+        if (i >= warm) lat.push(now() - t0);
+      }
+      p.join();
+      samples.push(median(lat) * 1e6);
+      settle();
+    }
+    emit("event_pingpong_rtt", samples, "us", 2);
+  },
+
+  queue() {
+    const nInt = nOf(200_000);
+    const nBytes = nOf(20_000);
+    const measure = (q, kind, n, producer = T.qProducer, consumer = T.qConsumer) => {
+      const start = mp.Event();
+      const [t0, [t1, count, total]] = runParallel([[producer, [q, kind, n, start]], [consumer, [q, kind, start]]], start);
+      if (count !== n || total !== (kind === "int" ? (n * (n - 1)) / 2 : n * 1024)) throw new Error(`queue lost items: ${count}/${n}`);
+      return t1 - t0;
+    };
+    const sInt = [];
+    const sBytes = [];
+    const sSimple = [];
+    for (let r = 0; r < REPS; r++) {
+      sInt.push(nInt / measure(mp.Queue(), "int", nInt));
+      settle();
+      sBytes.push(nBytes / measure(mp.Queue(), "bytes", nBytes));
+      settle();
+      sSimple.push(nInt / measure(mp.SimpleQueue(), "int", nInt));
+      settle();
+    }
+    emit("queue_int_throughput", sInt, "msgs/s", 0);
+    emit("queue_1k_bytes_throughput", sBytes, "msgs/s", 0);
+    emit("queue_1k_bytes_mbps", sBytes.map((x) => (x * 1024) / 1e6), "MB/s", 1);
+    emit("simplequeue_int_throughput", sSimple, "msgs/s", 0);
+  },
+
+  pipe() {
+    const nInt = nOf(200_000);
+    const nBytes = nOf(20_000);
+    const measure = (kind, n) => {
+      const [a, b] = mp.Pipe();
+      const start = mp.Event();
+      const [t0, [t1, count]] = runParallel([[T.pipeProducer, [a, kind, n, start]], [T.pipeConsumer, [b, kind, start]]], start);
+      if (count !== n) throw new Error("pipe lost messages");
+      a.close();
+      b.close();
+      return t1 - t0;
+    };
+    const sInt = [];
+    const sBytes = [];
+    const sRaw = [];
+    for (let r = 0; r < REPS; r++) {
+      sInt.push(nInt / measure("int", nInt));
+      settle();
+      sBytes.push(nBytes / measure("bytes", nBytes));
+      settle();
+      sRaw.push(nBytes / measure("raw", nBytes));
+      settle();
+    }
+    emit("pipe_int_throughput", sInt, "msgs/s", 0);
+    emit("pipe_1k_bytes_throughput", sBytes, "msgs/s", 0);
+    emit("pipe_1k_bytes_mbps", sBytes.map((x) => (x * 1024) / 1e6), "MB/s", 1);
+    emit("pipe_1k_send_bytes_mbps", sRaw.map((x) => (x * 1024) / 1e6), "MB/s", 1);
+    const n = nOf(5000);
+    const warm = 200;
+    const rtts = [];
+    for (let r = 0; r < REPS; r++) {
+      const [a, b] = mp.Pipe();
+      const p = new mp.Process({ target: T.pipeEcho, args: [b, n + warm] });
+      p.start();
+      const lat = [];
+      for (let i = 0; i < n + warm; i++) {
+        const t0 = now();
+        a.send(i);
+        a.recv();
+        if (i >= warm) lat.push(now() - t0);
+      }
+      p.join();
+      a.close();
+      b.close();
+      rtts.push(median(lat) * 1e6);
+      settle();
+    }
+    emit("pipe_rtt", rtts, "us", 2);
+  },
+
+  semaphore() {
+    const n = nOf(50_000);
+    const samples = [];
+    for (let r = 0; r < REPS; r++) {
+      const sem = mp.BoundedSemaphore(2);
+      const start = mp.Event();
+      const res = runParallel(Array.from({ length: 4 }, () => [T.semChild, [sem, n, start]]), start);
+      samples.push((4 * n) / (Math.max(...res.map((x) => x[1])) - Math.min(...res.map((x) => x[0]))));
+      settle();
+    }
+    emit("semaphore_throughput", samples, "ops/s", 0);
+  },
+
+  async process_start() {
+    await processStart(T, "");
+  },
+
+  async process_start_tsx() {
+    const targets = await import("./targets_ts.ts");
+    await processStart(targets, "_tsx");
+  },
+};
+
+async function processStart(targets, suffix) {
+  const n = Math.max(REPS, Math.round(20 * Math.min(1, SCALE * 5)));
+  for (const method of ["spawn", "forkserver"]) {
+    const ctx = mp.get_context(method);
+    const firstLine = [];
+    const startJoin = [];
+    for (let i = 0; i < n + 1; i++) { // the first round is a warm-up
+      const [r, w] = mp.Pipe(false);
+      let p = new ctx.Process({ target: targets.startTarget, args: [w] });
+      let t0 = now();
+      p.start();
+      w.close();
+      const tChild = r.recv();
+      p.join();
+      r.close();
+      if (i) firstLine.push((tChild - t0) * 1e3);
+      p = new ctx.Process({ target: targets.emptyTarget });
+      t0 = now();
+      p.start();
+      p.join();
+      if (i) startJoin.push((now() - t0) * 1e3);
+    }
+    emit(`process_start${suffix}_${method}_first_line`, firstLine, "ms", 3);
+    emit(`process_start${suffix}_${method}_start_join`, startJoin, "ms", 3);
+  }
+}
+
+if (args.includes("--list")) {
+  process.stdout.write(Object.keys(groups).join("\n") + "\n");
+} else {
+  const only = (opt("--only", "") || "").split(",").filter(Boolean);
+  const names = only.length ? only : Object.keys(groups).filter((g) => g !== "process_start_tsx");
+  for (const name of names) {
+    if (!groups[name]) throw new Error(`unknown group ${name}; --list shows them`);
+    const t0 = now();
+    await groups[name]();
+    log(`[${name}] ${(now() - t0).toFixed(1)}s`);
+  }
+}
