@@ -154,7 +154,9 @@ export class Queue<T = any> {
       return;
     }
     this.#backlog.push(Buffer.from(payload));
-    this._flush(0);
+    // Retry only once a good part of the ring is free again: retrying on every put() while it is
+    // full would take the write lock each time and bounce the channel's cache line with the readers.
+    if (this._ch.streaming || this._ch.hasRoom(this._ch.capacity >> 2)) this._flush(0);
     if (this.#backlog.length || this._ch.streaming) schedule(this);
   }
 

@@ -2,7 +2,8 @@
 // SharedArrayBuffer, with Atomics.wait/notify for blocking (the other home of wait/notify, with
 // semlock.ts). No event loop is involved, so a thread blocked in join() cannot stall it.
 //
-// Frames are 4-byte aligned and never wrap: a writer that reaches the end of the ring writes a
+// Frames are 8-byte aligned, with an 8-byte header, and never wrap (payloads start 8-aligned,
+// so copies in and out of shared memory run at full speed): a writer that reaches the end of the ring writes a
 // WRAP marker and continues at offset 0. A message that fits in half the ring travels as one
 // WHOLE frame; a larger one is streamed as a START frame (with the total length) followed by
 // CONT frames, under the write lock, while one reader reassembles it.
@@ -32,7 +33,8 @@ const kLenMask = 0x3fffffff;
 
 const kReadSpins = 1000;
 
-const pad4 = (n: number): number => (n + 3) & ~3;
+const pad8 = (n: number): number => (n + 7) & ~7;
+const kHdr = 8;
 
 /** Outcome of a read that did not return a message. */
 export const kEOF = Symbol("EOF");
@@ -53,6 +55,7 @@ export class Channel {
   readonly cells: Int32Array;
   readonly #words: Int32Array;
   readonly #buf: Buffer;
+  readonly #u8: Uint8Array;
   readonly capacity: number;
   readonly #mask: number;
   #stream: Stream | null = null;
@@ -64,6 +67,7 @@ export class Channel {
     this.#mask = this.capacity - 1;
     this.#words = new Int32Array(sab, kControlBytes, this.capacity / 4);
     this.#buf = Buffer.from(sab, kControlBytes, this.capacity);
+    this.#u8 = new Uint8Array(sab, kControlBytes, this.capacity);
   }
 
   /** A new channel whose ring holds `capacity` bytes (rounded up to a power of two, at least 4 KiB). */
@@ -111,6 +115,11 @@ export class Channel {
     return this.capacity - ((Atomics.load(this.cells, kTail) - Atomics.load(this.cells, kHead)) | 0);
   }
 
+  /** True if at least `bytes` could be written now (loads only: no write to shared cache lines). */
+  hasRoom(bytes: number): boolean {
+    return this.#free() >= bytes;
+  }
+
   /** True if this thread holds the write lock for a half-written stream. */
   get streaming(): boolean {
     return this.#stream !== null;
@@ -146,24 +155,33 @@ export class Channel {
    */
   write(payload: Uint8Array, blockMs: number, onBroken?: () => never): boolean {
     if (this.#stream !== null) return false;
-    const deadline = performance.now() + blockMs;
     if (!this.#lockWrite(blockMs)) return false;
+    let deadline = -1; // computed only if we have to wait (performance.now() is not free)
     try {
-      const need = 4 + pad4(payload.length);
+      const len = payload.length;
+      const need = kHdr + pad8(len);
       if (need <= this.capacity / 2) {
         for (;;) {
           if (onBroken && this.readersGone) onBroken();
           const tail = this.#reserve(need);
           if (tail !== null) {
             const pos = tail & this.#mask;
-            this.#words[pos >> 2] = (kWhole << 30) | payload.length;
-            this.#buf.set(payload, pos + 4);
+            this.#words[pos >> 2] = (kWhole << 30) | len;
+            if (len <= 16) {
+              const buf = this.#buf;
+              for (let i = 0; i < len; i++) buf[pos + kHdr + i] = payload[i]!;
+            } else {
+              this.#buf.set(payload, pos + kHdr);
+            }
             this.#publish(tail, need);
             return true;
           }
+          if (blockMs <= 0) return false;
+          if (deadline < 0) deadline = performance.now() + blockMs;
           if (!this.#waitSpace(deadline)) return false;
         }
       }
+      if (deadline < 0) deadline = performance.now() + blockMs;
       // The caller may reuse its buffer as soon as we return: the stream keeps its own copy.
       this.#stream = { payload: Buffer.from(payload), offset: 0 };
     } finally {
@@ -191,13 +209,13 @@ export class Channel {
         lockRelease(this.cells, kWriteLock);
         onBroken();
       }
-      const hdr = s.offset === 0 ? 8 : 4;
+      const hdr = kHdr;
       const tail = Atomics.load(this.cells, kTail);
       const pos = tail & this.#mask;
       const free = this.#free();
       const contiguous = Math.min(free, this.capacity - pos);
-      if (contiguous < hdr + 4) {
-        if (free >= this.capacity - pos + hdr + 4 && this.capacity - pos < hdr + 4) {
+      if (contiguous < hdr + 8) {
+        if (free >= this.capacity - pos + hdr + 8 && this.capacity - pos < hdr + 8) {
           this.#words[pos >> 2] = kWrap << 30; // too little room before the end: start over at 0
           this.#publish(tail, this.capacity - pos);
           continue;
@@ -211,7 +229,7 @@ export class Channel {
       if (type === kStart) this.#words[(pos >> 2) + 1] = s.payload.length;
       this.#buf.set(s.payload.subarray(s.offset, s.offset + chunk), pos + hdr);
       s.offset += chunk;
-      this.#publish(tail, hdr + pad4(chunk));
+      this.#publish(tail, hdr + pad8(chunk));
     }
     this.#stream = null;
     lockRelease(this.cells, kWriteLock);
@@ -266,12 +284,13 @@ export class Channel {
    * kTimeout.
    */
   read<T>(ms: number, decode: Decoder<T>): T | typeof kEOF | typeof kTimeout {
-    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    let deadline = ms === Infinity ? Infinity : -1; // computed when we first have to wait
     for (;;) {
       const head = Atomics.load(this.cells, kHead);
       const tail = Atomics.load(this.cells, kTail);
       if (head === tail) {
         if (this.writersGone) return kEOF;
+        if (deadline < 0 && ms > 0) deadline = performance.now() + ms;
         if (ms <= 0 || !this.#waitData(tail, deadline)) {
           if (Atomics.load(this.cells, kTail) !== tail) continue;
           return this.writersGone ? kEOF : kTimeout;
@@ -287,20 +306,21 @@ export class Channel {
         continue;
       }
       if (type === kWhole) {
-        const value = decode(this.#buf, pos + 4, len);
-        if (this.#advanceHead(head, 4 + pad4(len), true)) return value;
+        const value = decode(this.#buf, pos + kHdr, len);
+        if (this.#advanceHead(head, kHdr + pad8(len), true)) return value;
         continue;
       }
       if (type === kCont) {
         // Another reader is reassembling a streamed message: wait for it to pass.
+        if (deadline < 0) deadline = performance.now() + Math.max(0, ms);
         if (!this.#waitHeadMoves(head, deadline)) return kTimeout;
         continue;
       }
       // kStart: claim the stream, then collect its CONT frames as the writer produces them.
       const total = this.#words[(pos >> 2) + 1]!;
       const whole = Buffer.allocUnsafe(total);
-      this.#buf.copy(whole, 0, pos + 8, pos + 8 + len);
-      if (!this.#advanceHead(head, 8 + pad4(len), true)) continue;
+      whole.set(this.#u8.subarray(pos + kHdr, pos + kHdr + len), 0);
+      if (!this.#advanceHead(head, kHdr + pad8(len), true)) continue;
       let got = len;
       while (got < total) {
         const h = Atomics.load(this.cells, kHead);
@@ -317,9 +337,9 @@ export class Channel {
           this.#advanceHead(h, this.capacity - p, false);
           continue;
         }
-        this.#buf.copy(whole, got, p + 4, p + 4 + fl);
+        whole.set(this.#u8.subarray(p + kHdr, p + kHdr + fl), got);
         got += fl;
-        this.#advanceHead(h, 4 + pad4(fl), false);
+        this.#advanceHead(h, kHdr + pad8(fl), false);
       }
       return decode(whole, 0, total);
     }
