@@ -76,9 +76,9 @@ atExit(() => {
 
 // --- Queue ----------------------------------------------------------------------------------
 
-// Queue cells: [slots free, slot sleepers, unfinished tasks]
+// Queue cells: slots free (a semaphore, with its sleeper count), then unfinished tasks
 const kSlots = 0;
-const kUnfinished = 2;
+const kUnfinished = sem.kSemCells + 16; // its own cache line
 
 /** A multi-producer, multi-consumer FIFO queue between processes. */
 export class Queue<T = any> {
@@ -107,7 +107,7 @@ export class Queue<T = any> {
     if (maxsize > sem.SEM_VALUE_MAX) throw new OverflowError("Python int too large to convert to C int");
     this._maxsize = maxsize <= 0 ? sem.SEM_VALUE_MAX : maxsize;
     this._ch = Channel.create(options.capacity ?? kDefaultCapacity);
-    this._cells = new Int32Array(new SharedArrayBuffer(12));
+    this._cells = new Int32Array(new SharedArrayBuffer(4 * (kUnfinished + 1)));
     this._cells[kSlots] = this._maxsize;
     this._id = newSharedId();
     rememberShared(this._id, this);

@@ -249,7 +249,7 @@ export class RLock extends Lock {
 
 /** A counting semaphore: `acquire()` decrements, blocking at zero; `release()` increments. */
 export class Semaphore implements Disposable {
-  /** @internal [value, sleepers] */
+  /** @internal the value, and the sleeper count at sem.kSleepers */
   readonly cells: Int32Array;
   /** @internal */
   readonly id: string;
@@ -264,7 +264,7 @@ export class Semaphore implements Disposable {
       return;
     }
     const v = intArg(value);
-    this.cells = new Int32Array(new SharedArrayBuffer(8));
+    this.cells = new Int32Array(new SharedArrayBuffer(4 * sem.kSemCells));
     this.cells[0] = v;
     this.maxvalue = this.boundFor(v);
     this.id = newSharedId();
@@ -278,6 +278,7 @@ export class Semaphore implements Disposable {
 
   /** Decrement the counter, waiting while it is zero (`timeout` in seconds). Returns false on timeout. */
   acquire(block?: boolean | AcquireOptions | null, timeout?: number | null): boolean {
+    if ((typeof block !== "object" || block === null) && sem.semTryAcquire(this.cells, 0)) return true;
     return sem.semAcquire(this.cells, 0, acquireMs(block, timeout));
   }
 

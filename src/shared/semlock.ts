@@ -75,13 +75,13 @@ export function lockTryAcquire(cells: Int32Array, index: number): boolean {
 export function lockAcquire(cells: Int32Array, index: number, ms: number): boolean {
   if (Atomics.compareExchange(cells, index, kUnlocked, kLocked) === kUnlocked) return true;
   if (ms <= 0) return false;
-  const deadline = performance.now() + ms;
+  const deadline = ms === Infinity ? Infinity : performance.now() + ms;
   // Mark the word contended before sleeping, so the holder's release() knows to notify. If the
   // exchange finds the word unlocked, we own it (left contended: at worst one spare notify).
   // Sleeping only while the word is still kContended closes the lost-wake-up window between our
   // exchange and our wait.
   while (Atomics.exchange(cells, index, kContended) !== kUnlocked) {
-    const left = deadline - performance.now();
+    const left = deadline === Infinity ? Infinity : deadline - performance.now();
     if (left <= 0) return false;
     waitWhile(cells, index, kContended, left);
   }
@@ -119,7 +119,14 @@ export function lockIsFree(cells: Int32Array, index: number): boolean {
   return Atomics.load(cells, index) === kUnlocked;
 }
 
-// --- counting semaphore: cells[index] = value, cells[index + 1] = sleepers ----------------------
+// --- counting semaphore: cells[index] = value, cells[index + kSleepers] = sleepers ------------
+// The sleeper count sits on its own 64-byte cache line: waiters update it while others take and
+// give the value, and sharing a line would make every update invalidate the other's cache.
+
+/** Offset of a semaphore's sleeper count from its value, in cells. */
+export const kSleepers = 16;
+/** Cells a semaphore needs. */
+export const kSemCells = 17;
 
 /** Decrements the semaphore if it is positive. */
 export function semTryAcquire(cells: Int32Array, index: number): boolean {
@@ -135,20 +142,20 @@ export function semTryAcquire(cells: Int32Array, index: number): boolean {
 export function semAcquire(cells: Int32Array, index: number, ms: number): boolean {
   if (semTryAcquire(cells, index)) return true;
   if (ms <= 0) return false;
-  const deadline = performance.now() + ms;
+  const deadline = ms === Infinity ? Infinity : performance.now() + ms;
   // Count ourselves as a sleeper before re-checking the value: a release() that lands after our
   // re-check sees the sleeper count and notifies, and one that lands before it is seen by the
   // re-check (all Atomics are sequentially consistent).
-  Atomics.add(cells, index + 1, 1);
+  Atomics.add(cells, index + kSleepers, 1);
   try {
     for (;;) {
       if (semTryAcquire(cells, index)) return true;
-      const left = deadline - performance.now();
+      const left = deadline === Infinity ? Infinity : deadline - performance.now();
       if (left <= 0) return false;
       waitWhile(cells, index, 0, left);
     }
   } finally {
-    Atomics.sub(cells, index + 1, 1);
+    Atomics.sub(cells, index + kSleepers, 1);
   }
 }
 
@@ -157,7 +164,7 @@ export async function semAcquireAsync(cells: Int32Array, index: number, ms: numb
   if (semTryAcquire(cells, index)) return true;
   if (ms <= 0) return false;
   const deadline = performance.now() + ms;
-  Atomics.add(cells, index + 1, 1); // sleeper count first: same race as semAcquire
+  Atomics.add(cells, index + kSleepers, 1); // sleeper count first: same race as semAcquire
   try {
     for (;;) {
       if (semTryAcquire(cells, index)) return true;
@@ -166,12 +173,21 @@ export async function semAcquireAsync(cells: Int32Array, index: number, ms: numb
       await waitWhileAsync(cells, index, 0, left);
     }
   } finally {
-    Atomics.sub(cells, index + 1, 1);
+    Atomics.sub(cells, index + kSleepers, 1);
   }
 }
 
 /** Increments the semaphore unless it is at `maxvalue`; returns false in that case. */
 export function semRelease(cells: Int32Array, index: number, maxvalue: number): boolean {
+  if (maxvalue === SEM_VALUE_MAX) {
+    // Unbounded: one add (undone in the practically unreachable case of overflow).
+    if (Atomics.add(cells, index, 1) === SEM_VALUE_MAX) {
+      Atomics.sub(cells, index, 1);
+      return false;
+    }
+    if (Atomics.load(cells, index + kSleepers) > 0) Atomics.notify(cells, index, 1);
+    return true;
+  }
   for (let v = Atomics.load(cells, index); ; ) {
     if (v >= maxvalue) return false;
     const seen = Atomics.compareExchange(cells, index, v, v + 1);
@@ -179,7 +195,7 @@ export function semRelease(cells: Int32Array, index: number, maxvalue: number): 
     v = seen;
   }
   // Sleepers registered themselves before their last check of the value (see semAcquire).
-  if (Atomics.load(cells, index + 1) > 0) Atomics.notify(cells, index, 1);
+  if (Atomics.load(cells, index + kSleepers) > 0) Atomics.notify(cells, index, 1);
   return true;
 }
 

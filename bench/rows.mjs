@@ -1,0 +1,33 @@
+// The rows of the benchmark table: our measurement, CPython's, and the raw Node limit that
+// bounds it (bench/node/limits.mjs). "rate" rows are better when higher, "time" rows when lower.
+// `goal` is the target ratio to CPython set by the issues.
+export const rows = [
+  { area: "locks", label: "Lock acquire()+release()", ours: "lock_uncontended", python: "lock_uncontended", limit: "lock_uncontended_cas_store", kind: "rate", goal: 2 },
+  { area: "locks", label: "lock.with(fn) vs `with lock:`", ours: "lock_uncontended_with", python: "lock_uncontended_with", limit: "lock_uncontended_mutex_class", kind: "rate", goal: 5 },
+  { area: "locks", label: "2 procs × `with v.get_lock(): v.value += 1`", ours: "lock_contended_with", python: "lock_contended", limit: "lock_contended_futex", kind: "rate", goal: 10 },
+  { area: "locks", label: "2 procs, acquire()/release() + v.value += 1", ours: "lock_contended", python: "lock_contended", limit: "lock_contended_futex", kind: "rate", goal: 10 },
+  { area: "locks", label: "Event ping-pong round trip", ours: "event_pingpong_rtt", python: "event_pingpong_rtt", limit: "atomics_pingpong_rtt_wait", kind: "time", goal: 3 },
+  { area: "locks", label: "BoundedSemaphore(2), 4 procs", ours: "semaphore_throughput", python: "semaphore_throughput", limit: "semaphore_futex", kind: "rate" },
+  { area: "ctypes", label: "Value(lock=False): v.value += 1", ours: "value_unlocked_rate", python: "value_unlocked_rate", limit: "value_accessor_plain_increment", kind: "rate" },
+  { area: "ctypes", label: "Value under get_lock(): v.value += 1", ours: "value_locked_uncontended_rate", python: "value_locked_uncontended_rate", limit: null, kind: "rate" },
+  { area: "ctypes", label: "Array(1M) read a[i] (locked per access)", ours: "array_sync_read", python: "array_sync_read", limit: "array_locked_read", kind: "rate", goal: 3 },
+  { area: "ctypes", label: "Array(1M) write a[i] = x", ours: "array_sync_write", python: "array_sync_write", limit: "array_locked_write", kind: "rate", goal: 3 },
+  { area: "ctypes", label: "Array(1M) read through get_obj()", ours: "array_sync_get_obj_read", python: "array_sync_read", limit: "array_read", kind: "rate", goal: 20 },
+  { area: "ctypes", label: "Array(1M) write through get_obj()", ours: "array_sync_get_obj_write", python: "array_sync_write", limit: "array_write", kind: "rate", goal: 20 },
+  { area: "ctypes", label: "RawArray(1M) read a[i]", ours: "array_raw_read", python: "array_raw_read", limit: "array_read", kind: "rate" },
+  { area: "ctypes", label: "Array a[:]", ours: "array_sync_bulk_read", python: "array_sync_bulk_read", limit: "array_bulk_read", kind: "rate" },
+  { area: "ctypes", label: "Array a[:] = list", ours: "array_sync_bulk_write", python: "array_sync_bulk_write", limit: "array_bulk_write", kind: "rate" },
+  { area: "queues", label: "Queue, 200k ints", ours: "queue_int_throughput", python: "queue_int_throughput", limit: "sab_ring_int32_throughput", kind: "rate", goal: 10 },
+  { area: "queues", label: "Queue, 20k × 1 KiB", ours: "queue_1k_bytes_throughput", python: "queue_1k_bytes_throughput", limit: "sab_ring_1k_bytes_throughput", kind: "rate", goal: 3 },
+  { area: "queues", label: "SimpleQueue, 200k ints", ours: "simplequeue_int_throughput", python: "simplequeue_int_throughput", limit: "sab_ring_int32_throughput", kind: "rate" },
+  { area: "queues", label: "Pipe send/recv, 200k ints", ours: "pipe_int_throughput", python: "pipe_int_throughput", limit: "messageport_int_throughput", kind: "rate" },
+  { area: "queues", label: "Pipe send/recv, 1 KiB (MB/s)", ours: "pipe_1k_bytes_mbps", python: "pipe_1k_bytes_mbps", limit: "sab_ring_1k_bytes_mbps", kind: "rate" },
+  { area: "queues", label: "Pipe send_bytes, 1 KiB (MB/s)", ours: "pipe_1k_send_bytes_mbps", python: "pipe_1k_send_bytes_mbps", limit: "sab_ring_1k_bytes_mbps", kind: "rate" },
+  { area: "queues", label: "Pipe round trip", ours: "pipe_rtt", python: "pipe_rtt", limit: "atomics_pingpong_rtt_wait", kind: "time", goal: 2.5 },
+  { area: "process", label: "spawn: start → first line (compiled)", ours: "process_start_spawn_first_line", python: "process_start_spawn_first_line", limit: "worker_start_esm_module_first_line", kind: "time", goal: 2 },
+  { area: "process", label: "spawn: start + join, empty (compiled)", ours: "process_start_spawn_start_join", python: "process_start_spawn_start_join", limit: "worker_start_exit_empty", kind: "time" },
+  { area: "process", label: "forkserver vs fork: start → first line", ours: "process_start_forkserver_first_line", python: "process_start_fork_first_line", limit: "worker_start_first_line", kind: "time", goal: 1 },
+  { area: "process", label: "forkserver vs fork: start + join", ours: "process_start_forkserver_start_join", python: "process_start_fork_start_join", limit: "worker_start_exit_empty", kind: "time" },
+  { area: "process", label: "spawn under tsx: start → first line", ours: "process_start_tsx_spawn_first_line", python: "process_start_spawn_first_line", limit: "worker_start_esm_module_first_line", kind: "time" },
+  { area: "process", label: "forkserver under tsx: start → first line", ours: "process_start_tsx_forkserver_first_line", python: "process_start_fork_first_line", limit: "worker_start_first_line", kind: "time" },
+];

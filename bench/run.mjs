@@ -1,0 +1,91 @@
+// `npm run bench`: every benchmark of bench/ours.mjs, CPython's counterpart (bench/python/
+// bench_mp.py, when python3 is present) and the raw Node limits (bench/node/limits.mjs), in one
+// run on this machine. Prints one table (operation, ours, CPython, ratio, raw Node limit, share
+// of the limit), writes bench/results/<date>.json and latest.json, and bench/results/chart.svg.
+//   --quick         smoke run, under a minute (fewer repetitions, smaller counts)
+//   --reps N        samples per measurement (default 5; quick 2)
+//   --scale F       multiply iteration counts (default 1; quick 0.2)
+//   --out DIR       where to write the results (default bench/results)
+//   --no-python     skip CPython
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { rows } from "./rows.mjs";
+import { chartSvg, formatTable } from "./report.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const quick = argv.includes("--quick");
+const reps = opt("--reps", quick ? "2" : "5");
+const scale = opt("--scale", quick ? "0.2" : "1");
+const outDir = opt("--out", `${root}bench/results`);
+const withPython = !argv.includes("--no-python");
+
+/** Runs a command, passes its stderr through as progress, returns its JSON lines. */
+function jsonl(label, cmd, args) {
+  return new Promise((resolve) => {
+    process.stderr.write(`[bench] ${label}\n`);
+    const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => process.stderr.write(`        ${String(d).trimEnd().replace(/\n/g, "\n        ")}\n`));
+    child.on("error", () => resolve({}));
+    child.on("close", (code) => {
+      if (code !== 0) process.stderr.write(`[bench] ${label} exited with ${code}\n`);
+      const results = {};
+      for (const line of out.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        const r = JSON.parse(line);
+        results[r.name] = r;
+      }
+      resolve(results);
+    });
+  });
+}
+
+const common = ["--reps", reps, "--scale", scale];
+const oursGroups = ["lock_uncontended", "lock_contended", "value", "array", "event", "queue", "pipe", "semaphore", "process_start"];
+const ours = {};
+for (const g of oursGroups) Object.assign(ours, await jsonl(`multiprocessing-ts: ${g}`, process.execPath, ["bench/ours.mjs", "--only", g, ...common]));
+Object.assign(ours, await jsonl("multiprocessing-ts: process_start under tsx", process.execPath, ["--import", "tsx", "bench/ours.mjs", "--only", "process_start_tsx", ...common]));
+const limits = await jsonl("raw Node limits", process.execPath, ["bench/node/limits.mjs", "--only", "lock_uncontended,lock_contended,value,array,pingpong,messageport,ring,worker_start,semaphore", ...common]);
+const python = withPython
+  ? await jsonl("CPython", "python3", ["bench/python/bench_mp.py", "--only", "lock_uncontended,lock_contended,value,array,event,queue,pipe,semaphore,process_start", ...common])
+  : {};
+
+const table = rows.map((row) => {
+  const o = ours[row.ours];
+  const p = python[row.python];
+  const l = row.limit ? limits[row.limit] : undefined;
+  const better = (a, b) => (row.kind === "time" ? b / a : a / b); // > 1: the first is better
+  return {
+    ...row,
+    ours: o ?? null,
+    cpython: p ?? null,
+    limit: l ?? null,
+    ratio: o && p ? better(o.value, p.value) : null,
+    ofLimit: o && l ? better(o.value, l.value) : null,
+  };
+});
+
+const meta = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: `${cpus()[0]?.model ?? "unknown"} × ${cpus().length}`,
+  reps: Number(reps),
+  scale: Number(scale),
+  python: withPython ? "python3 bench/python/bench_mp.py" : null,
+};
+mkdirSync(outDir, { recursive: true });
+const record = { meta, rows: table, raw: { ours, python, limits } };
+const stamp = meta.date.replace(/[:.]/g, "-");
+writeFileSync(`${outDir}/${quick ? "quick-" : ""}${stamp}.json`, JSON.stringify(record, null, 2) + "\n");
+writeFileSync(`${outDir}/${quick ? "quick-latest" : "latest"}.json`, JSON.stringify(record, null, 2) + "\n");
+writeFileSync(`${outDir}/${quick ? "quick-chart" : "chart"}.svg`, chartSvg(table, meta));
+process.stdout.write(formatTable(table, meta) + "\n");
+process.stderr.write(`[bench] results in ${outDir}\n`);
