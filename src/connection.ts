@@ -9,7 +9,7 @@
 import { addressOf, atExit } from "./shared/current.js";
 import { Channel, kEOF, kTimeout } from "./shared/channel.js";
 import { decode, encode } from "./shared/codec.js";
-import { kRepr } from "./shared/format.js";
+import { PyObject } from "./shared/pyobject.js";
 import { BrokenPipeError, EOFError, OSError, TypeError, ValueError } from "./shared/pyerrors.js";
 import { register } from "./shared/reduction.js";
 import { sleepMs, timeoutMs } from "./shared/semlock.js";
@@ -33,7 +33,7 @@ const copyBytes = (buf: Buffer, start: number, len: number): Buffer => Buffer.fr
 let nextFileno = 3;
 
 /** One end of a Pipe: send and receive messages, objects or bytes. */
-export class Connection<S = any, R = any> {
+export class Connection<S = any, R = any> extends PyObject {
   #read: Channel | null;
   #write: Channel | null;
   /** Set once this copy's handles are released; shared with the parent that sent it. */
@@ -45,6 +45,7 @@ export class Connection<S = any, R = any> {
 
   /** @internal use Pipe() */
   constructor(read: Channel | null, write: Channel | null, copyClosed?: Int32Array) {
+    super();
     this.#read = read;
     this.#write = write;
     this.#readable = read !== null;
@@ -228,12 +229,6 @@ export class Connection<S = any, R = any> {
   __repr__(): string {
     return `<multiprocessing.connection.Connection object at ${addressOf(this)}>`;
   }
-  toString(): string {
-    return this.__repr__();
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.__repr__();
-  }
 
   /** @internal state for a copy sent to a child: a new handle on each channel. */
   _reduce(): { read: SharedArrayBuffer | null; write: SharedArrayBuffer | null; copyClosed: Int32Array } {
@@ -243,7 +238,6 @@ export class Connection<S = any, R = any> {
     return { read: this.#read?.sab ?? null, write: this.#write?.sab ?? null, copyClosed: new Int32Array(new SharedArrayBuffer(4)) };
   }
 }
-Object.defineProperty(Connection.prototype, kRepr, { value: Connection.prototype.__repr__, configurable: true, writable: true });
 
 register("Connection", Connection, {
   reduce: (c: Connection) => c._reduce(),

@@ -8,7 +8,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { isMainThread } from "node:worker_threads";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { current, pidOf } from "./shared/current.js";
-import { kRepr } from "./shared/format.js";
+import { PyObject } from "./shared/pyobject.js";
 import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js";
 import { kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
 import { reduceValue, globalRefOf, modulesOf, releaseReduced, type ReduceOptions } from "./shared/reduction.js";
@@ -99,7 +99,7 @@ function moduleUrlOf(m: ImportMeta | string): string {
  * Process objects represent activity that is run in a separate process (a worker thread).
  * Override `run()` in an exported subclass, or pass a `target`.
  */
-export class BaseProcess<F extends AnyFn = AnyFn> {
+export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
   #target: AnyFn | null;
   #args: unknown[];
   #kwargs: Record<string, unknown>;
@@ -120,6 +120,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
   #isCurrent = false;
 
   constructor(options: ProcessOptions<F> = {} as ProcessOptions<F>) {
+    super();
     const { group, target, name, args, kwargs, daemon, module } = options as BaseOptions & { target?: AnyFn | null; args?: Iterable<unknown>; kwargs?: Record<string, unknown> };
     if (group !== null && group !== undefined) throw new AssertionError("group argument must be None for now");
     const count = ++S.counter;
@@ -380,12 +381,6 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
     if (this.#daemon) info.push("daemon");
     return `<${info.join(" ")}>`;
   }
-  toString(): string {
-    return this.__repr__();
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.__repr__();
-  }
 
   /** @internal turns a rebuilt object into current_process() of a child. */
   _becomeCurrent(spec: ParentToChildSpec): void {
@@ -405,7 +400,6 @@ export class BaseProcess<F extends AnyFn = AnyFn> {
   }
 }
 
-Object.defineProperty(BaseProcess.prototype, kRepr, { value: BaseProcess.prototype.__repr__, writable: true, configurable: true });
 
 function TypeErrorPy(): any {
   return (globalThis as any)[Symbol.for("multiprocessing-ts.pyerrors")].TypeError;
@@ -440,13 +434,14 @@ class _MainProcess extends BaseProcess {
 }
 
 /** The parent of a child process, as `parent_process()` returns it. */
-export class ParentProcess {
+export class ParentProcess extends PyObject {
   readonly #status: Int32Array;
   /** The parent's name. */
   readonly name: string;
   /** The parent's pid. */
   readonly pid: number;
   constructor(name: string, pid: number, status: Int32Array) {
+    super();
     this.name = name;
     this.pid = pid;
     this.#status = status;
@@ -472,9 +467,6 @@ export class ParentProcess {
   /** `<_ParentProcess name='MainProcess' parent=None unknown>`. */
   __repr__(): string {
     return `<_ParentProcess name='${this.name}' parent=None ${this.is_alive() ? "unknown" : "stopped"}>`;
-  }
-  toString(): string {
-    return this.__repr__();
   }
 }
 

@@ -4,7 +4,7 @@
 
 import { availableParallelism } from "node:os";
 import { current } from "./shared/current.js";
-import { kRepr, repr as pyRepr, str as pyStr, tuple as pyTuple } from "./shared/format.js";
+import { repr as pyRepr, str as pyStr, tuple as pyTuple } from "./shared/format.js";
 import { kGlobalRef } from "./shared/reduction.js";
 import { sleepMs } from "./shared/semlock.js";
 import { writeAllSync } from "./shared/stdio.js";
@@ -107,7 +107,6 @@ class Range implements Iterable<number> {
     return this.__repr__();
   }
 }
-Object.defineProperty(Range.prototype, kRepr, { value: Range.prototype.__repr__ });
 Object.defineProperty(Range, "name", { value: "range" });
 /** Python's `range(stop)` / `range(start, stop[, step])`, with or without `new`. */
 export const range = callable(Range);

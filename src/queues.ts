@@ -9,7 +9,7 @@
 import { addressOf, atExit } from "./shared/current.js";
 import { Channel, kEOF, kTimeout } from "./shared/channel.js";
 import { decode, encode } from "./shared/codec.js";
-import { kRepr } from "./shared/format.js";
+import { PyObject } from "./shared/pyobject.js";
 import { AssertionError, OSError, OverflowError, TypeError, ValueError } from "./shared/pyerrors.js";
 import { newSharedId, register, rebuildOnce, rememberShared } from "./shared/reduction.js";
 import * as sem from "./shared/semlock.js";
@@ -81,7 +81,7 @@ const kSlots = 0;
 const kUnfinished = sem.kSemCells + 16; // its own cache line
 
 /** A multi-producer, multi-consumer FIFO queue between processes. */
-export class Queue<T = any> {
+export class Queue<T = any> extends PyObject {
   /** @internal */
   readonly _ch: Channel;
   /** @internal */
@@ -96,6 +96,7 @@ export class Queue<T = any> {
   #backlog: Uint8Array[] = [];
 
   constructor(maxsize: number = 0, options: QueueOptions = {}, state?: { ch: SharedArrayBuffer; cells: Int32Array; maxsize: number; id: string }) {
+    super();
     if (state) {
       this._ch = new Channel(state.ch);
       this._cells = state.cells;
@@ -261,12 +262,6 @@ export class Queue<T = any> {
   __repr__(): string {
     return `<multiprocessing.queues.${this.constructor.name} object at ${addressOf(this)}>`;
   }
-  toString(): string {
-    return this.__repr__();
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.__repr__();
-  }
 }
 
 /** A Queue that also tracks unfinished tasks: task_done() and join(). */
@@ -307,7 +302,7 @@ export class JoinableQueue<T = any> extends Queue<T> {
 }
 
 /** A simplified queue: put(), get(), empty(), close(). */
-export class SimpleQueue<T = any> {
+export class SimpleQueue<T = any> extends PyObject {
   /** @internal */
   readonly _ch: Channel;
   /** @internal */
@@ -315,6 +310,7 @@ export class SimpleQueue<T = any> {
   #closed = false;
 
   constructor(options: QueueOptions = {}, state?: { ch: SharedArrayBuffer; id: string }) {
+    super();
     if (state) {
       this._ch = new Channel(state.ch);
       this._id = state.id;
@@ -359,12 +355,8 @@ export class SimpleQueue<T = any> {
   __repr__(): string {
     return `<multiprocessing.queues.SimpleQueue object at ${addressOf(this)}>`;
   }
-  toString(): string {
-    return this.__repr__();
-  }
 }
 
-for (const cls of [Queue, SimpleQueue]) Object.defineProperty(cls.prototype, kRepr, { value: cls.prototype.__repr__, configurable: true, writable: true });
 
 for (const [name, Cls] of [["Queue", Queue], ["JoinableQueue", JoinableQueue]] as const) {
   register(name, Cls, {

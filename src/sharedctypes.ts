@@ -7,10 +7,11 @@
 
 import { addressOf } from "./shared/current.js";
 import { ctypeOf, reprScalar, type CType } from "./shared/ctypes.js";
-import { kRepr, repr } from "./shared/format.js";
+import { repr } from "./shared/format.js";
 import { AssertionError, AttributeError, IndexError, TypeError, ValueError } from "./shared/pyerrors.js";
 import { newSharedId, register, rebuildOnce, rememberShared } from "./shared/reduction.js";
 import { Lock, RLock } from "./synchronize.js";
+import { Acquirable, PyObject } from "./shared/pyobject.js";
 import { kLocked, kUnlocked, lockRelease } from "./shared/semlock.js";
 
 export { ctypes } from "./shared/ctypes.js";
@@ -35,7 +36,7 @@ const kId = Symbol("id");
 // --- raw objects ---------------------------------------------------------------------------
 
 /** A C scalar in shared memory (what `RawValue('i', 5)` returns; prints as `c_int(5)`). */
-export class CScalar {
+export class CScalar extends PyObject {
   /** @internal */
   readonly [kView]: any;
   /** @internal */
@@ -51,6 +52,7 @@ export class CScalar {
 
   /** @internal use the RawValue() factory */
   constructor(type: CType, view: any, id: string) {
+    super();
     this[kType] = this.#type = type;
     this[kView] = this.#view = view;
     this[kId] = id;
@@ -69,12 +71,6 @@ export class CScalar {
   /** `c_int(5)`. */
   __repr__(): string {
     return reprScalar(this[kType], this.value);
-  }
-  toString(): string {
-    return this.__repr__();
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.__repr__();
   }
 }
 
@@ -153,7 +149,7 @@ const arrayHandler: ProxyHandler<any> = {
 };
 
 /** A C array in shared memory (what `RawArray()` returns): index it like a Python list (`a[i]`, `a[-1]`, `a.slice(1, 3)`). */
-export class CArray implements Iterable<any> {
+export class CArray extends PyObject implements Iterable<any> {
   /** @internal */
   readonly [kView]: any;
   /** @internal */
@@ -176,6 +172,7 @@ export class CArray implements Iterable<any> {
 
   /** @internal use the RawArray() factory */
   constructor(type: CType, view: any, id: string, lock: LockLike | null = null) {
+    super();
     this[kType] = this._t = type;
     this[kView] = this._v = view;
     this[kId] = id;
@@ -288,12 +285,6 @@ export class CArray implements Iterable<any> {
   __repr__(): string {
     return `<multiprocessing.sharedctypes.${this[kType].name}_Array_${this.length} object at ${addressOf(this)}>`;
   }
-  toString(): string {
-    return this.__repr__();
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.__repr__();
-  }
 }
 
 // --- synchronized wrappers ----------------------------------------------------------------------
@@ -313,33 +304,15 @@ function locked<T>(lock: LockLike, fn: () => T): T {
   }
 }
 
-function withLock<T>(lock: LockLike, fn: (entered: boolean) => T): T {
-  const entered = lock.acquire();
-  let r: T;
-  try {
-    r = fn(entered);
-  } catch (e) {
-    lock.release();
-    throw e;
-  }
-  if (r !== null && typeof (r as any)?.then === "function") {
-    return (r as any).then((v: unknown) => (lock.release(), v), (e: unknown) => {
-      lock.release();
-      throw e;
-    });
-  }
-  lock.release();
-  return r;
-}
-
 /** What `Value()` returns: a shared C scalar and the lock that guards it. */
-export class Synchronized<T = any> {
+export class Synchronized<T = any> extends Acquirable {
   readonly #obj: CScalar;
   readonly #lock: LockLike;
   /** The lock when it is one of ours (its word can be taken directly). */
   readonly #ours: Lock | null;
   /** @internal */
   constructor(obj: CScalar, lock: LockLike) {
+    super();
     this.#obj = obj;
     this.#lock = lock;
     this.#ours = lock instanceof Lock ? lock : null;
@@ -394,31 +367,9 @@ export class Synchronized<T = any> {
   release(): void {
     this.#lock.release();
   }
-  /** `with v:` — the same as `with v.get_lock():`. */
-  with<R>(fn: (entered: boolean) => R): R {
-    return withLock(this.#lock, fn);
-  }
-  /** Python's `__enter__`. */
-  __enter__(): boolean {
-    return this.#lock.acquire();
-  }
-  /** Python's `__exit__`. */
-  __exit__(): void {
-    this.#lock.release();
-  }
-  /** Releases the lock at the end of a `using` scope. */
-  [Symbol.dispose](): void {
-    this.#lock.release();
-  }
   /** `<Synchronized wrapper for c_int(0)>`. */
   __repr__(): string {
     return `<${this.constructor.name} wrapper for ${this.#obj.__repr__()}>`;
-  }
-  toString(): string {
-    return this.__repr__();
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.__repr__();
   }
 }
 
@@ -458,22 +409,13 @@ export class SynchronizedArray<T = any> extends CArray {
   release(): void {
     this._lock.release();
   }
-  /** `with a:` — the same as `with a.get_lock():`. */
-  with<R>(fn: (entered: boolean) => R): R {
-    return withLock(this._lock, fn);
-  }
+  /** `with a:` — the same as `with a.get_lock():` (Python's context manager protocol). */
+  declare with: Acquirable["with"];
   /** Python's `__enter__`. */
-  __enter__(): boolean {
-    return this._lock.acquire();
-  }
+  declare __enter__: Acquirable["__enter__"];
   /** Python's `__exit__`. */
-  __exit__(): void {
-    this._lock.release();
-  }
-  /** Releases the lock at the end of a `using` scope. */
-  [Symbol.dispose](): void {
-    this._lock.release();
-  }
+  declare __exit__: Acquirable["__exit__"];
+  declare [Symbol.dispose]: Acquirable[typeof Symbol.dispose];
   /** `<SynchronizedArray wrapper for <multiprocessing.sharedctypes.c_int_Array_10 object at 0x7f…>>`. */
   override __repr__(): string {
     return `<${this.constructor.name} wrapper for ${super.__repr__()}>`;
@@ -515,8 +457,9 @@ function checkBytes(b: unknown, length: number): Uint8Array {
   return b;
 }
 
-for (const cls of [CScalar, CArray, Synchronized, SynchronizedArray, SynchronizedString]) {
-  Object.defineProperty(cls.prototype, kRepr, { value: cls.prototype.__repr__, configurable: true, writable: true });
+// A synchronized array is a CArray (for the Proxy) and a context manager over its lock.
+for (const key of ["with", "__enter__", "__exit__", Symbol.dispose] as const) {
+  Object.defineProperty(SynchronizedArray.prototype, key, Object.getOwnPropertyDescriptor(Acquirable.prototype, key)!);
 }
 
 // --- factories --------------------------------------------------------------------------------

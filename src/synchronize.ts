@@ -7,9 +7,10 @@ import { addressOf, current } from "./shared/current.js";
 import { AssertionError, OverflowError, OSError, TypeError, ValueError } from "./shared/pyerrors.js";
 import { newSharedId, register, rememberShared, rebuildOnce } from "./shared/reduction.js";
 import * as sem from "./shared/semlock.js";
-import { BrokenBarrierError } from "./errors.js";
+import { Acquirable, PyObject } from "./shared/pyobject.js";
 
 export { SEM_VALUE_MAX } from "./shared/semlock.js";
+export { Barrier, type BarrierAction, type BarrierOptions } from "./synchronize/barrier.js";
 
 /** Keyword arguments of `acquire()`. */
 export interface AcquireOptions {
@@ -26,38 +27,6 @@ function acquireMs(block?: boolean | AcquireOptions | null, timeout?: number | n
     return sem.timeoutMs(block.block ?? true, block.timeout);
   }
   return sem.timeoutMs(block ?? true, timeout);
-}
-
-function releaseAfter<T>(r: T, exit: () => void): T {
-  return (r as any).then(
-    (v: unknown) => (exit(), v),
-    (e: unknown) => {
-      exit();
-      throw e;
-    },
-  );
-}
-
-function runWith<T>(enter: () => unknown, exit: () => void, fn: (entered: any) => T): T {
-  const entered = enter();
-  let result: T;
-  try {
-    result = fn(entered);
-  } catch (e) {
-    exit();
-    throw e;
-  }
-  if (result !== null && typeof (result as any)?.then === "function") {
-    return (result as any).then(
-      (v: unknown) => (exit(), v),
-      (e: unknown) => {
-        exit();
-        throw e;
-      },
-    );
-  }
-  exit();
-  return result;
 }
 
 function intArg(value: unknown, what = "value"): number {
@@ -79,7 +48,7 @@ function intArg(value: unknown, what = "value"): number {
  * A non-recursive lock: once a process has acquired it, later attempts to acquire it block
  * until it is released; any process may release it.
  */
-export class Lock implements Disposable {
+export class Lock extends Acquirable {
   /** @internal shared lock word */
   readonly cells: Int32Array;
   /** @internal */
@@ -88,6 +57,7 @@ export class Lock implements Disposable {
   count = 0;
 
   constructor(state?: { cells: Int32Array; id: string }) {
+    super();
     if (state) {
       this.cells = state.cells;
       this.id = state.id;
@@ -140,36 +110,6 @@ export class Lock implements Disposable {
     this.count = 0;
   }
 
-  /** `with lock:` — acquires, runs `fn`, releases (after the promise settles if `fn` is async). */
-  with<T>(fn: (entered: boolean) => T): T {
-    const entered = this.acquire();
-    let r: T;
-    try {
-      r = fn(entered);
-    } catch (e) {
-      this.release();
-      throw e;
-    }
-    if (r !== null && typeof r === "object" && typeof (r as any).then === "function") return releaseAfter(r, () => this.release());
-    this.release();
-    return r;
-  }
-
-  /** Python's `__enter__`: acquires and returns true. */
-  __enter__(): boolean {
-    return this.acquire();
-  }
-
-  /** Python's `__exit__`: releases. */
-  __exit__(): void {
-    this.release();
-  }
-
-  /** Releases at the end of a `using` scope: `lock.acquire(); using _held = lock;`. */
-  [Symbol.dispose](): void {
-    this.release();
-  }
-
   /** `<Lock(owner=None)>`, `<Lock(owner=MainProcess)>`, `<Lock(owner=SomeOtherProcess)>`. */
   __repr__(): string {
     let name: string;
@@ -184,12 +124,6 @@ export class Lock implements Disposable {
     return this.count > 0;
   }
 
-  toString(): string {
-    return this.__repr__();
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.__repr__();
-  }
 }
 
 // --- RLock ----------------------------------------------------------------------------------
@@ -248,7 +182,7 @@ export class RLock extends Lock {
 // --- Semaphore ------------------------------------------------------------------------------
 
 /** A counting semaphore: `acquire()` decrements, blocking at zero; `release()` increments. */
-export class Semaphore implements Disposable {
+export class Semaphore extends Acquirable {
   /** @internal the value, and the sleeper count at sem.kSleepers */
   readonly cells: Int32Array;
   /** @internal */
@@ -257,6 +191,7 @@ export class Semaphore implements Disposable {
   readonly maxvalue: number;
 
   constructor(value: number = 1, state?: { cells: Int32Array; id: string; maxvalue: number }) {
+    super();
     if (state) {
       this.cells = state.cells;
       this.id = state.id;
@@ -300,31 +235,9 @@ export class Semaphore implements Disposable {
     return Atomics.load(this.cells, 0);
   }
 
-  /** `with sem:` — acquires, runs `fn`, releases. */
-  with<T>(fn: (entered: boolean) => T): T {
-    return runWith(() => this.acquire(), () => this.release(), fn);
-  }
-  /** Python's `__enter__`. */
-  __enter__(): boolean {
-    return this.acquire();
-  }
-  /** Python's `__exit__`. */
-  __exit__(): void {
-    this.release();
-  }
-  /** Releases at the end of a `using` scope. */
-  [Symbol.dispose](): void {
-    this.release();
-  }
   /** `<Semaphore(value=2)>`. */
   __repr__(): string {
     return `<${this.constructor.name}(value=${this.get_value()})>`;
-  }
-  toString(): string {
-    return this.__repr__();
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.__repr__();
   }
 }
 
@@ -346,7 +259,7 @@ export class BoundedSemaphore extends Semaphore {
  * Port of CPython's Condition: notify() wakes exactly the waiters asked for and waits until they
  * have woken.
  */
-export class Condition implements Disposable {
+export class Condition extends Acquirable {
   /** @internal */
   readonly lock: Lock;
   /** @internal */
@@ -359,6 +272,7 @@ export class Condition implements Disposable {
   readonly id: string;
 
   constructor(lock?: Lock | null, state?: { lock: Lock; sleeping: Semaphore; woken: Semaphore; waitSem: Semaphore; id: string }) {
+    super();
     if (state) {
       ({ lock: this.lock, sleeping: this.sleeping, woken: this.woken, waitSem: this.waitSem, id: this.id } = state);
       return;
@@ -385,22 +299,6 @@ export class Condition implements Disposable {
   /** Release the underlying lock. */
   release(): void {
     this.lock.release();
-  }
-  /** `with cond:`. */
-  with<T>(fn: (entered: boolean) => T): T {
-    return runWith(() => this.acquire(), () => this.release(), fn);
-  }
-  /** Python's `__enter__`. */
-  __enter__(): boolean {
-    return this.acquire();
-  }
-  /** Python's `__exit__`. */
-  __exit__(): void {
-    this.release();
-  }
-  /** Releases at the end of a `using` scope. */
-  [Symbol.dispose](): void {
-    this.release();
   }
 
   #beginWait(): number {
@@ -512,12 +410,6 @@ export class Condition implements Disposable {
     const waiters = this.sleeping.get_value() - this.woken.get_value();
     return `<${this.constructor.name}(${this.lock.__repr__()}, ${waiters})>`;
   }
-  toString(): string {
-    return this.__repr__();
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.__repr__();
-  }
 }
 
 // --- Event ----------------------------------------------------------------------------------
@@ -525,13 +417,14 @@ export class Condition implements Disposable {
 const kEventSpins = 2000;
 
 /** A flag that processes can set, clear and wait for. */
-export class Event {
+export class Event extends PyObject {
   /** @internal [flag] */
   readonly cells: Int32Array;
   /** @internal */
   readonly id: string;
 
   constructor(state?: { cells: Int32Array; id: string }) {
+    super();
     if (state) {
       this.cells = state.cells;
       this.id = state.id;
@@ -577,219 +470,6 @@ export class Event {
   __repr__(): string {
     return `<${this.constructor.name} at ${addressOf(this)} ${this.is_set() ? "set" : "unset"}>`;
   }
-  toString(): string {
-    return this.__repr__();
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.__repr__();
-  }
-}
-
-// --- Barrier --------------------------------------------------------------------------------
-
-const kFilling = 0;
-const kDraining = 1;
-const kResetting = -1;
-const kBroken = -2;
-// cells: [lock word, state, count, sequence]
-const kState = 1;
-const kCount = 2;
-const kSeq = 3;
-
-/** A callable run by the last party to arrive: a function, or an object with `__call__()`. */
-export type BarrierAction = (() => unknown) | { __call__(): unknown };
-
-/** Keyword arguments of `Barrier`. */
-export interface BarrierOptions {
-  action?: BarrierAction | null;
-  timeout?: number | null;
-}
-
-/**
- * A barrier for a fixed number of parties: each `wait()` blocks until `parties` processes wait.
- * Port of threading.Barrier's algorithm with its state in shared memory; waiters sleep on a
- * sequence word instead of a Condition, so abort() and reset() never wait for a dead party.
- */
-export class Barrier {
-  /** @internal */
-  readonly cells: Int32Array;
-  /** @internal */
-  readonly id: string;
-  readonly #parties: number;
-  /** @internal */
-  readonly action: BarrierAction | null;
-  /** @internal */
-  readonly timeout: number | null;
-
-  constructor(parties: number, action?: BarrierAction | BarrierOptions | null, timeout?: number | null,
-              state?: { cells: Int32Array; id: string; parties: number; action: BarrierAction | null; timeout: number | null }) {
-    if (state) {
-      this.cells = state.cells;
-      this.id = state.id;
-      this.#parties = state.parties;
-      this.action = state.action;
-      this.timeout = state.timeout;
-      return;
-    }
-    if (action !== null && typeof action === "object" && !("__call__" in action)) {
-      ({ action = null, timeout = null } = action as BarrierOptions);
-    }
-    this.#parties = parties;
-    this.action = (action as BarrierAction | null | undefined) ?? null;
-    this.timeout = timeout ?? null;
-    this.cells = new Int32Array(new SharedArrayBuffer(16));
-    this.cells[0] = sem.kUnlocked;
-    this.id = newSharedId();
-    rememberShared(this.id, this);
-  }
-
-  #lock(): void {
-    sem.lockAcquire(this.cells, 0, Infinity);
-  }
-  #unlock(): void {
-    sem.lockRelease(this.cells, 0);
-  }
-  #get(i: number): number {
-    return Atomics.load(this.cells, i);
-  }
-  #set(i: number, v: number): void {
-    Atomics.store(this.cells, i, v);
-  }
-  /** Every state change bumps the sequence word and wakes all sleepers, which re-check. */
-  #notifyAll(): void {
-    Atomics.add(this.cells, kSeq, 1);
-    sem.wake(this.cells, kSeq);
-  }
-  /** Releases the lock, sleeps until the next state change (or `deadline`), re-takes the lock. */
-  #sleep(deadline: number): boolean {
-    const seq = this.#get(kSeq);
-    this.#unlock();
-    const left = deadline - performance.now();
-    if (left > 0) sem.waitWhile(this.cells, kSeq, seq, left);
-    this.#lock();
-    return performance.now() < deadline;
-  }
-
-  /**
-   * Wait until all parties have called wait(); the last one runs `action` first.
-   * @param timeout seconds; defaults to the barrier's timeout.
-   * @returns the arrival index, 0 for the first party to arrive up to parties - 1 for the last.
-   * @throws BrokenBarrierError if the barrier is broken, reset or aborted while waiting, or times out.
-   */
-  wait(timeout?: number | null): number {
-    const t = timeout ?? this.timeout;
-    const deadline = t === null ? Infinity : performance.now() + Math.max(0, t) * 1000;
-    this.#lock();
-    try {
-      // Wait while the barrier drains or resets.
-      while (this.#get(kState) === kDraining || this.#get(kState) === kResetting) {
-        if (!this.#sleep(deadline) && (this.#get(kState) === kDraining || this.#get(kState) === kResetting)) {
-          throw new BrokenBarrierError();
-        }
-      }
-      if (this.#get(kState) < 0) throw new BrokenBarrierError();
-      const index = this.#get(kCount);
-      this.#set(kCount, index + 1);
-      try {
-        if (index + 1 === this.#parties) {
-          this.#release();
-        } else {
-          while (this.#get(kState) === kFilling) {
-            if (!this.#sleep(deadline) && this.#get(kState) === kFilling) {
-              this.#break();
-              throw new BrokenBarrierError();
-            }
-          }
-          if (this.#get(kState) < 0) throw new BrokenBarrierError();
-        }
-        return index;
-      } finally {
-        this.#set(kCount, this.#get(kCount) - 1);
-        this.#exit();
-      }
-    } finally {
-      this.#unlock();
-    }
-  }
-
-  #release(): void {
-    try {
-      const a = this.action;
-      if (a) typeof a === "function" ? a() : a.__call__();
-      this.#set(kState, kDraining);
-      this.#notifyAll();
-    } catch (e) {
-      this.#break();
-      throw e;
-    }
-  }
-
-  #exit(): void {
-    if (this.#get(kCount) === 0) {
-      const s = this.#get(kState);
-      if (s === kResetting || s === kDraining) {
-        this.#set(kState, kFilling);
-        this.#notifyAll();
-      }
-    }
-  }
-
-  #break(): void {
-    this.#set(kState, kBroken);
-    this.#notifyAll();
-  }
-
-  /** Return the barrier to its empty state; current waiters get BrokenBarrierError. */
-  reset(): void {
-    this.#lock();
-    try {
-      if (this.#get(kCount) > 0) {
-        const s = this.#get(kState);
-        if (s === kFilling || s === kBroken) this.#set(kState, kResetting);
-      } else {
-        this.#set(kState, kFilling);
-      }
-      this.#notifyAll();
-    } finally {
-      this.#unlock();
-    }
-  }
-
-  /** Put the barrier into the broken state: current and future waits raise BrokenBarrierError. */
-  abort(): void {
-    this.#lock();
-    try {
-      this.#break();
-    } finally {
-      this.#unlock();
-    }
-  }
-
-  /** The number of parties required to pass the barrier. */
-  get parties(): number {
-    return this.#parties;
-  }
-  /** The number of parties currently waiting. */
-  get n_waiting(): number {
-    return this.#get(kState) === kFilling ? this.#get(kCount) : 0;
-  }
-  /** True if the barrier is broken. */
-  get broken(): boolean {
-    return this.#get(kState) === kBroken;
-  }
-
-  /** `<multiprocessing.synchronize.Barrier at 0x7f…: waiters=0/4>`. */
-  __repr__(): string {
-    const head = `<multiprocessing.synchronize.${this.constructor.name} at ${addressOf(this)}`;
-    if (this.broken) return `${head}: broken>`;
-    return `${head}: waiters=${this.n_waiting}/${this.parties}>`;
-  }
-  toString(): string {
-    return this.__repr__();
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this.__repr__();
-  }
 }
 
 // --- reducers: how each primitive travels to a child ------------------------------------------
@@ -817,8 +497,4 @@ register("Event", Event, {
 register("Condition", Condition, {
   reduce: (c: Condition) => ({ lock: c.lock, sleeping: c.sleeping, woken: c.woken, waitSem: c.waitSem, id: c.id }),
   rebuild: (s) => rebuildOnce(s.id, () => new Condition(null, s)),
-});
-register("Barrier", Barrier, {
-  reduce: (b: Barrier) => ({ cells: b.cells, id: b.id, parties: b.parties, action: b.action, timeout: b.timeout }),
-  rebuild: (s) => rebuildOnce(s.id, () => new Barrier(s.parties, null, null, s)),
 });
