@@ -7,8 +7,9 @@
 //   --scale F       multiply iteration counts (default 1; quick 0.2)
 //   --out DIR       where to write the results (default bench/results)
 //   --no-python     skip CPython
+//   --readme        also put the table into README.md (between the bench markers)
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { rows } from "./rows.mjs";
@@ -87,5 +88,15 @@ const stamp = meta.date.replace(/[:.]/g, "-");
 writeFileSync(`${outDir}/${quick ? "quick-" : ""}${stamp}.json`, JSON.stringify(record, null, 2) + "\n");
 writeFileSync(`${outDir}/${quick ? "quick-latest" : "latest"}.json`, JSON.stringify(record, null, 2) + "\n");
 writeFileSync(`${outDir}/${quick ? "quick-chart" : "chart"}.svg`, chartSvg(table, meta));
-process.stdout.write(formatTable(table, meta) + "\n");
+const text = formatTable(table, meta);
+process.stdout.write(text + "\n");
+if (argv.includes("--readme")) {
+  const readme = readFileSync(`${root}README.md`, "utf8");
+  const start = "<!-- bench:start -->";
+  const end = "<!-- bench:end -->";
+  const i = readme.indexOf(start);
+  const j = readme.indexOf(end);
+  if (i < 0 || j < i) throw new Error("README.md has no bench markers");
+  writeFileSync(`${root}README.md`, readme.slice(0, i + start.length) + "\n" + text + "\n" + readme.slice(j));
+}
 process.stderr.write(`[bench] results in ${outDir}\n`);

@@ -106,12 +106,12 @@ export class BaseContext {
   /** Returns a shared array without a lock: `RawArray('i', 10)`. */
   RawArray: typeof sharedctypes.rawArray = named("RawArray", (...a: Parameters<typeof sharedctypes.rawArray>) => (this.#fix(), sharedctypes.rawArray(...a))) as typeof sharedctypes.rawArray;
 
-  /** Returns a queue object. */
-  Queue = callable(queues.Queue, (maxsize?: number, options?: queues.QueueOptions) => (this.#fix(), new queues.Queue(maxsize, options)));
+  /** Returns a queue object: `Queue()`, `Queue(maxsize)`, typed as `Queue<T>()`. */
+  Queue = callable(queues.Queue, (maxsize?: number, options?: queues.QueueOptions) => (this.#fix(), new queues.Queue(maxsize, options))) as unknown as QueueFactory<typeof queues.Queue>;
   /** Returns a joinable queue object. */
-  JoinableQueue = callable(queues.JoinableQueue, (maxsize?: number, options?: queues.QueueOptions) => (this.#fix(), new queues.JoinableQueue(maxsize, options)));
+  JoinableQueue = callable(queues.JoinableQueue, (maxsize?: number, options?: queues.QueueOptions) => (this.#fix(), new queues.JoinableQueue(maxsize, options))) as unknown as QueueFactory<typeof queues.JoinableQueue>;
   /** Returns a simple queue object. */
-  SimpleQueue = callable(queues.SimpleQueue, (options?: queues.QueueOptions) => (this.#fix(), new queues.SimpleQueue(options)));
+  SimpleQueue = callable(queues.SimpleQueue, (options?: queues.QueueOptions) => (this.#fix(), new queues.SimpleQueue(options))) as unknown as SimpleQueueFactory;
   /** Returns two connection objects connected by a pipe. */
   Pipe = named("Pipe", (duplex?: boolean | connection.PipeOptions) => (this.#fix(), connection.Pipe(duplex)));
 
@@ -137,6 +137,18 @@ export class BaseContext {
     if ((this as BaseContext) === defaultContext) defaultContext.fix();
   }
 }
+
+/** A generic queue class that can also be called without `new`: `Queue<number>()`. */
+type QueueFactory<C extends typeof queues.Queue> = {
+  <T = any>(maxsize?: number, options?: queues.QueueOptions): C extends typeof queues.JoinableQueue ? queues.JoinableQueue<T> : queues.Queue<T>;
+  new <T = any>(maxsize?: number, options?: queues.QueueOptions): C extends typeof queues.JoinableQueue ? queues.JoinableQueue<T> : queues.Queue<T>;
+  readonly prototype: InstanceType<C>;
+};
+type SimpleQueueFactory = {
+  <T = any>(options?: queues.QueueOptions): queues.SimpleQueue<T>;
+  new <T = any>(options?: queues.QueueOptions): queues.SimpleQueue<T>;
+  readonly prototype: queues.SimpleQueue<any>;
+};
 
 class ConcreteContext extends BaseContext {}
 

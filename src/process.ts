@@ -38,7 +38,7 @@ interface BaseOptions {
  */
 export type ProcessOptions<F extends AnyFn> = BaseOptions &
   (
-    | { target?: F | null; args?: Parameters<F> | Iterable<unknown>; kwargs?: undefined | Record<string, never> }
+    | { target?: F | null; args?: Parameters<F>; kwargs?: undefined | Record<string, never> }
     | { target: F; args?: DropLast<Parameters<F>>; kwargs: Last<Parameters<F>> }
   );
 

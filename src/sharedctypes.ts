@@ -355,9 +355,9 @@ export class Synchronized<T = any> extends Acquirable {
   get_obj(): CScalar {
     return this.#obj;
   }
-  /** The lock that guards the value. */
-  get_lock(): LockLike {
-    return this.#lock;
+  /** The lock that guards the value: a new RLock by default, or the `lock` option's object. */
+  get_lock(): Lock {
+    return this.#lock as Lock;
   }
   /** Acquires the lock. */
   acquire(...args: any[]): boolean {
@@ -397,9 +397,9 @@ export class SynchronizedArray<T = any> extends CArray {
   get_obj(): any {
     return this[kView];
   }
-  /** The lock that guards the array. */
-  get_lock(): LockLike {
-    return this._lock;
+  /** The lock that guards the array: a new RLock by default, or the `lock` option's object. */
+  get_lock(): Lock {
+    return this._lock as Lock;
   }
   /** Acquires the lock. */
   acquire(...args: any[]): boolean {

@@ -254,6 +254,9 @@ export class BoundedSemaphore extends Semaphore {
 
 // --- Condition ------------------------------------------------------------------------------
 
+/** How long notify() waits for a woken sleeper before deciding that it died (seconds). */
+const kDeadWaiterSeconds = 2;
+
 /**
  * A condition variable over a Lock or RLock (a new RLock by default).
  * Port of CPython's Condition: notify() wakes exactly the waiters asked for and waits until they
@@ -356,7 +359,14 @@ export class Condition extends Acquirable {
       sleepers++;
     }
     if (sleepers) {
-      for (let i = 0; i < sleepers; i++) this.woken.acquire(); // wait for a sleeper to wake
+      for (let i = 0; i < sleepers; i++) {
+        // Wait for a sleeper to wake. A sleeper that was terminated never will: a live one takes
+        // its wake-up within microseconds of the release above, so a wake-up still unclaimed
+        // after kDeadWaiterSeconds is taken back instead of waiting forever.
+        while (!this.woken.acquire(true, kDeadWaiterSeconds)) {
+          if (this.waitSem.acquire(false)) break;
+        }
+      }
       while (this.waitSem.acquire(false)) {
         // re-zero the wait semaphore in case some timeouts just happened
       }

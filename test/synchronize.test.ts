@@ -182,6 +182,20 @@ describe("Condition", () => {
     p2.join();
   });
 
+  test("notify() does not hang on a waiter that was terminated", () => {
+    const c = mp.Condition();
+    const ready = mp.Semaphore(0);
+    const p = spawn({ target: t.conditionWaitForever, args: [c, ready] });
+    expect(ready.acquire(true, 30)).toBe(true);
+    c.with(() => undefined); // the waiter is inside wait() once the lock is free again
+    p.terminate();
+    p.join();
+    const t0 = performance.now();
+    c.with(() => c.notify());
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(c.with(() => c.wait(0.01))).toBe(false);
+  });
+
   test("wait_for() returns the predicate's value, falsy after the timeout", () => {
     const c = mp.Condition();
     c.acquire();

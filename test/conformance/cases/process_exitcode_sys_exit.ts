@@ -34,7 +34,7 @@ function main() {
     print(`sys.exit(${repr(reason)}) -> exitcode ${p.exitcode}, stderr ${repr(text)}`);
   }
   for (const args of [[0], [1], [8], [255], [null], [true], [false], []]) {
-    const p = new mp.Process({ target: sys.exit, args });
+    const p = new mp.Process({ target: sys.exit, args: args as [unknown?] });
     p.start();
     p.join();
     const shown = args.map((a) => repr(a)).join(", ");
