@@ -31,6 +31,8 @@ export interface QueueOptions {
 }
 
 const kDefaultCapacity = 1 << 20;
+/** How many times put() looks for room in a full ring before it backlogs the item (~10-50 µs). */
+const kFullSpins = 2000;
 
 function blockMs(block?: boolean | BlockOptions | null, timeout?: number | null): number {
   if (block !== null && typeof block === "object") return sem.timeoutMs(block.block ?? true, block.timeout);
@@ -79,6 +81,10 @@ atExit(() => {
 // Queue cells: slots free (a semaphore, with its sleeper count), then unfinished tasks
 const kSlots = 0;
 const kUnfinished = sem.kSemCells + 16; // its own cache line
+// An unbounded queue needs no slot semaphore: it counts puts and gets instead, each on its own
+// cache line, so producers and consumers never write the same line (qsize() = puts - gets).
+const kPuts = kUnfinished + 16;
+const kGets = kPuts + 16;
 
 /** A multi-producer, multi-consumer FIFO queue between processes. */
 export class Queue<T = any> extends PyObject {
@@ -108,7 +114,7 @@ export class Queue<T = any> extends PyObject {
     if (maxsize > sem.SEM_VALUE_MAX) throw new OverflowError("Python int too large to convert to C int");
     this._maxsize = maxsize <= 0 ? sem.SEM_VALUE_MAX : maxsize;
     this._ch = Channel.create(options.capacity ?? kDefaultCapacity);
-    this._cells = new Int32Array(new SharedArrayBuffer(4 * (kUnfinished + 1)));
+    this._cells = new Int32Array(new SharedArrayBuffer(4 * (kGets + 1)));
     this._cells[kSlots] = this._maxsize;
     this._id = newSharedId();
     rememberShared(this._id, this);
@@ -126,7 +132,8 @@ export class Queue<T = any> extends PyObject {
   put(obj: T, block?: boolean | BlockOptions | null, timeout?: number | null): void {
     this.#checkClosed();
     const payload = encode(obj);
-    if (!sem.semAcquire(this._cells, kSlots, blockMs(block, timeout))) throw new Full();
+    if (this._maxsize === sem.SEM_VALUE_MAX) Atomics.add(this._cells, kPuts, 1);
+    else if (!sem.semAcquire(this._cells, kSlots, blockMs(block, timeout))) throw new Full();
     this._beforePut();
     this.#send(payload);
   }
@@ -135,7 +142,8 @@ export class Queue<T = any> extends PyObject {
   async put_async(obj: T, block?: boolean | BlockOptions | null, timeout?: number | null): Promise<void> {
     this.#checkClosed();
     const payload = Buffer.from(encode(obj));
-    if (!(await sem.semAcquireAsync(this._cells, kSlots, blockMs(block, timeout)))) throw new Full();
+    if (this._maxsize === sem.SEM_VALUE_MAX) Atomics.add(this._cells, kPuts, 1);
+    else if (!(await sem.semAcquireAsync(this._cells, kSlots, blockMs(block, timeout)))) throw new Full();
     this._beforePut();
     this.#send(payload);
   }
@@ -150,9 +158,20 @@ export class Queue<T = any> extends PyObject {
 
   #send(payload: Uint8Array): void {
     // Keep this process's items in order: nothing overtakes the backlog or a half-sent stream.
-    if (this.#backlog.length === 0 && !this.#flushing && this._ch.write(payload, 0)) {
-      if (this._ch.streaming) schedule(this);
-      return;
+    if (this.#backlog.length === 0 && !this.#flushing) {
+      if (this._ch.write(payload, 0)) {
+        if (this._ch.streaming) schedule(this);
+        return;
+      }
+      // The ring is full: a reader that is draining it frees room within microseconds, and
+      // waiting that long is cheaper than copying the item into the backlog (bounded: put()
+      // still never blocks on a queue nobody reads).
+      const need = payload.length + 16;
+      if (need <= this._ch.capacity >> 1) {
+        for (let spin = 0; spin < kFullSpins; spin++) {
+          if (this._ch.hasRoom(need) && this._ch.write(payload, 0)) return;
+        }
+      }
     }
     this.#backlog.push(Buffer.from(payload));
     // Retry only once a good part of the ring is free again: retrying on every put() while it is
@@ -185,7 +204,8 @@ export class Queue<T = any> extends PyObject {
   #take(ms: number): T | typeof kTimeout {
     const r = this._ch.read(ms, decode);
     if (r === kTimeout || r === kEOF) return kTimeout;
-    sem.semRelease(this._cells, kSlots, this._maxsize);
+    if (this._maxsize === sem.SEM_VALUE_MAX) Atomics.add(this._cells, kGets, 1);
+    else sem.semRelease(this._cells, kSlots, this._maxsize);
     return r as T;
   }
 
@@ -225,6 +245,7 @@ export class Queue<T = any> extends PyObject {
 
   /** The approximate number of items in the queue (items put and not yet got). */
   qsize(): number {
+    if (this._maxsize === sem.SEM_VALUE_MAX) return (Atomics.load(this._cells, kPuts) - Atomics.load(this._cells, kGets)) | 0;
     return this._maxsize - Atomics.load(this._cells, kSlots);
   }
 

@@ -14,15 +14,17 @@
 
 import { lockAcquire, lockRelease, lockTryAcquire, kUnlocked, waitWhile } from "./semlock.js";
 
-// Control cells (Int32Array at offset 0).
+// Control cells (Int32Array at offset 0), each group on its own 64-byte cache line: readers
+// write the head, writers the tail and the lock; sharing a line would bounce it between the
+// cores on every message.
 const kHead = 0; // bytes consumed (wrapping counter)
-const kTail = 1; // bytes published (wrapping counter)
-const kWriteLock = 2; // serializes writers
-const kReadWaiters = 3; // readers sleeping on kTail
-const kSpaceWaiters = 4; // writers (and readers waiting for a stream to pass) sleeping on kHead
-const kWriters = 5; // open write handles (Pipe EOF)
-const kReaders = 6; // open read handles (Pipe broken pipe)
-const kControlBytes = 32;
+const kTail = 16; // bytes published (wrapping counter)
+const kWriteLock = 32; // serializes writers
+const kReadWaiters = 48; // readers sleeping on kTail
+const kSpaceWaiters = 64; // writers (and readers waiting for a stream to pass) sleeping on kHead
+const kWriters = 80; // open write handles (Pipe EOF)
+const kReaders = 81; // open read handles (Pipe broken pipe)
+const kControlBytes = 384;
 
 // Frame header: type in the top 2 bits, chunk length in the low 30.
 const kWrap = 0;
@@ -110,9 +112,20 @@ export class Channel {
     return Atomics.load(this.cells, kHead) === Atomics.load(this.cells, kTail);
   }
 
-  /** Bytes that may be written now. */
-  #free(): number {
-    return this.capacity - ((Atomics.load(this.cells, kTail) - Atomics.load(this.cells, kHead)) | 0);
+  /** The head as this writer last read it: the head only moves forward, so a stale value can
+   * only under-estimate the free room, and re-reading it only when room seems short keeps the
+   * readers' cache line from bouncing to the writer on every message. */
+  #headSeen = 0;
+
+  /** Bytes that may be written now (at least `want` if that much is free). */
+  #free(want = Infinity): number {
+    const tail = Atomics.load(this.cells, kTail);
+    let free = this.capacity - ((tail - this.#headSeen) | 0);
+    if (free < want || free > this.capacity) {
+      this.#headSeen = Atomics.load(this.cells, kHead);
+      free = this.capacity - ((tail - this.#headSeen) | 0);
+    }
+    return free;
   }
 
   /** True if at least `bytes` could be written now (loads only: no write to shared cache lines). */
@@ -137,10 +150,9 @@ export class Channel {
   #reserve(need: number): number | null {
     const tail = Atomics.load(this.cells, kTail);
     const pos = tail & this.#mask;
-    const free = this.#free();
-    if (pos + need <= this.capacity) return need <= free ? tail : null;
+    if (pos + need <= this.capacity) return need <= this.#free(need) ? tail : null;
     const skip = this.capacity - pos;
-    if (skip + need > free) return null;
+    if (skip + need > this.#free(skip + need)) return null;
     this.#words[pos >> 2] = kWrap << 30;
     this.#publish(tail, skip);
     return (tail + skip) | 0;
