@@ -470,8 +470,11 @@ function isOptions(v: unknown): v is SynchronizedOptions {
   return (p === Object.prototype || p === null) && Object.keys(v).every((k) => k === "lock" || k === "ctx");
 }
 
-function newRawValue(type: CType, value: unknown): CScalar {
-  const view = new type.view(new SharedArrayBuffer(type.size));
+/** Bytes before a synchronized value, for its lock word: the lock and the value share a cache line. */
+const kLockSlot = 8;
+
+function newRawValue(type: CType, value: unknown, withLockSlot = false): CScalar {
+  const view = withLockSlot ? new type.view(new SharedArrayBuffer(kLockSlot + type.size), kLockSlot, 1) : new type.view(new SharedArrayBuffer(type.size));
   const v = new CScalar(type, view, newSharedId());
   if (value !== undefined) v.value = value;
   rememberShared(v[kId], v);
@@ -533,6 +536,16 @@ export function rawArray(typecodeOrType: string | import("./shared/ctypes.js").C
  */
 export function value<C extends string>(typecodeOrType: C | import("./shared/ctypes.js").CTypeRef, ...args: unknown[]): Synchronized<ValueOf<C>> {
   const opts = args.length && isOptions(args[args.length - 1]) ? (args.pop() as SynchronizedOptions) : {};
+  const l = opts.lock;
+  if (l === undefined || l === null || l === true || (l as unknown) === 1) {
+    // The default RLock lives in the same buffer as the value: `with v.get_lock(): v.value += 1`
+    // then moves one cache line between processes instead of two.
+    if (args.length > 1) throw new TypeError(`__init__ expected at most 1 argument, got ${args.length}`);
+    const obj = newRawValue(ctypeOf(typecodeOrType), args[0], true);
+    const cells = new Int32Array(obj[kView].buffer, 0, 1);
+    cells[0] = kUnlocked;
+    return new Synchronized(obj, new RLock({ cells, id: newSharedId() })) as Synchronized<ValueOf<C>>;
+  }
   const obj = rawValue(typecodeOrType, ...args);
   const lock = lockFor(opts.lock);
   return (lock === null ? obj : new Synchronized(obj, lock)) as Synchronized<ValueOf<C>>;
