@@ -9,6 +9,7 @@ import * as synchronize from "./synchronize.js";
 import * as sharedctypes from "./sharedctypes.js";
 import * as queues from "./queues.js";
 import * as connection from "./connection.js";
+import * as pool from "./pool.js";
 import {
   BaseProcess, Process, active_children, current_process, parent_process, is_main, _installMainExit, _setDefaultMethodResolver,
   type ProcessOptions,
@@ -114,6 +115,11 @@ export class BaseContext {
   SimpleQueue = callable(queues.SimpleQueue, (options?: queues.QueueOptions) => (this.#fix(), new queues.SimpleQueue(options))) as unknown as SimpleQueueFactory;
   /** Returns two connection objects connected by a pipe. */
   Pipe = named("Pipe", (duplex?: boolean | connection.PipeOptions) => (this.#fix(), connection.Pipe(duplex)));
+
+  /** Returns a process pool: `Pool(4)`, `Pool({ processes, initializer, initargs, maxtasksperchild })`. */
+  Pool = callable(pool.Pool, (...a: ConstructorParameters<typeof pool.Pool>) => (this.#fix(), new pool.Pool(...a)));
+  /** Returns a pool with Pool's API under Python's ThreadPool name. */
+  ThreadPool = callable(pool.ThreadPool, (...a: ConstructorParameters<typeof pool.ThreadPool>) => (this.#fix(), new pool.ThreadPool(...a)));
 
   current_process = current_process;
   parent_process = parent_process;
@@ -252,3 +258,7 @@ export const SimpleQueue = defaultContext.SimpleQueue;
 export type SimpleQueue<T = any> = queues.SimpleQueue<T>;
 export const Pipe = defaultContext.Pipe;
 export type Connection<S = any, R = any> = connection.Connection<S, R>;
+export const Pool = defaultContext.Pool;
+export type Pool = pool.Pool;
+export const ThreadPool = defaultContext.ThreadPool;
+export type ThreadPool = pool.ThreadPool;

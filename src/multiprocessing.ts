@@ -7,3 +7,4 @@ export * as sharedctypes from "./sharedctypes.js";
 export * as py from "./py.js";
 export * as queues from "./queues.js";
 export * as connection from "./connection.js";
+export * as pool from "./pool.js";

@@ -1,0 +1,369 @@
+// The Pool of CPython Lib/multiprocessing/pool.py (PSF-2.0), on piscina. Part of the pool module.
+// Design: piscina dispatches on its own thread's event loop, but Python's map() blocks the
+// calling thread (the main thread included). So piscina lives in a host worker
+// (worker/pool_host.ts); this side posts chunks to it on a MessagePort and, to get results,
+// waits on a shared counter with Atomics.wait and drains the port with receiveMessageOnPort.
+// Nothing here needs this thread's event loop, so map() works while it is blocked; the Promise
+// forms (awaitable results, `for await` over imap) wait with Atomics.waitAsync instead.
+// Differs from Python: workers are threads of one process (named SpawnPoolWorker-N), and
+// piscina's figures are exposed as pool.stats().
+
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { addressOf, current } from "../shared/current.js";
+import { decode, encode } from "../shared/codec.js";
+import { PyObject } from "../shared/pyobject.js";
+import * as py from "../shared/pyerrors.js";
+import { globalRefOf, modulesOf, reduceValue, type GlobalRef, type ReduceOptions } from "../shared/reduction.js";
+import { waitWhileAsync } from "../shared/semlock.js";
+import { kControlCells, kPosted, type HostToMainMessage, type MainToHostMessage, type PoolStats, type PoolWorkerData } from "../shared/pool_protocol.js";
+import { callerModule, definingModule } from "../popen/locate.js";
+import { childExecArgv } from "../popen/worker_thread.js";
+import { esmDir, libraryDir } from "../popen/index.js";
+import { _ownStatus } from "../process.js";
+import { ApplyResult, IMapIterator, IMapUnorderedIterator, MapResult, rebuildError, type Sink } from "./results.js";
+
+type AnyFn = (...args: any[]) => unknown;
+
+/** Keyword arguments of Pool(). */
+export interface PoolOptions {
+  /** Number of worker threads; defaults to cpu_count(). */
+  processes?: number | boolean | null;
+  /** Called as initializer(...initargs) once in every worker, replacements included. */
+  initializer?: AnyFn | null;
+  /** Arguments of the initializer: may hold shared objects (Queue, Value, Lock...). */
+  initargs?: unknown[];
+  /** Replace a worker after it has run this many tasks (chunks); null: never. */
+  maxtasksperchild?: number | null;
+}
+
+/** Keyword arguments of map_async() and friends. */
+export interface MapOptions<R> {
+  chunksize?: number | null;
+  callback?: ((result: R) => unknown) | null;
+  error_callback?: ((error: unknown) => unknown) | null;
+}
+
+const States = { RUN: "RUN", CLOSE: "CLOSE", TERMINATE: "TERMINATE" } as const;
+type State = (typeof States)[keyof typeof States];
+
+/** A process pool: tasks run in `processes` worker threads, managed by piscina. */
+export class Pool extends PyObject implements Disposable {
+  readonly #host: Worker;
+  readonly #port: MessagePort;
+  readonly #control: Int32Array;
+  readonly #processes: number;
+  readonly #jobs = new Map<number, Sink & { _hasCallbacks?: boolean }>();
+  readonly #caller: string | null;
+  #nextJob = 0;
+  #state: State = States.RUN;
+  #closed = false; // the host has finished (after close/terminate)
+  #stats: PoolStats | null = null;
+  #asyncPump: Promise<void> | null = null;
+
+  /**
+   * `Pool(processes)`, `Pool(processes, initializer, initargs, maxtasksperchild)` or
+   * `Pool({ processes, initializer, initargs, maxtasksperchild })`.
+   * @throws ValueError "Number of processes must be at least 1", "maxtasksperchild must be a positive int or None";
+   * TypeError "initializer must be a callable".
+   */
+  constructor(processes?: number | boolean | null | PoolOptions, initializer?: AnyFn | null, initargs: unknown[] = [], maxtasksperchild: number | null = null) {
+    super();
+    if (processes !== null && typeof processes === "object") {
+      ({ processes = null, initializer = null, initargs = [], maxtasksperchild = null } = processes);
+    }
+    let n = processes === null || processes === undefined ? availableParallelism() || 1 : Number(processes);
+    if (!Number.isFinite(n) || n < 1) throw new py.ValueError("Number of processes must be at least 1");
+    n = Math.floor(n);
+    if (maxtasksperchild !== null && maxtasksperchild !== undefined) {
+      const m = typeof maxtasksperchild === "boolean" ? Number(maxtasksperchild) : maxtasksperchild;
+      if (typeof m !== "number" || !Number.isInteger(m) || m <= 0) throw new py.ValueError("maxtasksperchild must be a positive int or None");
+      maxtasksperchild = m;
+    }
+    if (initializer !== null && initializer !== undefined && typeof initializer !== "function") throw new py.TypeError("initializer must be a callable");
+    this.#processes = n;
+    this.#caller = callerModule(libraryDir);
+    const opts = this.#reduceOptions("Pool initializer");
+    const reducedInit = initializer ? reduceValue(initializer, opts) : null;
+    const reducedArgs = reduceValue([...initargs], opts);
+    const workerData: PoolWorkerData = {
+      libraryEntry: new URL("index.js", esmDir).href,
+      modules: [...modulesOf([reducedInit, reducedArgs])],
+      initializer: reducedInit,
+      initargs: reducedArgs,
+      maxtasksperchild: maxtasksperchild ?? null,
+      control: new Int32Array(new SharedArrayBuffer(4 * kControlCells)),
+      parentName: current().name,
+      parentPid: current().pid,
+    };
+    void _ownStatus;
+    this.#control = workerData.control;
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    this.#host = new Worker(new URL("worker/pool_host.js", esmDir), {
+      workerData: { port: port2, control: this.#control, processes: n, poolWorkerData: workerData },
+      transferList: [port2],
+      execArgv: childExecArgv(),
+      stdout: false,
+      stderr: false,
+    });
+    this.#host.on("error", () => {});
+    this.#host.unref();
+    port1.unref();
+  }
+
+  #reduceOptions(what: string): ReduceOptions {
+    return { locate: definingModule, defaultModule: this.#caller ?? undefined, what };
+  }
+
+  #check(): void {
+    if (this.#state !== States.RUN) throw new py.ValueError("Pool not running");
+  }
+
+  // --- talking to the host -------------------------------------------------------------------
+
+  #pump(): void {
+    for (let m = receiveMessageOnPort(this.#port); m; m = receiveMessageOnPort(this.#port)) {
+      const msg = m.message as HostToMainMessage;
+      if (msg.op === "result") {
+        const job = this.#jobs.get(msg.job);
+        if (!job) continue;
+        const r = msg.result;
+        job._set(msg.chunk, r.ok, r.ok ? decode(Buffer.from(r.values), 0, r.values.length) : rebuildError(r.error));
+      } else if (msg.op === "closed") {
+        this.#closed = true;
+      } else if (msg.op === "stats") {
+        this.#stats = msg.stats;
+      }
+    }
+  }
+
+  /** @internal blocks this thread until `done()` (or `ms` pass), delivering results meanwhile. */
+  _waitUntil(done: () => boolean, ms: number): boolean {
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    for (;;) {
+      // Read the counter before draining: a message posted after the drain bumps it, so the
+      // wait below returns at once instead of missing it.
+      const seen = Atomics.load(this.#control, kPosted);
+      this.#pump();
+      if (done()) return true;
+      const left = deadline === Infinity ? Infinity : deadline - performance.now();
+      if (left <= 0 || (this.#closed && this.#state === States.TERMINATE)) return done();
+      Atomics.wait(this.#control, kPosted, seen, left);
+    }
+  }
+
+  /** @internal the Promise twin of _waitUntil(). */
+  async _waitUntilAsync(done: () => boolean, ms: number): Promise<boolean> {
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    for (;;) {
+      const seen = Atomics.load(this.#control, kPosted);
+      this.#pump();
+      if (done()) return true;
+      const left = deadline === Infinity ? Infinity : deadline - performance.now();
+      if (left <= 0 || (this.#closed && this.#state === States.TERMINATE)) return done();
+      await waitWhileAsync(this.#control, kPosted, seen, Math.min(left, 1000));
+    }
+  }
+
+  /** Delivers results to callbacks while nobody waits for them (CPython's result-handler thread). */
+  #ensureAsyncPump(): void {
+    this.#asyncPump ??= (async () => {
+      const pending = () => [...this.#jobs.values()].some((j) => j._hasCallbacks && !(j as any)._ready);
+      while (pending()) await this._waitUntilAsync(() => !pending(), Infinity);
+      this.#asyncPump = null;
+    })();
+  }
+
+  #submit(sink: Sink & { _hasCallbacks?: boolean }, fn: AnyFn, chunks: unknown[][], star: boolean, kwargs: Record<string, unknown> | null): number {
+    const job = this.#nextJob++;
+    const ref: GlobalRef = globalRefOf(fn, this.#reduceOptions("Pool task"));
+    if (!ref.module) throw new py.TypeError(`cannot find the module of '${fn.name}'`);
+    const kw = kwargs && Object.keys(kwargs).length ? Buffer.from(encode(kwargs)) : null;
+    // Encode every chunk before sending any: an argument that cannot travel raises here, in the
+    // caller, as Python's pickling errors do.
+    const encoded = chunks.map((c) => Buffer.from(encode(c)));
+    this.#jobs.set(job, sink);
+    encoded.forEach((items, chunk) => {
+      const msg: MainToHostMessage = { op: "submit", job, chunk, task: { fn: ref, items, star, kwargs: kw } };
+      this.#port.postMessage(msg);
+    });
+    if (sink._hasCallbacks) this.#ensureAsyncPump();
+    return job;
+  }
+
+  // --- the API -------------------------------------------------------------------------------
+
+  /** Call `func(...args, kwds)` in a worker and wait for the result. */
+  apply<F extends AnyFn>(func: F, args: unknown[] = [], kwds: Record<string, unknown> = {}): Awaited<ReturnType<F>> {
+    return this.apply_async(func, args, kwds).get() as Awaited<ReturnType<F>>;
+  }
+
+  /** Call `func(...args, kwds)` in a worker; returns an ApplyResult (also awaitable). */
+  apply_async<F extends AnyFn>(func: F, args: unknown[] = [], kwds: Record<string, unknown> = {}, callback?: ((r: Awaited<ReturnType<F>>) => unknown) | null, error_callback?: ((e: unknown) => unknown) | null): ApplyResult<Awaited<ReturnType<F>>> {
+    this.#check();
+    const r = new ApplyResult<Awaited<ReturnType<F>>>(this, callback, error_callback);
+    this.#submit(r, func, [[[...args]]], true, kwds);
+    return r;
+  }
+
+  #chunked(func: AnyFn, iterable: Iterable<unknown>, chunksize: number | null | undefined, star: boolean, callback?: ((r: any) => unknown) | null, errorCallback?: ((e: unknown) => unknown) | null): MapResult<any> {
+    this.#check();
+    const items = Array.isArray(iterable) ? iterable : [...iterable];
+    let size = chunksize ?? 0;
+    if (chunksize === null || chunksize === undefined) {
+      size = Math.floor(items.length / (this.#processes * 4));
+      if (items.length % (this.#processes * 4)) size += 1;
+    }
+    if (items.length === 0) size = 0;
+    const r = new MapResult<any>(this, size, items.length, callback, errorCallback);
+    if (size > 0) {
+      const chunks: unknown[][] = [];
+      for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+      this.#submit(r, func, chunks, star, null);
+    }
+    return r;
+  }
+
+  /** Apply `func` to each item, in chunks; the results in input order. */
+  map<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>[0]>, chunksize?: number | null): Awaited<ReturnType<F>>[] {
+    return this.#chunked(func, iterable, chunksize, false).get();
+  }
+
+  /** map() returning a MapResult (also awaitable). */
+  map_async<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>[0]>, chunksize?: number | null | MapOptions<Awaited<ReturnType<F>>[]>, callback?: ((r: Awaited<ReturnType<F>>[]) => unknown) | null, error_callback?: ((e: unknown) => unknown) | null): MapResult<Awaited<ReturnType<F>>> {
+    if (chunksize !== null && typeof chunksize === "object") ({ chunksize, callback, error_callback } = chunksize);
+    return this.#chunked(func, iterable, chunksize, false, callback, error_callback);
+  }
+
+  /** Like map(), with each item unpacked as arguments: `func(...item)`. */
+  starmap<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>>, chunksize?: number | null): Awaited<ReturnType<F>>[] {
+    return this.#chunked(func, iterable, chunksize, true).get();
+  }
+
+  /** starmap() returning a MapResult. */
+  starmap_async<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>>, chunksize?: number | null | MapOptions<Awaited<ReturnType<F>>[]>, callback?: ((r: Awaited<ReturnType<F>>[]) => unknown) | null, error_callback?: ((e: unknown) => unknown) | null): MapResult<Awaited<ReturnType<F>>> {
+    if (chunksize !== null && typeof chunksize === "object") ({ chunksize, callback, error_callback } = chunksize);
+    return this.#chunked(func, iterable, chunksize, true, callback, error_callback);
+  }
+
+  #imap<T>(it: IMapIterator<T>, func: AnyFn, iterable: Iterable<unknown>, chunksize: number): IMapIterator<T> {
+    const source = iterable[Symbol.iterator]();
+    const chunks: unknown[][] = [];
+    let failure: { error: unknown } | null = null;
+    for (;;) {
+      const chunk: unknown[] = [];
+      try {
+        while (chunk.length < chunksize) {
+          const n = source.next();
+          if (n.done) break;
+          chunk.push(n.value);
+        }
+      } catch (error) {
+        failure = { error }; // the input failed: the results before it come first, then this error
+        break;
+      }
+      if (chunk.length === 0) break;
+      chunks.push(chunk);
+      if (chunk.length < chunksize) break;
+    }
+    if (chunks.length) this.#submit(it, func, chunks, false, null);
+    let length = chunks.length;
+    if (failure) it._set(length++, false, failure.error);
+    it._length = length;
+    return it;
+  }
+
+  /**
+   * A lazy iterator of the results in input order (next(timeout), for...of, for await...of).
+   * With a chunksize above 1 it is a generator over the chunks, as in Python.
+   * @throws ValueError "Chunksize must be 1+, not 0".
+   */
+  imap<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>[0]>, chunksize: number = 1): IMapIterator<Awaited<ReturnType<F>>> | Generator<Awaited<ReturnType<F>>> {
+    this.#check();
+    if (chunksize < 1) throw new py.ValueError(`Chunksize must be 1+, not ${chunksize}`);
+    if (chunksize === 1) return this.#imap(new IMapIterator(this), func, iterable, 1);
+    const chunks = this.#imap(new IMapIterator<unknown[]>(this, true), func, iterable, chunksize);
+    return (function* () {
+      for (const chunk of chunks as Iterable<unknown[]>) yield* chunk as Awaited<ReturnType<F>>[];
+    })();
+  }
+
+  /** Like imap(), but results come in completion order. */
+  imap_unordered<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>[0]>, chunksize: number = 1): IMapIterator<Awaited<ReturnType<F>>> | Generator<Awaited<ReturnType<F>>> {
+    this.#check();
+    if (chunksize < 1) throw new py.ValueError(`Chunksize must be 1+, not ${chunksize}`);
+    if (chunksize === 1) return this.#imap(new IMapUnorderedIterator(this), func, iterable, 1);
+    const chunks = this.#imap(new IMapUnorderedIterator<unknown[]>(this, true), func, iterable, chunksize);
+    return (function* () {
+      for (const chunk of chunks as Iterable<unknown[]>) yield* chunk as Awaited<ReturnType<F>>[];
+    })();
+  }
+
+  /** piscina's figures: tasks completed, utilization, run and wait times (ms). Not in Python. */
+  stats(): PoolStats {
+    if (this.#closed) throw new py.ValueError("Pool not running");
+    this.#stats = null;
+    this.#port.postMessage({ op: "stats" } satisfies MainToHostMessage);
+    this._waitUntil(() => this.#stats !== null, 30_000);
+    return this.#stats!;
+  }
+
+  /** Prevent any more tasks; the workers exit once the outstanding ones are done. */
+  close(): void {
+    if (this.#state === States.RUN) {
+      this.#state = States.CLOSE;
+      this.#port.postMessage({ op: "close" } satisfies MainToHostMessage);
+    }
+  }
+
+  /** Stop the workers at once; outstanding work is dropped. */
+  terminate(): void {
+    if (this.#state !== States.TERMINATE) {
+      this.#state = States.TERMINATE;
+      this.#port.postMessage({ op: "terminate" } satisfies MainToHostMessage);
+      // Results that are never coming must not keep waiters: the host reports "closed".
+    }
+  }
+
+  /**
+   * Wait for the workers to exit. Only after close() or terminate().
+   * @throws ValueError "Pool is still running".
+   */
+  join(): void {
+    if (this.#state === States.RUN) throw new py.ValueError("Pool is still running");
+    this._waitUntil(() => this.#closed, Infinity);
+  }
+
+  /** `with Pool(4) as pool:` — runs `fn(pool)`, then terminate(), as Python's __exit__. */
+  with<T>(fn: (pool: this) => T): T {
+    this.#check();
+    try {
+      return fn(this);
+    } finally {
+      this.terminate();
+    }
+  }
+  /** Python's `__enter__`. */
+  __enter__(): this {
+    this.#check();
+    return this;
+  }
+  /** Python's `__exit__`: terminate(). */
+  __exit__(): void {
+    this.terminate();
+  }
+  /** terminate() at the end of a `using` scope. */
+  [Symbol.dispose](): void {
+    this.terminate();
+  }
+
+  /** `<multiprocessing.pool.Pool state=RUN pool_size=2>`. */
+  __repr__(): string {
+    return `<multiprocessing.pool.${this.constructor.name} state=${this.#state} pool_size=${this.#processes}>`;
+  }
+}
+
+/** Pool's API under Python's ThreadPool name (workers are threads here in any case). */
+export class ThreadPool extends Pool {}
+void addressOf;
