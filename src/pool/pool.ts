@@ -42,7 +42,12 @@ export interface MapOptions<R> {
   chunksize?: number | null;
   callback?: ((result: R) => unknown) | null;
   error_callback?: ((error: unknown) => unknown) | null;
+  /** Cancels the job's outstanding chunks (queued ones are dropped, running ones stopped). Not in Python. */
+  signal?: AbortSignal | null;
 }
+
+/** Keyword arguments of apply_async() as one options object. */
+export type ApplyOptions<R> = Omit<MapOptions<R>, "chunksize">;
 
 const States = { RUN: "RUN", CLOSE: "CLOSE", TERMINATE: "TERMINATE" } as const;
 type State = (typeof States)[keyof typeof States];
@@ -192,6 +197,13 @@ export class Pool extends PyObject implements Disposable {
     return job;
   }
 
+  #cancelOn(job: number, signal: AbortSignal | null | undefined): void {
+    if (!signal) return;
+    const cancel = () => this.#port.postMessage({ op: "cancel", job } satisfies MainToHostMessage);
+    if (signal.aborted) cancel();
+    else signal.addEventListener("abort", cancel, { once: true });
+  }
+
   // --- the API -------------------------------------------------------------------------------
 
   /** Call `func(...args, kwds)` in a worker and wait for the result. */
@@ -200,14 +212,17 @@ export class Pool extends PyObject implements Disposable {
   }
 
   /** Call `func(...args, kwds)` in a worker; returns an ApplyResult (also awaitable). */
-  apply_async<F extends AnyFn>(func: F, args: unknown[] = [], kwds: Record<string, unknown> = {}, callback?: ((r: Awaited<ReturnType<F>>) => unknown) | null, error_callback?: ((e: unknown) => unknown) | null): ApplyResult<Awaited<ReturnType<F>>> {
+  apply_async<F extends AnyFn>(func: F, args: unknown[] = [], kwds: Record<string, unknown> = {},
+    callback?: ((r: Awaited<ReturnType<F>>) => unknown) | null | ApplyOptions<Awaited<ReturnType<F>>>, error_callback?: ((e: unknown) => unknown) | null): ApplyResult<Awaited<ReturnType<F>>> {
     this.#check();
-    const r = new ApplyResult<Awaited<ReturnType<F>>>(this, callback, error_callback);
-    this.#submit(r, func, [[[...args]]], true, kwds);
+    let signal: AbortSignal | null | undefined = null;
+    if (callback !== null && typeof callback === "object") ({ callback, error_callback, signal } = callback);
+    const r = new ApplyResult<Awaited<ReturnType<F>>>(this, callback as ((r: Awaited<ReturnType<F>>) => unknown) | null, error_callback);
+    this.#cancelOn(this.#submit(r, func, [[[...args]]], true, kwds), signal);
     return r;
   }
 
-  #chunked(func: AnyFn, iterable: Iterable<unknown>, chunksize: number | null | undefined, star: boolean, callback?: ((r: any) => unknown) | null, errorCallback?: ((e: unknown) => unknown) | null): MapResult<any> {
+  #chunked(func: AnyFn, iterable: Iterable<unknown>, chunksize: number | null | undefined, star: boolean, callback?: ((r: any) => unknown) | null, errorCallback?: ((e: unknown) => unknown) | null, signal?: AbortSignal | null): MapResult<any> {
     this.#check();
     const items = Array.isArray(iterable) ? iterable : [...iterable];
     let size = chunksize ?? 0;
@@ -220,7 +235,7 @@ export class Pool extends PyObject implements Disposable {
     if (size > 0) {
       const chunks: unknown[][] = [];
       for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-      this.#submit(r, func, chunks, star, null);
+      this.#cancelOn(this.#submit(r, func, chunks, star, null), signal);
     }
     return r;
   }
@@ -232,8 +247,9 @@ export class Pool extends PyObject implements Disposable {
 
   /** map() returning a MapResult (also awaitable). */
   map_async<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>[0]>, chunksize?: number | null | MapOptions<Awaited<ReturnType<F>>[]>, callback?: ((r: Awaited<ReturnType<F>>[]) => unknown) | null, error_callback?: ((e: unknown) => unknown) | null): MapResult<Awaited<ReturnType<F>>> {
-    if (chunksize !== null && typeof chunksize === "object") ({ chunksize, callback, error_callback } = chunksize);
-    return this.#chunked(func, iterable, chunksize, false, callback, error_callback);
+    let signal: AbortSignal | null | undefined = null;
+    if (chunksize !== null && typeof chunksize === "object") ({ chunksize, callback, error_callback, signal } = chunksize);
+    return this.#chunked(func, iterable, chunksize, false, callback, error_callback, signal);
   }
 
   /** Like map(), with each item unpacked as arguments: `func(...item)`. */
@@ -243,8 +259,9 @@ export class Pool extends PyObject implements Disposable {
 
   /** starmap() returning a MapResult. */
   starmap_async<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>>, chunksize?: number | null | MapOptions<Awaited<ReturnType<F>>[]>, callback?: ((r: Awaited<ReturnType<F>>[]) => unknown) | null, error_callback?: ((e: unknown) => unknown) | null): MapResult<Awaited<ReturnType<F>>> {
-    if (chunksize !== null && typeof chunksize === "object") ({ chunksize, callback, error_callback } = chunksize);
-    return this.#chunked(func, iterable, chunksize, true, callback, error_callback);
+    let signal: AbortSignal | null | undefined = null;
+    if (chunksize !== null && typeof chunksize === "object") ({ chunksize, callback, error_callback, signal } = chunksize);
+    return this.#chunked(func, iterable, chunksize, true, callback, error_callback, signal);
   }
 
   #imap<T>(it: IMapIterator<T>, func: AnyFn, iterable: Iterable<unknown>, chunksize: number): IMapIterator<T> {

@@ -54,6 +54,7 @@ export type ChunkResult = { ok: true; values: Uint8Array } | { ok: false; error:
 /** Main → host. */
 export type MainToHostMessage =
   | { op: "submit"; job: number; chunk: number; task: ChunkTask }
+  | { op: "cancel"; job: number }
   | { op: "close" }
   | { op: "terminate" }
   | { op: "stats" };

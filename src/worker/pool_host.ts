@@ -39,12 +39,22 @@ let outstanding = 0;
 let closing = false;
 let finished = false;
 
+/** One AbortController per job that may be cancelled; aborting drops its queued chunks and stops its running ones. */
+const controllers = new Map<number, AbortController>();
+
 async function runChunk(job: number, chunk: number, task: MainToHostMessage & { op: "submit" }): Promise<void> {
+  let controller = controllers.get(job);
+  if (!controller) controllers.set(job, (controller = new AbortController()));
   for (let tries = 0; ; tries++) {
     let result: ChunkResult;
     try {
-      result = await pool.run(task.task);
+      result = await pool.run(task.task, { signal: controller.signal });
     } catch (err: any) {
+      if (controller.signal.aborted) {
+        result = { ok: false, error: { name: "AbortError", base: "Exception", message: "The task was cancelled by its AbortSignal", args: null, props: null, stack: "", traceback: "AbortError: The task was cancelled by its AbortSignal\n" } };
+        if (!finished) post({ op: "result", job, chunk, result });
+        return;
+      }
       // A worker that retired (maxtasksperchild) before running this chunk: run it again.
       if (String(err?.message).includes(`worker exited with code: ${kRetireExitCode}`) && tries < 1000) continue;
       result = { ok: false, error: { name: "RuntimeError", base: "RuntimeError", message: String(err?.message ?? err), args: null, props: null, stack: "", traceback: String(err?.stack ?? err) } };
@@ -74,6 +84,9 @@ port.on("message", (msg: MainToHostMessage) => {
         outstanding--;
         maybeFinish();
       });
+      return;
+    case "cancel":
+      controllers.get(msg.job)?.abort();
       return;
     case "close":
       closing = true;

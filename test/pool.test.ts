@@ -1,0 +1,121 @@
+// Pool: blocking calls on the main thread, the async forms, initializer with shared objects,
+// maxtasksperchild, errors with their causes, terminate with work outstanding, cancellation.
+import mp from "multiprocessing-ts";
+import { RemoteTraceback } from "multiprocessing-ts/pool";
+import { afterEach, describe, expect, test } from "vitest";
+import * as t from "./fixtures/pool_targets.js";
+
+const pools: mp.Pool[] = [];
+function track(p: mp.Pool): mp.Pool {
+  pools.push(p);
+  return p;
+}
+afterEach(() => {
+  // Every pool a test starts is terminated and joined, so no worker outlives its test.
+  for (const p of pools.splice(0)) {
+    p.terminate();
+    p.join();
+  }
+});
+
+describe("Pool", () => {
+  test("map() blocks the main thread and returns the results in order", () => {
+    const pool = track(mp.Pool(2));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const t0 = performance.now();
+    while (performance.now() - t0 < 5); // let the timer become due
+    const r = pool.map(t.square, mp.py.range(1000));
+    clearInterval(timer);
+    expect(ticks).toBe(0); // the event loop never ran: map() really blocked
+    expect(r).toEqual([...mp.py.range(1000)].map((x) => x * x));
+    expect(pool.map(t.square, mp.py.range(100), 1)).toEqual([...mp.py.range(100)].map((x) => x * x));
+  });
+
+  test("results are awaitable and imap is async-iterable without blocking the event loop", async () => {
+    const pool = track(mp.Pool(2));
+    expect(await pool.apply_async(t.asyncDouble, [21])).toBe(42);
+    expect(await pool.map_async(t.square, [1, 2, 3])).toEqual([1, 4, 9]);
+    const got: number[] = [];
+    for await (const x of pool.imap(t.square, [3, 4, 5])) got.push(x);
+    expect(got).toEqual([9, 16, 25]);
+  });
+
+  test("the initializer runs once in every worker and may receive a shared Value", () => {
+    const v = mp.Value("i", 0);
+    const pool = track(mp.Pool({ processes: 2, initializer: t.countInit, initargs: [v] }));
+    expect(pool.map(t.initCount, mp.py.range(20), 1)).toEqual(new Array(20).fill(1));
+    expect(v.value).toBe(2);
+  });
+
+  test("maxtasksperchild replaces a worker after that many tasks", () => {
+    const pool = track(mp.Pool({ processes: 1, maxtasksperchild: 2 }));
+    const pids = pool.map(t.pid, mp.py.range(6), 1);
+    expect(new Set(pids).size).toBe(3);
+  });
+
+  test("a task's exception comes back with its class, message, own properties and the worker's traceback as cause", () => {
+    const pool = track(mp.Pool(1));
+    let err: any;
+    try {
+      pool.apply(t.failTagged, [7]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(mp.py.ValueError);
+    expect(err.name).toBe("TaggedError");
+    expect(err.message).toBe("tagged 7");
+    expect(err.code).toBe(7);
+    expect(err.cause).toBeInstanceOf(RemoteTraceback);
+    expect(err.cause.tb).toMatch(/^\n"""\nTraceback \(most recent call last\):\n[\s\S]*in failTagged[\s\S]*TaggedError: tagged 7\n"""$/);
+    expect(mp.py.repr(err)).toBe("TaggedError('tagged 7')");
+  });
+
+  test("terminate() with work outstanding returns at once and the results time out instead of hanging", () => {
+    const pool = mp.Pool(2);
+    const slow = [0, 1, 2, 3].map(() => pool.apply_async(t.sleepy, [30]));
+    const t0 = performance.now();
+    pool.terminate();
+    pool.join();
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(() => slow[0]!.get(0.1)).toThrow(mp.TimeoutError);
+    expect(String(pool)).toBe("<multiprocessing.pool.Pool state=TERMINATE pool_size=2>");
+  });
+
+  test("an AbortSignal cancels a job's outstanding work", () => {
+    const pool = track(mp.Pool(1));
+    const ac = new AbortController();
+    const r = pool.map_async(t.sleepy, [0.2, 0.2, 0.2, 0.2, 0.2], { chunksize: 1, signal: ac.signal });
+    ac.abort();
+    expect(() => r.get(30)).toThrow("cancelled by its AbortSignal");
+    expect(pool.map(t.square, [2])).toEqual([4]); // the pool goes on
+  });
+
+  test("stats() exposes piscina's figures", () => {
+    const pool = track(mp.Pool(2));
+    pool.map(t.square, mp.py.range(10), 1);
+    const s = pool.stats();
+    expect(s.completed).toBeGreaterThanOrEqual(10);
+    expect(s.runTime.mean).toBeGreaterThanOrEqual(0);
+  });
+
+  test("misuse raises Python's errors", () => {
+    expect(() => mp.Pool(0)).toThrow("Number of processes must be at least 1");
+    for (const m of [0, -1, 0.5, "12"]) {
+      expect(() => mp.Pool({ processes: 1, maxtasksperchild: m as any })).toThrow("maxtasksperchild must be a positive int or None");
+    }
+    expect(() => mp.Pool(1, 5 as any)).toThrow("initializer must be a callable");
+    const pool = track(mp.Pool(1));
+    expect(() => pool.join()).toThrow("Pool is still running");
+    expect(() => pool.imap(t.square, [1], 0)).toThrow("Chunksize must be 1+, not 0");
+    expect(() => pool.apply(t.square, [mp.Lock()])).toThrow("Lock objects should only be shared between processes through inheritance");
+    pool.close();
+    expect(() => pool.map(t.square, [1])).toThrow("Pool not running");
+    expect(() => pool.with(() => 1)).toThrow("Pool not running");
+    pool.join();
+    const r = mp.Pool(1);
+    pools.push(r);
+    const ar = r.apply_async(t.sleepy, [0.2]);
+    expect(() => ar.successful()).toThrow(/^<multiprocessing\.pool\.ApplyResult object at 0x[0-9a-f]+> not ready$/);
+  });
+});
