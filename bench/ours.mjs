@@ -252,6 +252,60 @@ const groups = {
     emit("semaphore_throughput", samples, "ops/s", 0);
   },
 
+  pool() {
+    const n = nOf(100_000);
+    const xs = Array.from({ length: n }, (_, i) => i);
+    const expect = xs.reduce((s, x) => s + x * x, 0);
+    const sCreate = [];
+    const sDefault = [];
+    const sOne = [];
+    for (let r = 0; r < REPS; r++) {
+      let t0 = now();
+      const pool = mp.Pool(2);
+      pool.map(T.sq, [0, 1], 1); // both workers up and answering
+      sCreate.push((now() - t0) * 1e3);
+      pool.map(T.sq, xs.slice(0, 1000)); // warm-up
+      t0 = now();
+      let out = pool.map(T.sq, xs);
+      sDefault.push(n / (now() - t0));
+      if (out.reduce((a, b) => a + b, 0) !== expect) throw new Error("pool map mismatch");
+      t0 = now();
+      out = pool.map(T.sq, xs, 1);
+      sOne.push(n / (now() - t0));
+      if (out.reduce((a, b) => a + b, 0) !== expect) throw new Error("pool map mismatch");
+      pool.close();
+      pool.join();
+      settle();
+    }
+    emit("pool_create_ms", sCreate, "ms", 2);
+    emit("pool_map_trivial_default_chunksize", sDefault, "tasks/s", 0);
+    emit("pool_map_trivial_chunksize1", sOne, "tasks/s", 0);
+    const CPU_N = Math.max(1000, Math.floor(40_000_000 * Math.min(1, SCALE)));
+    const tasks = new Array(16).fill(CPU_N);
+    const pool = mp.Pool(2);
+    pool.map(T.cpu, [CPU_N, CPU_N], 1); // warm both workers' JIT at full size
+    for (let i = 0; i < 2; i++) T.cpu(CPU_N);
+    const ratios = [];
+    const dSerials = [];
+    const dPools = [];
+    for (let r = 0; r < REPS; r++) {
+      let t0 = now();
+      const serial = tasks.map((x) => T.cpu(x));
+      const dSerial = now() - t0;
+      t0 = now();
+      const par = pool.map(T.cpu, tasks, 1);
+      const dPool = now() - t0;
+      if (par.reduce((a, b) => (a + b) | 0, 0) !== serial.reduce((a, b) => (a + b) | 0, 0)) throw new Error("cpu mismatch");
+      ratios.push(dSerial / dPool);
+      dSerials.push(dSerial);
+      dPools.push(dPool);
+    }
+    pool.terminate();
+    pool.join();
+    emit("pool_cpu_speedup", ratios, "x", 3);
+    emit("pool_cpu_speedup_best", [Math.min(...dSerials) / Math.min(...dPools)], "x", 3);
+  },
+
   async process_start() {
     await processStart(T, "");
   },

@@ -50,13 +50,14 @@ function jsonl(label, cmd, args) {
 }
 
 const common = ["--reps", reps, "--scale", scale];
-const oursGroups = ["lock_uncontended", "lock_contended", "value", "array", "event", "queue", "pipe", "semaphore", "process_start"];
+const oursGroups = ["lock_uncontended", "lock_contended", "value", "array", "event", "queue", "pipe", "semaphore", "process_start", "pool"];
 const ours = {};
 for (const g of oursGroups) Object.assign(ours, await jsonl(`multiprocessing-ts: ${g}`, process.execPath, ["bench/ours.mjs", "--only", g, ...common]));
 Object.assign(ours, await jsonl("multiprocessing-ts: process_start under tsx", process.execPath, ["--import", "tsx", "bench/ours.mjs", "--only", "process_start_tsx", ...common]));
-const limits = await jsonl("raw Node limits", process.execPath, ["bench/node/limits.mjs", "--only", "lock_uncontended,lock_contended,value,array,pingpong,messageport,ring,worker_start,semaphore", ...common]);
+const limits = await jsonl("raw Node limits", process.execPath, ["bench/node/limits.mjs", "--only", "lock_uncontended,lock_contended,value,array,pingpong,messageport,ring,worker_start,semaphore,pool", ...common]);
+Object.assign(limits, await jsonl("raw piscina (the engine behind Pool)", process.execPath, ["bench/node/piscina_baseline.mjs", "--from", root, ...common]));
 const python = withPython
-  ? await jsonl("CPython", "python3", ["bench/python/bench_mp.py", "--only", "lock_uncontended,lock_contended,value,array,event,queue,pipe,semaphore,process_start", ...common])
+  ? await jsonl("CPython", "python3", ["bench/python/bench_mp.py", "--only", "lock_uncontended,lock_contended,value,array,event,queue,pipe,semaphore,process_start,pool", ...common])
   : {};
 
 const table = rows.map((row) => {

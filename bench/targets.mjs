@@ -155,3 +155,14 @@ export function semChild(sem, n, start, conn) {
 }
 
 void mp;
+
+export function sq(x) {
+  return x * x;
+}
+
+/** The CPU-bound task of limits.mjs and piscina_baseline.mjs (int32 loop, ~45-60 ms). */
+export function cpu(n) {
+  let s = 0;
+  for (let i = 0; i < n; i++) s = (s + (i ^ (i >>> 3))) | 0;
+  return s;
+}

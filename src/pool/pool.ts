@@ -130,11 +130,12 @@ export class Pool extends PyObject implements Disposable {
   #pump(): void {
     for (let m = receiveMessageOnPort(this.#port); m; m = receiveMessageOnPort(this.#port)) {
       const msg = m.message as HostToMainMessage;
-      if (msg.op === "result") {
+      if (msg.op === "results") {
         const job = this.#jobs.get(msg.job);
         if (!job) continue;
-        const r = msg.result;
-        job._set(msg.chunk, r.ok, r.ok ? decode(Buffer.from(r.values), 0, r.values.length) : rebuildError(r.error));
+        msg.results.forEach((r, i) => {
+          job._set(msg.first + i, r.ok, r.ok ? decode(Buffer.from(r.values.buffer, r.values.byteOffset, r.values.length), 0, r.values.length) : rebuildError(r.error));
+        });
       } else if (msg.op === "closed") {
         this.#closed = true;
       } else if (msg.op === "stats") {
@@ -180,19 +181,17 @@ export class Pool extends PyObject implements Disposable {
     })();
   }
 
-  #submit(sink: Sink & { _hasCallbacks?: boolean }, fn: AnyFn, chunks: unknown[][], star: boolean, kwargs: Record<string, unknown> | null): number {
+  #submit(sink: Sink & { _hasCallbacks?: boolean }, fn: AnyFn, chunks: unknown[][], star: boolean, kwargs: Record<string, unknown> | null, cancellable = false): number {
     const job = this.#nextJob++;
     const ref: GlobalRef = globalRefOf(fn, this.#reduceOptions("Pool task"));
     if (!ref.module) throw new py.TypeError(`cannot find the module of '${fn.name}'`);
-    const kw = kwargs && Object.keys(kwargs).length ? Buffer.from(encode(kwargs)) : null;
+    const kw = kwargs && Object.keys(kwargs).length ? new Uint8Array(encode(kwargs)) : null;
     // Encode every chunk before sending any: an argument that cannot travel raises here, in the
     // caller, as Python's pickling errors do.
-    const encoded = chunks.map((c) => Buffer.from(encode(c)));
+    const encoded = chunks.map((c) => new Uint8Array(encode(c)));
     this.#jobs.set(job, sink);
-    encoded.forEach((items, chunk) => {
-      const msg: MainToHostMessage = { op: "submit", job, chunk, task: { fn: ref, items, star, kwargs: kw } };
-      this.#port.postMessage(msg);
-    });
+    const msg: MainToHostMessage = { op: "submit", job, tasks: encoded.map((items) => ({ fn: ref, items, star, kwargs: kw })), cancellable };
+    this.#port.postMessage(msg);
     if (sink._hasCallbacks) this.#ensureAsyncPump();
     return job;
   }
@@ -218,7 +217,7 @@ export class Pool extends PyObject implements Disposable {
     let signal: AbortSignal | null | undefined = null;
     if (callback !== null && typeof callback === "object") ({ callback, error_callback, signal } = callback);
     const r = new ApplyResult<Awaited<ReturnType<F>>>(this, callback as ((r: Awaited<ReturnType<F>>) => unknown) | null, error_callback);
-    this.#cancelOn(this.#submit(r, func, [[[...args]]], true, kwds), signal);
+    this.#cancelOn(this.#submit(r, func, [[[...args]]], true, kwds, !!signal), signal);
     return r;
   }
 
@@ -235,7 +234,7 @@ export class Pool extends PyObject implements Disposable {
     if (size > 0) {
       const chunks: unknown[][] = [];
       for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-      this.#cancelOn(this.#submit(r, func, chunks, star, null), signal);
+      this.#cancelOn(this.#submit(r, func, chunks, star, null, !!signal), signal);
     }
     return r;
   }

@@ -51,9 +51,15 @@ export interface FlatError {
 /** What a task worker returns for one chunk. */
 export type ChunkResult = { ok: true; values: Uint8Array } | { ok: false; error: FlatError };
 
+/** Several chunks in one piscina task: piscina's per-task cost (a message and a wake-up) is
+ * paid once per batch. Each chunk keeps its own result. */
+export interface BatchTask {
+  chunks: ChunkTask[];
+}
+
 /** Main → host. */
 export type MainToHostMessage =
-  | { op: "submit"; job: number; chunk: number; task: ChunkTask }
+  | { op: "submit"; job: number; tasks: ChunkTask[]; cancellable: boolean }
   | { op: "cancel"; job: number }
   | { op: "close" }
   | { op: "terminate" }
@@ -61,12 +67,13 @@ export type MainToHostMessage =
 
 /** Host → main. */
 export type HostToMainMessage =
-  | { op: "result"; job: number; chunk: number; result: ChunkResult }
+  | { op: "results"; job: number; first: number; results: ChunkResult[] }
   | { op: "closed" }
   | { op: "stats"; stats: PoolStats };
 
-/** piscina's figures for the pool (milliseconds). */
+/** piscina's figures for the pool (milliseconds; run and wait times are per batch of chunks). */
 export interface PoolStats {
+  /** Chunks (Python's tasks) completed. */
   completed: number;
   utilization: number;
   runTime: { mean: number; p50: number; p99: number; max: number };

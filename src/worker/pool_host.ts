@@ -1,16 +1,24 @@
 // The host of a Pool: a worker thread that owns the piscina instance. piscina dispatches on its
 // thread's event loop; the Pool's caller may block its own thread (main included) in map() or
 // get(), so piscina cannot live there. Requests arrive on a MessagePort (this thread's event loop
-// is always free); each result is posted back on the port and announced through a shared
-// counter, which the blocked caller waits on with Atomics.wait and then drains with
-// receiveMessageOnPort — no event loop needed on the caller's side (piscina-host.md).
+// is always free); results are posted back on the port and announced through a shared counter,
+// which the blocked caller waits on with Atomics.wait and then drains with receiveMessageOnPort —
+// no event loop needed on the caller's side (piscina-host.md).
+// Chunks wait in a queue here and go to piscina in batches: piscina's per-task cost (a message
+// and a worker wake-up, ~50 µs) is paid per batch, while each chunk keeps its own result.
 
+import { setMaxListeners } from "node:events";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
-import { kPosted, kRetireExitCode, type ChunkResult, type HostToMainMessage, type MainToHostMessage, type PoolWorkerData } from "../shared/pool_protocol.js";
+import { kPosted, kRetireExitCode, type BatchTask, type ChunkResult, type ChunkTask, type HostToMainMessage, type MainToHostMessage, type PoolWorkerData } from "../shared/pool_protocol.js";
 
 patchStdioSync();
+
+/** Batches in flight per worker: the next one is already there when a worker finishes one. */
+const kBatchesInFlight = 2;
+/** Most chunks in one batch. */
+const kMaxBatch = 64;
 
 const { port, control, processes, poolWorkerData } = workerData as {
   port: MessagePort;
@@ -19,6 +27,10 @@ const { port, control, processes, poolWorkerData } = workerData as {
   poolWorkerData: PoolWorkerData;
 };
 
+// A worker that retires (maxtasksperchild) exits as its next batch arrives: it must hold one
+// batch at a time, or the batch it finished could be lost with it.
+const batchesPerWorker = poolWorkerData.maxtasksperchild !== null ? 1 : kBatchesInFlight;
+
 const pool = new Piscina({
   filename: new URL("./pool_worker.js", import.meta.url).href,
   minThreads: processes,
@@ -26,41 +38,108 @@ const pool = new Piscina({
   idleTimeout: Infinity,
   workerData: poolWorkerData,
   recordTiming: true,
+  concurrentTasksPerWorker: batchesPerWorker,
 });
+
+let announce: NodeJS.Immediate | null = null;
 
 function post(msg: HostToMainMessage): void {
   port.postMessage(msg);
-  // Announce after posting: the caller reads the counter, then drains the port.
-  Atomics.add(control, kPosted, 1);
-  Atomics.notify(control, kPosted);
+  // Announce after posting: the caller reads the counter, then drains the port. One wake-up per
+  // turn of this thread's event loop, not per message: the caller drains everything at once.
+  announce ??= setImmediate(() => {
+    announce = null;
+    Atomics.add(control, kPosted, 1);
+    Atomics.notify(control, kPosted);
+  });
 }
 
-let outstanding = 0;
-let closing = false;
-let finished = false;
+interface Pending {
+  job: number;
+  chunk: number;
+  task: ChunkTask;
+}
 
+const queue: Pending[] = [];
+let queueHead = 0;
+let inFlight = 0;
+let closing = false;
+let chunksDone = 0;
+let finished = false;
 /** One AbortController per job that may be cancelled; aborting drops its queued chunks and stops its running ones. */
 const controllers = new Map<number, AbortController>();
 
-async function runChunk(job: number, chunk: number, task: MainToHostMessage & { op: "submit" }): Promise<void> {
-  let controller = controllers.get(job);
-  if (!controller) controllers.set(job, (controller = new AbortController()));
+function abortedResult(): ChunkResult {
+  return { ok: false, error: { name: "AbortError", base: "Exception", message: "The task was cancelled by its AbortSignal", args: null, props: null, stack: "", traceback: "AbortError: The task was cancelled by its AbortSignal\n" } };
+}
+
+function failedResult(err: any): ChunkResult {
+  return { ok: false, error: { name: "RuntimeError", base: "RuntimeError", message: String(err?.message ?? err), args: null, props: null, stack: "", traceback: String(err?.stack ?? err) } };
+}
+
+/** Posts a batch's results, grouped by job and consecutive chunks. */
+function deliver(items: Pending[], results: ChunkResult[]): void {
+  let i = 0;
+  while (i < items.length) {
+    const job = items[i]!.job;
+    const first = items[i]!.chunk;
+    let j = i + 1;
+    while (j < items.length && items[j]!.job === job && items[j]!.chunk === items[j - 1]!.chunk + 1) j++;
+    post({ op: "results", job, first, results: results.slice(i, j) });
+    i = j;
+  }
+}
+
+async function runBatch(items: Pending[]): Promise<void> {
+  const controller = controllers.get(items[0]!.job);
+  const batch: BatchTask = { chunks: items.map((p) => p.task) };
   for (let tries = 0; ; tries++) {
-    let result: ChunkResult;
     try {
-      result = await pool.run(task.task, { signal: controller.signal });
+      const results: ChunkResult[] = await pool.run(batch, controller ? { signal: controller.signal } : undefined);
+      chunksDone += items.length;
+      if (!finished) deliver(items, results);
+      return;
     } catch (err: any) {
-      if (controller.signal.aborted) {
-        result = { ok: false, error: { name: "AbortError", base: "Exception", message: "The task was cancelled by its AbortSignal", args: null, props: null, stack: "", traceback: "AbortError: The task was cancelled by its AbortSignal\n" } };
-        if (!finished) post({ op: "result", job, chunk, result });
+      if (controller?.signal.aborted) {
+        if (!finished) deliver(items, items.map(abortedResult));
         return;
       }
-      // A worker that retired (maxtasksperchild) before running this chunk: run it again.
+      // A worker that retired (maxtasksperchild) before running this batch: run it again.
       if (String(err?.message).includes(`worker exited with code: ${kRetireExitCode}`) && tries < 1000) continue;
-      result = { ok: false, error: { name: "RuntimeError", base: "RuntimeError", message: String(err?.message ?? err), args: null, props: null, stack: "", traceback: String(err?.stack ?? err) } };
+      if (!finished) deliver(items, items.map(() => failedResult(err)));
+      return;
     }
-    if (!finished) post({ op: "result", job, chunk, result });
-    return;
+  }
+}
+
+/** Sends queued chunks to piscina while it has room for more batches. */
+function dispatch(): void {
+  const perBatch = poolWorkerData.maxtasksperchild !== null ? 1 : kMaxBatch;
+  while (queueHead < queue.length && inFlight < processes * batchesPerWorker) {
+    const waiting = queue.length - queueHead;
+    // Share what is waiting among the workers, up to kMaxBatch chunks of one job per batch.
+    const size = Math.max(1, Math.min(perBatch, Math.ceil(waiting / (processes * batchesPerWorker))));
+    // Chunks of different jobs share a batch, except those of a job that may be cancelled (its
+    // batch is aborted as a whole).
+    const job = queue[queueHead]!.job;
+    const solo = controllers.has(job);
+    const items: Pending[] = [];
+    while (items.length < size && queueHead < queue.length) {
+      const next = queue[queueHead]!;
+      if (next.job !== job && (solo || controllers.has(next.job))) break;
+      items.push(next);
+      queueHead++;
+    }
+    if (queueHead > 4096 && queueHead * 2 > queue.length) {
+      queue.splice(0, queueHead);
+      queueHead = 0;
+    }
+    inFlight++;
+    void runBatch(items).finally(() => {
+      inFlight--;
+      dispatch();
+      maybeFinish();
+    });
   }
 }
 
@@ -69,25 +148,38 @@ async function finish(): Promise<void> {
   finished = true;
   await pool.destroy();
   post({ op: "closed" });
-  port.close();
+  setImmediate(() => port.close());
 }
 
 function maybeFinish(): void {
-  if (closing && outstanding === 0) void finish();
+  if (closing && inFlight === 0 && queueHead >= queue.length) void finish();
 }
 
 port.on("message", (msg: MainToHostMessage) => {
   switch (msg.op) {
     case "submit":
-      outstanding++;
-      void runChunk(msg.job, msg.chunk, msg).finally(() => {
-        outstanding--;
-        maybeFinish();
-      });
+      if (msg.cancellable && !controllers.has(msg.job)) {
+        const c = new AbortController();
+        setMaxListeners(0, c.signal);
+        controllers.set(msg.job, c);
+      }
+      msg.tasks.forEach((task, chunk) => queue.push({ job: msg.job, chunk, task }));
+      dispatch();
       return;
-    case "cancel":
+    case "cancel": {
       controllers.get(msg.job)?.abort();
+      // Chunks of the job that have not started are answered at once.
+      const dropped = queue.slice(queueHead).filter((p) => p.job === msg.job);
+      if (dropped.length) {
+        const keep = queue.slice(queueHead).filter((p) => p.job !== msg.job);
+        queue.length = 0;
+        queue.push(...keep);
+        queueHead = 0;
+        deliver(dropped, dropped.map(abortedResult));
+      }
+      maybeFinish();
       return;
+    }
     case "close":
       closing = true;
       maybeFinish();
@@ -98,7 +190,7 @@ port.on("message", (msg: MainToHostMessage) => {
     case "stats": {
       const h = pool.histogram;
       const pick = (s: any) => ({ mean: s.mean, p50: s.p50, p99: s.p99, max: s.max });
-      post({ op: "stats", stats: { completed: pool.completed, utilization: pool.utilization, runTime: pick(h.runTime), waitTime: pick(h.waitTime) } });
+      post({ op: "stats", stats: { completed: chunksDone, utilization: pool.utilization, runTime: pick(h.runTime), waitTime: pick(h.waitTime) } });
       return;
     }
   }

@@ -11,7 +11,7 @@ import { decode, encode } from "../shared/codec.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf } from "../shared/current.js";
 import { BaseException } from "../shared/pyerrors.js";
-import { kRetireExitCode, kWorkerCounter, type ChunkResult, type ChunkTask, type FlatError, type PoolWorkerData } from "../shared/pool_protocol.js";
+import { kRetireExitCode, kWorkerCounter, type BatchTask, type ChunkResult, type ChunkTask, type FlatError, type PoolWorkerData } from "../shared/pool_protocol.js";
 
 patchStdioSync();
 
@@ -69,7 +69,7 @@ function flatten(err: unknown): FlatError {
   if (e !== null && typeof e === "object") for (const k of Object.keys(e)) if (k !== "args") props[k] = e[k];
   const safe = (v: unknown) => {
     try {
-      return Buffer.from(encode(v));
+      return new Uint8Array(encode(v));
     } catch {
       return null;
     }
@@ -87,8 +87,15 @@ function flatten(err: unknown): FlatError {
 
 let done = 0;
 
+/** Runs a batch of chunks; each chunk counts as one task for maxtasksperchild. */
+export default async function runBatch(batch: BatchTask): Promise<ChunkResult[]> {
+  const out: ChunkResult[] = [];
+  for (const chunk of batch.chunks) out.push(await runChunk(chunk));
+  return out;
+}
+
 /** Runs one chunk: every item through the function, as CPython's mapstar/starmapstar. */
-export default async function runChunk(task: ChunkTask): Promise<ChunkResult> {
+async function runChunk(task: ChunkTask): Promise<ChunkResult> {
   if (data.maxtasksperchild !== null && done >= data.maxtasksperchild) process.exit(kRetireExitCode);
   done++;
   try {
@@ -105,7 +112,7 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkResult> {
       if (r !== null && typeof (r as any)?.then === "function") r = await r;
       out.push(r);
     }
-    return { ok: true, values: Buffer.from(encode(out)) };
+    return { ok: true, values: new Uint8Array(encode(out)) };
   } catch (err) {
     return { ok: false, error: flatten(err) };
   }
