@@ -11,7 +11,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { addressOf, current } from "../shared/current.js";
-import { decode, encode } from "../shared/codec.js";
+import { decode, encode, warmUp } from "../shared/codec.js";
 import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
 import { globalRefOf, modulesOf, reduceValue, type GlobalRef, type ReduceOptions } from "../shared/reduction.js";
@@ -115,6 +115,7 @@ export class Pool extends PyObject implements Disposable {
     this.#host.on("error", () => {});
     this.#host.unref();
     port1.unref();
+    warmUp(); // while the workers boot
   }
 
   #reduceOptions(what: string): ReduceOptions {

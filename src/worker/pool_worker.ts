@@ -7,7 +7,7 @@ import { workerData } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
 import { isTypeScriptUrl, type ParentToChildSpec } from "../shared/protocol.js";
 import { lookupGlobal, rebuildValue, type GlobalRef } from "../shared/reduction.js";
-import { decode, encode } from "../shared/codec.js";
+import { decode, encode, warmUp } from "../shared/codec.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf } from "../shared/current.js";
 import { BaseException } from "../shared/pyerrors.js";
@@ -46,6 +46,7 @@ proc._adoptChildState(
   new proc.Process({ name }),
 );
 await load(data.modules);
+warmUp();
 if (data.initializer) {
   const init = rebuildValue(data.initializer, modules) as (...a: unknown[]) => unknown;
   const args = rebuildValue(data.initargs, modules) as unknown[];
