@@ -164,6 +164,8 @@ export class CArray extends PyObject implements Iterable<any> {
   readonly _t: CType;
   /** @internal numbers are stored and read as they are */
   readonly _plain: boolean;
+  /** @internal a float code: any number is stored as it is */
+  readonly _float: boolean;
 
   /** @internal the lock of a synchronized array (null for a raw one) */
   readonly _lock: LockLike | null;
@@ -177,6 +179,7 @@ export class CArray extends PyObject implements Iterable<any> {
     this[kView] = this._v = view;
     this[kId] = id;
     this._plain = isPlainCode(type.code);
+    this._float = type.code === "f" || type.code === "d";
     this._lock = lock;
     this._ours = lock instanceof Lock ? lock : null;
     return new Proxy(this, arrayHandler);
@@ -194,36 +197,46 @@ export class CArray extends PyObject implements Iterable<any> {
 
   /** @internal element `k`; a synchronized array takes its lock for the access, as Python's does. */
   _get(k: string): any {
-    const i = this._index(k);
+    // Inlined index check (this runs on every a[i]): an integer in range after adding the length
+    // to a negative index.
+    const v = this._v;
+    const n = v.length;
+    let i = +k;
+    if (i < 0) i += n;
+    if (!(i >= 0 && i < n && (i | 0) === i)) i = this._index(k);
     const l = this._ours;
     let x: any;
-    if (this._lock === null || (l !== null && l.count > 0)) {
-      x = this._v[i];
-    } else if (l !== null && Atomics.compareExchange(l.cells, 0, kUnlocked, kLocked) === kUnlocked) {
-      // Our own lock, free: one CAS to take it, one exchange to give it back.
-      x = this._v[i];
-      lockRelease(l.cells, 0);
-    } else {
-      x = locked(this._lock, () => this._v[i]);
-    }
+    if (l !== null) {
+      if (l.count > 0) x = v[i];
+      else if (Atomics.compareExchange(l.cells, 0, kUnlocked, kLocked) === kUnlocked) {
+        // Our own lock, free: one CAS to take it, one exchange to give it back.
+        x = v[i];
+        if (Atomics.exchange(l.cells, 0, kUnlocked) !== kLocked) Atomics.notify(l.cells, 0, 1);
+      } else x = locked(l, () => v[i]);
+    } else if (this._lock === null) x = v[i];
+    else x = locked(this._lock, () => v[i]);
     return this._plain ? x : this._t.fromRaw(x);
   }
 
   /** @internal */
   _set(k: string, value: unknown): void {
-    const i = this._index(k);
-    const t = this._t;
-    const x = this._plain && typeof value === "number" && (t.code === "f" || t.code === "d" || Number.isInteger(value)) ? value : t.toRaw(value);
+    const v = this._v;
+    const n = v.length;
+    let i = +k;
+    if (i < 0) i += n;
+    if (!(i >= 0 && i < n && (i | 0) === i)) i = this._index(k);
+    const x = this._plain && typeof value === "number" && (this._float || Number.isInteger(value)) ? value : this._t.toRaw(value);
     const l = this._ours;
-    if (this._lock === null || (l !== null && l.count > 0)) {
-      this._v[i] = x;
-    } else if (l !== null && Atomics.compareExchange(l.cells, 0, kUnlocked, kLocked) === kUnlocked) {
-      this._v[i] = x;
-      lockRelease(l.cells, 0);
-    } else {
-      locked(this._lock, () => (this._v[i] = x));
-    }
+    if (l !== null) {
+      if (l.count > 0) v[i] = x;
+      else if (Atomics.compareExchange(l.cells, 0, kUnlocked, kLocked) === kUnlocked) {
+        v[i] = x;
+        if (Atomics.exchange(l.cells, 0, kUnlocked) !== kLocked) Atomics.notify(l.cells, 0, 1);
+      } else locked(l, () => (v[i] = x));
+    } else if (this._lock === null) v[i] = x;
+    else locked(this._lock, () => (v[i] = x));
   }
+
   /** The number of elements. */
   get length(): number {
     return this[kView].length;
