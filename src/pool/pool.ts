@@ -11,7 +11,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { addressOf, current } from "../shared/current.js";
-import { decode, encode, warmUp } from "../shared/codec.js";
+import { decode, encode, encodeShared, warmUp } from "../shared/codec.js";
 import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
 import { globalRefOf, modulesOf, reduceValue, type GlobalRef, type ReduceOptions } from "../shared/reduction.js";
@@ -189,7 +189,7 @@ export class Pool extends PyObject implements Disposable {
     const kw = kwargs && Object.keys(kwargs).length ? new Uint8Array(encode(kwargs)) : null;
     // Encode every chunk before sending any: an argument that cannot travel raises here, in the
     // caller, as Python's pickling errors do.
-    const encoded = chunks.map((c) => new Uint8Array(encode(c)));
+    const encoded = chunks.map((c) => encodeShared(c));
     this.#jobs.set(job, sink);
     const msg: MainToHostMessage = { op: "submit", job, tasks: encoded.map((items) => ({ fn: ref, items, star, kwargs: kw })), cancellable };
     this.#port.postMessage(msg);

@@ -308,3 +308,16 @@ export function warmUp(): void {
     decode(bytes, 0, bytes.length);
   }
 }
+
+/**
+ * Encodes `value` into a new array of its own. A large one is backed by a SharedArrayBuffer: it
+ * then crosses any number of threads by reference (postMessage copies a plain buffer at every
+ * hop); a small one is not (allocating shared memory costs more than copying a few bytes).
+ */
+export function encodeShared(value: unknown): Uint8Array {
+  const bytes = encode(value);
+  if (bytes.length < 16384) return new Uint8Array(bytes);
+  const out = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  out.set(bytes);
+  return out;
+}

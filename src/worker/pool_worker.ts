@@ -7,7 +7,7 @@ import { workerData } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
 import { isTypeScriptUrl, type ParentToChildSpec } from "../shared/protocol.js";
 import { lookupGlobal, rebuildValue, type GlobalRef } from "../shared/reduction.js";
-import { decode, encode, warmUp } from "../shared/codec.js";
+import { decode, encode, encodeShared, warmUp } from "../shared/codec.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf } from "../shared/current.js";
 import { BaseException } from "../shared/pyerrors.js";
@@ -103,17 +103,24 @@ async function runChunk(task: ChunkTask): Promise<ChunkResult> {
     const ref = task.fn as GlobalRef;
     await load([ref.module]);
     const fn = lookupGlobal(modules.get(ref.module), ref) as (...a: unknown[]) => unknown;
-    const items = decode(Buffer.from(task.items), 0, task.items.length) as unknown[];
-    const kwargs = task.kwargs ? (decode(Buffer.from(task.kwargs), 0, task.kwargs.length) as Record<string, unknown>) : null;
-    const out: unknown[] = [];
-    for (const item of items) {
-      const args = task.star ? [...(item as unknown[])] : [item];
-      if (kwargs && Object.keys(kwargs).length) args.push(kwargs);
-      let r = fn(...args);
-      if (r !== null && typeof (r as any)?.then === "function") r = await r;
-      out.push(r);
+    const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length); // no copy
+    const items = decode(view(task.items), 0, task.items.length) as unknown[];
+    const kwargs = task.kwargs ? (decode(view(task.kwargs), 0, task.kwargs.length) as Record<string, unknown>) : null;
+    const out: unknown[] = new Array(items.length);
+    const plain = !task.star && !(kwargs && Object.keys(kwargs).length);
+    for (let i = 0; i < items.length; i++) {
+      let r: unknown;
+      if (plain) {
+        r = fn(items[i]); // map(): one argument, no array per call
+      } else {
+        const args = task.star ? [...(items[i] as unknown[])] : [items[i]];
+        if (kwargs && Object.keys(kwargs).length) args.push(kwargs);
+        r = fn(...args);
+      }
+      if (r !== null && typeof r === "object" && typeof (r as any).then === "function") r = await r;
+      out[i] = r;
     }
-    return { ok: true, values: new Uint8Array(encode(out)) };
+    return { ok: true, values: encodeShared(out) };
   } catch (err) {
     return { ok: false, error: flatten(err) };
   }
