@@ -26,18 +26,29 @@ function emit(name, samples, unit, digits = 3, extra = {}) {
   process.stdout.write(JSON.stringify({ name, value: round(median(samples), digits), unit, min: round(Math.min(...samples), digits), max: round(Math.max(...samples), digits), n: samples.length, ...extra }) + "\n");
 }
 const settle = () => time.sleep(0.05);
+// CPython's benchmark runs every group with the "fork" start method except the spawn half of
+// process_start; our counterpart of fork is "forkserver" (warm, reused workers).
+const ctx = mp.get_context("forkserver");
 
+/**
+ * Starts one process per [target, args] (each also gets a `ready` semaphore and a send
+ * Connection), releases them together through `start` once all of them wait on it, and returns
+ * what each sent. CPython's bench sleeps 50 ms instead of counting: enough for its forked
+ * children, not for spawned workers that boot in ~100 ms, whose late start would be timed.
+ */
 function runParallel(targetArgs, start) {
   const procs = [];
   const readers = [];
+  const ready = mp.Semaphore(0);
   for (const [target, a] of targetArgs) {
     const [r, w] = mp.Pipe(false);
-    const p = new mp.Process({ target, args: [...a, w] });
+    const p = new ctx.Process({ target, args: [...a, ready, w] });
     p.start();
     w.close();
     procs.push(p);
     readers.push(r);
   }
+  for (const _ of procs) ready.acquire();
   time.sleep(0.05);
   start.set();
   const results = readers.map((r) => r.recv());
@@ -119,7 +130,7 @@ const groups = {
       for (const kind of ["sync", "raw"]) {
         const arr = kind === "sync" ? mp.Array("i", n) : mp.RawArray("i", n);
         const [rd, w] = mp.Pipe(false);
-        const p = new mp.Process({ target: T.arrayChild, args: [arr, n, w] });
+        const p = new ctx.Process({ target: T.arrayChild, args: [arr, n, w] });
         p.start();
         w.close();
         const [tr, tw, tor, tow, tbr, tbw, s] = rd.recv();
@@ -146,7 +157,7 @@ const groups = {
     for (let r = 0; r < REPS; r++) {
       const ping = mp.Event();
       const pong = mp.Event();
-      const p = new mp.Process({ target: T.eventChild, args: [ping, pong, n + warm] });
+      const p = new ctx.Process({ target: T.eventChild, args: [ping, pong, n + warm] });
       p.start();
       const lat = [];
       for (let i = 0; i < n + warm; i++) {
@@ -221,7 +232,7 @@ const groups = {
     const rtts = [];
     for (let r = 0; r < REPS; r++) {
       const [a, b] = mp.Pipe();
-      const p = new mp.Process({ target: T.pipeEcho, args: [b, n + warm] });
+      const p = new ctx.Process({ target: T.pipeEcho, args: [b, n + warm] });
       p.start();
       const lat = [];
       for (let i = 0; i < n + warm; i++) {

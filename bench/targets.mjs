@@ -12,7 +12,8 @@ export function startTarget(conn) {
 
 export function emptyTarget() {}
 
-export function contendedChild(v, n, start, conn) {
+export function contendedChild(v, n, start, ready, conn) {
+  ready.release();
   start.wait();
   const lock = v.get_lock();
   const t0 = now();
@@ -25,7 +26,8 @@ export function contendedChild(v, n, start, conn) {
   conn.close();
 }
 
-export function contendedWithChild(v, n, start, conn) {
+export function contendedWithChild(v, n, start, ready, conn) {
+  ready.release();
   start.wait();
   const lock = v.get_lock();
   const inc = () => {
@@ -75,8 +77,9 @@ export function eventChild(ping, pong, n) {
   }
 }
 
-export function qProducer(q, kind, n, start, conn) {
+export function qProducer(q, kind, n, start, ready, conn) {
   const payload = Buffer.alloc(1024, "x");
+  ready.release();
   start.wait();
   const t0 = now();
   if (kind === "int") for (let i = 0; i < n; i++) q.put(i);
@@ -86,7 +89,9 @@ export function qProducer(q, kind, n, start, conn) {
   conn.close();
 }
 
-export function qConsumer(q, kind, start, conn) {
+export function qConsumer(q, kind, start, ready, conn) {
+  ready.release();
+  start.wait();
   let count = 0;
   let total = 0;
   for (;;) {
@@ -99,8 +104,9 @@ export function qConsumer(q, kind, start, conn) {
   conn.close();
 }
 
-export function pipeProducer(c, kind, n, start, conn) {
+export function pipeProducer(c, kind, n, start, ready, conn) {
   const payload = Buffer.alloc(1024, "x");
+  ready.release();
   start.wait();
   const t0 = now();
   if (kind === "int") {
@@ -117,7 +123,9 @@ export function pipeProducer(c, kind, n, start, conn) {
   conn.close();
 }
 
-export function pipeConsumer(c, kind, start, conn) {
+export function pipeConsumer(c, kind, start, ready, conn) {
+  ready.release();
+  start.wait();
   let count = 0;
   let total = 0;
   if (kind === "raw") {
@@ -143,7 +151,8 @@ export function pipeEcho(c, n) {
   for (let i = 0; i < n; i++) c.send(c.recv());
 }
 
-export function semChild(sem, n, start, conn) {
+export function semChild(sem, n, start, ready, conn) {
+  ready.release();
   start.wait();
   const t0 = now();
   for (let i = 0; i < n; i++) {

@@ -171,6 +171,23 @@ describe("Process", () => {
     expect(got.map((g) => g[0])).toEqual(procs.map((p) => p.name));
   });
 
+  test("a reused forkserver worker still delivers its queue backlog and closes its connections at exit", () => {
+    const ctx = mp.get_context("forkserver");
+    for (let round = 0; round < 3; round++) {
+      const q = mp.Queue(0, { capacity: 4096 }); // small: most items wait in the child's backlog
+      const [r, w] = mp.Pipe(false);
+      const p = track(new ctx.Process({ target: t.putMany, args: [q, 2000, w] }));
+      p.start();
+      w.close();
+      expect(r.recv()).toBe("done");
+      const got = Array.from({ length: 2000 }, () => q.get(true, 30));
+      expect(got[1999]).toBe(1999);
+      expect(() => r.recv()).toThrow(mp.py.EOFError);
+      p.join();
+      expect(p.exitcode).toBe(0);
+    }
+  });
+
   test("cpu_count() is a positive integer", () => {
     expect(mp.cpu_count()).toBeGreaterThan(0);
   });

@@ -56,10 +56,14 @@ export function atExit(fn: () => void, priority = 0): () => void {
   };
 }
 
-/** Runs and clears the exit hooks; errors in one hook do not stop the others. */
+/**
+ * Runs the exit hooks; errors in one hook do not stop the others. The hooks stay registered:
+ * they are idempotent module-level hooks, and a reused forkserver worker runs them again at the
+ * end of its next process.
+ */
 export function runExitHooks(): void {
   const hooks: Hook[] = ((globalThis as any)[kExitHooks] ??= []);
-  const order = hooks.splice(0).sort((a, b) => b.priority - a.priority);
+  const order = [...hooks].sort((a, b) => b.priority - a.priority);
   for (const h of order) {
     try {
       h.fn();
