@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, realpathSync } from "node:fs";
 import { isMainThread } from "node:worker_threads";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { current, pidOf } from "./shared/current.js";
+import { current } from "./shared/current.js";
 import { PyObject } from "./shared/pyobject.js";
 import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js";
 import { kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
@@ -512,7 +512,6 @@ export function _adoptChildState(spec: ParentToChildSpec, proc: BaseProcess): vo
   info.isChild = true;
   proc._becomeCurrent(spec);
   S.current = proc;
-  void pidOf;
 }
 
 // --- exit: CPython's util._exit_function ----------------------------------------------------------

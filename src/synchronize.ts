@@ -29,7 +29,7 @@ function acquireMs(block?: boolean | AcquireOptions | null, timeout?: number | n
   return sem.timeoutMs(block ?? true, timeout);
 }
 
-function intArg(value: unknown, what = "value"): number {
+function intArg(value: unknown): number {
   if (typeof value === "bigint") value = Number(value);
   if (typeof value === "boolean") value = value ? 1 : 0;
   if (typeof value !== "number" || !Number.isInteger(value)) {
@@ -38,7 +38,6 @@ function intArg(value: unknown, what = "value"): number {
   }
   if (value > sem.SEM_VALUE_MAX) throw new OverflowError("Python int too large to convert to C int");
   if (value < 0) throw new OSError(22, "Invalid argument");
-  void what;
   return value;
 }
 

@@ -10,7 +10,7 @@
 
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import { addressOf, current } from "../shared/current.js";
+import { current } from "../shared/current.js";
 import { decode, encode, encodeShared, warmUp } from "../shared/codec.js";
 import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
@@ -20,7 +20,6 @@ import { kControlCells, kPosted, type HostToMainMessage, type MainToHostMessage,
 import { callerModule, definingModule } from "../popen/locate.js";
 import { childExecArgv } from "../popen/worker_thread.js";
 import { esmDir, libraryDir } from "../popen/index.js";
-import { _ownStatus } from "../process.js";
 import { ApplyResult, IMapIterator, IMapUnorderedIterator, MapResult, rebuildError, type Sink } from "./results.js";
 
 type AnyFn = (...args: any[]) => unknown;
@@ -101,7 +100,6 @@ export class Pool extends PyObject implements Disposable {
       parentName: current().name,
       parentPid: current().pid,
     };
-    void _ownStatus;
     this.#control = workerData.control;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
@@ -383,4 +381,3 @@ export class Pool extends PyObject implements Disposable {
 
 /** Pool's API under Python's ThreadPool name (workers are threads here in any case). */
 export class ThreadPool extends Pool {}
-void addressOf;
