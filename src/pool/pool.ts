@@ -11,7 +11,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { current } from "../shared/current.js";
-import { decode, encode, encodeShared, warmUp } from "../shared/codec.js";
+import { encode, packItems, unpackItems, warmUp } from "../shared/codec.js";
 import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
 import { globalRefOf, modulesOf, reduceValue, type GlobalRef, type ReduceOptions } from "../shared/reduction.js";
@@ -133,7 +133,7 @@ export class Pool extends PyObject implements Disposable {
         const job = this.#jobs.get(msg.job);
         if (!job) continue;
         msg.results.forEach((r, i) => {
-          job._set(msg.first + i, r.ok, r.ok ? decode(Buffer.from(r.values.buffer, r.values.byteOffset, r.values.length), 0, r.values.length) : rebuildError(r.error));
+          job._set(msg.first + i, r.ok, r.ok ? unpackItems(r.values) : rebuildError(r.error));
         });
       } else if (msg.op === "closed") {
         this.#closed = true;
@@ -187,7 +187,7 @@ export class Pool extends PyObject implements Disposable {
     const kw = kwargs && Object.keys(kwargs).length ? new Uint8Array(encode(kwargs)) : null;
     // Encode every chunk before sending any: an argument that cannot travel raises here, in the
     // caller, as Python's pickling errors do.
-    const encoded = chunks.map((c) => encodeShared(c));
+    const encoded = chunks.map((c) => packItems(c));
     this.#jobs.set(job, sink);
     const msg: MainToHostMessage = { op: "submit", job, tasks: encoded.map((items) => ({ fn: ref, items, star, kwargs: kw })), cancellable };
     this.#port.postMessage(msg);

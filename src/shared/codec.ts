@@ -325,3 +325,36 @@ export function encodeShared(value: unknown): Uint8Array {
   out.set(bytes);
   return out;
 }
+
+/**
+ * True if every item is a number, string, boolean, bigint, null or undefined: such an array
+ * travels as it is (structured clone copies it faster than encode() would, and keeps its meaning);
+ * anything else goes through encode(), which refuses shared objects and functions as Python's
+ * pickling does.
+ */
+export function isPrimitiveArray(items: unknown[]): boolean {
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    const t = typeof v;
+    if (v !== null && t !== "number" && t !== "string" && t !== "boolean" && t !== "bigint" && t !== "undefined") return false;
+  }
+  return true;
+}
+
+/** What Pool sends for a list of items: the array itself when it is all primitives, else encoded. */
+export type PackedItems = unknown[] | Uint8Array;
+
+/**
+ * Packs a list of items for another thread: a short list of primitives as it is (see
+ * isPrimitiveArray), anything else encoded — into shared memory when large, so that it is not
+ * copied again at each thread it crosses.
+ */
+export function packItems(items: unknown[]): PackedItems {
+  return items.length <= 256 && isPrimitiveArray(items) ? items : encodeShared(items);
+}
+
+/** Unpacks what packItems() made. */
+export function unpackItems(p: PackedItems): unknown[] {
+  if (Array.isArray(p)) return p;
+  return decode(Buffer.from(p.buffer, p.byteOffset, p.length), 0, p.length) as unknown[];
+}

@@ -2,6 +2,7 @@
 // owns the piscina instance) and the task workers (worker/pool_worker.ts). Declared once here.
 
 import type { GlobalRef } from "./reduction.js";
+import type { PackedItems } from "./codec.js";
 
 /** Cells of the Pool's control array: the host bumps kPosted after each message it posts. */
 export const kPosted = 0;
@@ -27,8 +28,8 @@ export interface PoolWorkerData {
 /** One chunk of work for a task worker. */
 export interface ChunkTask {
   fn: GlobalRef;
-  /** The chunk's items, encoded (shared/codec.ts). */
-  items: Uint8Array;
+  /** The chunk's items (shared/codec.ts packItems). */
+  items: PackedItems;
   /** starmap: each item is an argument list. */
   star: boolean;
   /** apply: keyword arguments, as one trailing object (or null). */
@@ -49,7 +50,7 @@ export interface FlatError {
 }
 
 /** What a task worker returns for one chunk. */
-export type ChunkResult = { ok: true; values: Uint8Array } | { ok: false; error: FlatError };
+export type ChunkResult = { ok: true; values: PackedItems } | { ok: false; error: FlatError };
 
 /** Several chunks in one piscina task: piscina's per-task cost (a message and a wake-up) is
  * paid once per batch. Each chunk keeps its own result. */

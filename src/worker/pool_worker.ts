@@ -7,7 +7,7 @@ import { workerData } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
 import { isTypeScriptUrl, type ParentToChildSpec } from "../shared/protocol.js";
 import { lookupGlobal, rebuildValue, type GlobalRef } from "../shared/reduction.js";
-import { decode, encode, encodeShared, warmUp } from "../shared/codec.js";
+import { decode, encode, packItems, unpackItems, warmUp } from "../shared/codec.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf } from "../shared/current.js";
 import { BaseException } from "../shared/pyerrors.js";
@@ -104,7 +104,7 @@ async function runChunk(task: ChunkTask): Promise<ChunkResult> {
     await load([ref.module]);
     const fn = lookupGlobal(modules.get(ref.module), ref) as (...a: unknown[]) => unknown;
     const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length); // no copy
-    const items = decode(view(task.items), 0, task.items.length) as unknown[];
+    const items = unpackItems(task.items);
     const kwargs = task.kwargs ? (decode(view(task.kwargs), 0, task.kwargs.length) as Record<string, unknown>) : null;
     const out: unknown[] = new Array(items.length);
     const plain = !task.star && !(kwargs && Object.keys(kwargs).length);
@@ -120,7 +120,7 @@ async function runChunk(task: ChunkTask): Promise<ChunkResult> {
       if (r !== null && typeof r === "object" && typeof (r as any).then === "function") r = await r;
       out[i] = r;
     }
-    return { ok: true, values: encodeShared(out) };
+    return { ok: true, values: packItems(out) };
   } catch (err) {
     return { ok: false, error: flatten(err) };
   }
