@@ -18,7 +18,7 @@ patchStdioSync();
 /** Batches in flight per worker: the next one is already there when a worker finishes one. */
 const kBatchesInFlight = 2;
 /** Most chunks in one batch. */
-const kMaxBatch = 64;
+const kMaxBatch = 256;
 
 const { port, control, processes, poolWorkerData } = workerData as {
   port: MessagePort;
