@@ -427,7 +427,8 @@ const kEventSpins = 2000;
 
 /** A flag that processes can set, clear and wait for. */
 export class Event extends PyObject {
-  /** @internal [flag] */
+  /** @internal [flag, generation]: set() bumps the generation, so a waiter present during a
+   * set() is released even if clear() follows at once (as Python's, which is woken by notify). */
   readonly cells: Int32Array;
   /** @internal */
   readonly id: string;
@@ -438,7 +439,7 @@ export class Event extends PyObject {
       this.cells = state.cells;
       this.id = state.id;
     } else {
-      this.cells = new Int32Array(new SharedArrayBuffer(4));
+      this.cells = new Int32Array(new SharedArrayBuffer(8));
       this.id = newSharedId();
       rememberShared(this.id, this);
     }
@@ -452,7 +453,8 @@ export class Event extends PyObject {
   /** Set the flag and wake every waiter. */
   set(): void {
     Atomics.store(this.cells, 0, 1);
-    sem.wake(this.cells, 0);
+    Atomics.add(this.cells, 1, 1);
+    sem.wake(this.cells, 1);
   }
 
   /** Clear the flag. */
@@ -465,14 +467,24 @@ export class Event extends PyObject {
    * @returns the flag: false after a timeout, never null.
    */
   wait(timeout?: number | null): boolean {
+    if (Atomics.load(this.cells, 0) === 1) return true;
+    // Read the generation before the last look at the flag: a set() after that look changes
+    // the generation, and the wait below returns at once.
+    const gen = Atomics.load(this.cells, 1);
+    if (Atomics.load(this.cells, 0) === 1) return true;
     // A short spin first: a set() from a running peer usually lands within microseconds, and a
     // futex sleep + wake costs ~10 µs each way on this kind of machine.
-    return sem.waitUntilChanged(this.cells, 0, 0, sem.timeoutMs(true, timeout), kEventSpins);
+    sem.waitUntilChanged(this.cells, 1, gen, sem.timeoutMs(true, timeout), kEventSpins);
+    return Atomics.load(this.cells, 0) === 1;
   }
 
   /** Non-blocking twin of `wait()`. */
-  wait_async(timeout?: number | null): Promise<boolean> {
-    return sem.waitUntilChangedAsync(this.cells, 0, 0, sem.timeoutMs(true, timeout));
+  async wait_async(timeout?: number | null): Promise<boolean> {
+    if (Atomics.load(this.cells, 0) === 1) return true;
+    const gen = Atomics.load(this.cells, 1); // see wait()
+    if (Atomics.load(this.cells, 0) === 1) return true;
+    await sem.waitUntilChangedAsync(this.cells, 1, gen, sem.timeoutMs(true, timeout));
+    return Atomics.load(this.cells, 0) === 1;
   }
 
   /** `<Event at 0x7f… set>` / `<Event at 0x7f… unset>`. */

@@ -220,6 +220,19 @@ describe("Event", () => {
     expect(e.is_set()).toBe(false);
   });
 
+  test("a waiter present during set() is released even when clear() follows at once", () => {
+    const e = mp.Event();
+    const q = mp.Queue();
+    const ready = mp.Semaphore(0);
+    const p = spawn({ target: t.waitEventReady, args: [e, ready, q] });
+    expect(ready.acquire(true, 30)).toBe(true);
+    mp.py.time.sleep(0.2); // the child is inside wait() microseconds after releasing `ready`
+    e.set();
+    e.clear();
+    expect(q.get(true, 30)).toBe(false); // woken; the flag it then sees is clear, as in Python
+    p.join();
+  });
+
   test("wait_async() resolves on set() from a child", async () => {
     const e = mp.Event();
     const q = mp.Queue();
