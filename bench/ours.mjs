@@ -5,6 +5,8 @@
 import mp from "multiprocessing-ts";
 import { time } from "multiprocessing-ts/py";
 import * as T from "./targets.mjs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -327,6 +329,11 @@ const groups = {
   },
 };
 
+// The first-line figures pause before each start(), on both sides: a spawn context boots its next
+// worker ahead of time (popen/spawn.ts), and the pause is the time a program spends on other work
+// between starts. The start+join figures run back to back, so they show a spawn's full cost.
+const kPauseBeforeStart = 0.3;
+
 async function processStart(targets, suffix) {
   const n = Math.max(REPS, Math.round(20 * Math.min(1, SCALE * 5)));
   for (const method of ["spawn", "forkserver"]) {
@@ -336,6 +343,7 @@ async function processStart(targets, suffix) {
     for (let i = 0; i < n + 1; i++) { // the first round is a warm-up
       const [r, w] = mp.Pipe(false);
       let p = new ctx.Process({ target: targets.startTarget, args: [w] });
+      time.sleep(kPauseBeforeStart);
       let t0 = now();
       p.start();
       w.close();
@@ -352,6 +360,30 @@ async function processStart(targets, suffix) {
     emit(`process_start${suffix}_${method}_first_line`, firstLine, "ms", 3);
     emit(`process_start${suffix}_${method}_start_join`, startJoin, "ms", 3);
   }
+  if (!suffix) emit("process_start_spawn_first_of_program", firstStartOfProgram(n), "ms", 3);
+}
+
+/** start() to first line of the first child of a fresh program: no spare worker is booted yet. */
+function firstStartOfProgram(n) {
+  const program = `
+    import mp from "multiprocessing-ts";
+    import { time } from "multiprocessing-ts/py";
+    import { startTarget } from ${JSON.stringify(new URL("./targets.mjs", import.meta.url).href)};
+    const [r, w] = mp.Pipe(false);
+    const p = new mp.Process({ target: startTarget, args: [w] });
+    const t0 = time.perf_counter();
+    p.start();
+    w.close();
+    const t = r.recv();
+    p.join();
+    process.stdout.write(String((t - t0) * 1e3));`;
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const res = spawnSync(process.execPath, ["--input-type=module", "-e", program], { cwd: fileURLToPath(new URL("..", import.meta.url)), encoding: "utf8" });
+    if (res.status !== 0) throw new Error(`first-start program failed: ${res.stderr}`);
+    out.push(Number(res.stdout));
+  }
+  return out;
 }
 
 if (args.includes("--list")) {

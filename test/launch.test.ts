@@ -48,6 +48,26 @@ describe.concurrent("launch modes", () => {
     expect(r.stdout).toBe(treeOutput);
   });
 
+  test("a program given to node -e starts children whose target it imports", async () => {
+    // node's -e and its code must not reach the workers, which would run the program again.
+    const r = await run(["--input-type=module", "-e", `
+      import mp from "multiprocessing-ts";
+      import { level } from "./tree.mjs";
+      const p = new mp.Process({ target: level, args: [1] });
+      p.start();
+      p.join();
+      console.log("exit code", p.exitcode);`]);
+    expect(r.stdout).toBe([
+      "top-level in MainProcess",
+      "top-level in Process-1",
+      "level 1 in Process-1, parent MainProcess",
+      "top-level in Process-1:1",
+      "level 2 in Process-1:1, parent Process-1",
+      "level 1 joined Process-1:1 with 0",
+      "exit code 0",
+    ].join("\n") + "\n");
+  });
+
   test("the forkserver start method runs the same tree", async () => {
     const r = await run(["--import", "tsx", "-e", `
       const mp = (await import("multiprocessing-ts")).default;

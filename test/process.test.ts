@@ -188,6 +188,25 @@ describe("Process", () => {
     }
   });
 
+  test("each spawned child starts with fresh module state and the environment of its start()", () => {
+    // After the first start() a spare worker is booted ahead of time; the pauses let it finish
+    // booting, so the later children run on spares that were ready and waiting.
+    const key = "MP_TS_SPAWN_ENV_TEST";
+    const q = mp.Queue();
+    const got: unknown[] = [];
+    for (const value of [null, "one", null, "two"]) {
+      if (value === null) delete process.env[key];
+      else process.env[key] = value;
+      const p = spawn({ target: t.putCallsAndEnv, args: [q, key] });
+      got.push(q.get(true, 30));
+      p.join();
+      expect(p.exitcode).toBe(0);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    }
+    delete process.env[key];
+    expect(got).toEqual([[1, null], [1, "one"], [1, null], [1, "two"]]);
+  });
+
   test("cpu_count() is a positive integer", () => {
     expect(mp.cpu_count()).toBeGreaterThan(0);
   });

@@ -72,7 +72,7 @@ class WarmPopen extends WorkerPopen {
   override readonly pid: number;
   readonly #warm: Warm;
   constructor(warm: Warm, spec: ParentToChildSpec, pid: number) {
-    super(null, spec, warm.worker);
+    super(spec, warm.worker);
     this.pid = pid;
     this.#warm = warm;
   }

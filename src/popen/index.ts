@@ -1,6 +1,6 @@
 // Parent side of starting a child: picks the strategy for a start method, as CPython's
 // context.py maps each method to its popen_* module.
-//   spawn      — a fresh worker thread per process (popen/worker_thread.ts)
+//   spawn      — a fresh worker thread per process, booted ahead of time (popen/spawn.ts)
 //   forkserver — a warm worker, booted ahead of time with the target's modules loaded
 //                (popen/forkserver.ts)
 
@@ -8,7 +8,8 @@ import type { ParentToChildSpec } from "../shared/protocol.js";
 import { isTypeScriptUrl } from "../shared/protocol.js";
 import { ValueError } from "../shared/pyerrors.js";
 import { callerUrl, esmDistUrl } from "../shared/location.js";
-import { WorkerPopen, type Popen } from "./worker_thread.js";
+import type { Popen } from "./worker_thread.js";
+import { spawnStart } from "./spawn.js";
 import { forkserverStart } from "./forkserver.js";
 
 const selfUrl = callerUrl();
@@ -35,7 +36,7 @@ export function needsTsx(modules: Iterable<string>): boolean {
 export function startChild(method: string, spec: ParentToChildSpec): Popen {
   switch (method) {
     case "spawn":
-      return new WorkerPopen(bootstrapUrl, spec);
+      return spawnStart(bootstrapUrl, spec);
     case "forkserver":
       return forkserverStart(bootstrapUrl, spec);
     default:

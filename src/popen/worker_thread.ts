@@ -1,7 +1,8 @@
-// Parent side of starting a child on a worker thread: CPython's popen_spawn_posix.py.
-// The child reports its life through a shared status word (shared/protocol.ts), so wait()
-// works while this thread's event loop is blocked; the 'exit' event is a backstop for deaths the
-// child could not report (a fatal error), seen whenever this thread's loop runs.
+// Parent side of a child on a worker thread, whichever start method booted the worker
+// (popen/spawn.ts, popen/forkserver.ts). The child reports its life through a shared status word
+// (shared/protocol.ts), so wait() works while this thread's event loop is blocked; the worker's
+// 'exit' event is a backstop for deaths the child could not report (a fatal error), seen whenever
+// this thread's loop runs.
 
 import { Worker } from "node:worker_threads";
 import { pidOf } from "../shared/current.js";
@@ -28,12 +29,27 @@ export interface Popen {
   setRef(ref: boolean): void;
 }
 
-/** Node's own flags for the worker: tsx's loader flags are dropped (they do nothing in a worker on Node 20 but cost ~150 ms). */
+/** Flags of the main program's own launch that take the next argument, and that a worker must not get. */
+const kProgramFlagsWithValue = new Set(["-e", "--eval", "-p", "--print", "--input-type", "--watch-path"]);
+/** Flags of the main program's own launch that a worker must not get. */
+const kProgramFlags = new Set(["-i", "--interactive", "--test", "--watch", "-c", "--check"]);
+
+/**
+ * Node's own flags for the worker: the parent's, less what only describes how the main program
+ * was launched. `-e`/`-p` with their code would make the worker run the parent's program instead
+ * of the bootstrap; tsx's loader flags do nothing in a worker on Node 20 but cost ~150 ms.
+ */
 export function childExecArgv(): string[] {
   const out: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    const flag = a.startsWith("--") ? a.replace(/=.*$/s, "") : a;
+    if (kProgramFlagsWithValue.has(flag)) {
+      if (flag === a) i++;
+      continue;
+    }
+    if (kProgramFlags.has(flag)) continue;
     if ((a === "--require" || a === "--import" || a === "-r" || a === "--loader" || a === "--experimental-loader") && /tsx/.test(argv[i + 1] ?? "")) {
       i++;
       continue;
@@ -44,36 +60,17 @@ export function childExecArgv(): string[] {
   return out;
 }
 
-/** Starts a worker on `bootstrapUrl` and watches it. */
+/** The parent's handle on a worker thread that runs one child process. */
 export class WorkerPopen implements Popen {
   readonly worker: Worker;
   readonly pid: number;
   readonly #status: Int32Array;
 
-  /** Starts a worker on `bootstrapUrl`, or adopts `existing` (a warm worker, watched by its pool). */
-  constructor(bootstrapUrl: URL | null, spec: ParentToChildSpec, existing?: Worker) {
+  /** Adopts `worker`, which runs `spec` (whoever started it watches its 'exit' and reports it). */
+  constructor(spec: ParentToChildSpec, worker: Worker) {
     this.#status = spec.status;
-    if (existing) {
-      this.worker = existing;
-    } else {
-      this.worker = new Worker(bootstrapUrl!, { workerData: spec, execArgv: childExecArgv(), stdout: false, stderr: false });
-      WorkerPopen.watch(this.worker, this.#status);
-    }
+    this.worker = worker;
     this.pid = pidOf(this.worker.threadId);
-  }
-
-  /** Listens for the worker's end: a Worker 'error' without a listener would crash this process. */
-  static watch(worker: Worker, status: Int32Array): void {
-    worker.on("error", () => {
-      // The bootstrap reports the child's own errors; what arrives here is a bootstrap failure,
-      // already printed by the child. The exit code comes with the 'exit' event.
-    });
-    worker.on("exit", (code) => {
-      reportExit(status, code);
-    });
-    // Children never keep this process alive by themselves: the exit hook in process.ts joins
-    // the non-daemon ones and terminates the daemons, as CPython's _exit_function does.
-    worker.unref();
   }
 
   poll(): number | null {

@@ -7,7 +7,9 @@
 //      classes of the arguments, and rebuilds them,
 //   4. runs the target with Python's exit-code rules, joins its own children, flushes its queues,
 //      and reports the exit code through the shared status word.
-// A warm ("forkserver") worker does steps 1-3 ahead of time and then waits for processes to run.
+// A spare ("spawn") worker does steps 1-2 and loads the library ahead of time, then waits for the
+// one process it will run; a warm ("forkserver") worker does steps 1-3 ahead of time and then
+// serves processes one after another.
 
 import { receiveMessageOnPort, workerData, threadId } from "node:worker_threads";
 import { patchStdioSync } from "../shared/stdio.js";
@@ -17,6 +19,7 @@ import { formatException } from "../shared/traceback.js";
 import { current, pidOf, runExitHooks } from "../shared/current.js";
 import { SystemExit } from "../shared/pyerrors.js";
 import { WarmState, type WarmSpec } from "../popen/forkserver.js";
+import { SpareState, type SpareJob, type SpareSpec } from "../popen/spawn.js";
 
 type Library = typeof import("../process.js");
 type Py = typeof import("../py.js");
@@ -26,19 +29,22 @@ patchStdioSync();
 let tsxRegistered = false;
 const imported = new Map<string, unknown>();
 
-async function importModules(urls: string[]): Promise<void> {
-  if (!tsxRegistered && urls.some(isTypeScriptUrl)) {
-    // Node 20 does not hand tsx's hooks to workers (feasibility.md §1): register them here,
-    // from tsx's ESM entry (its CommonJS build fails inside a worker).
-    let api: { register(): unknown };
-    try {
-      api = await import(import.meta.resolve("tsx/esm/api"));
-    } catch {
-      throw new Error("cannot load TypeScript modules in a child process: install tsx (`npm install tsx`), or run compiled JavaScript");
-    }
-    api.register();
-    tsxRegistered = true;
+async function registerTsx(): Promise<void> {
+  if (tsxRegistered) return;
+  // Node 20 does not hand tsx's hooks to workers (feasibility.md §1): register them here, from
+  // tsx's ESM entry (its CommonJS build fails inside a worker).
+  let api: { register(): unknown };
+  try {
+    api = await import(import.meta.resolve("tsx/esm/api"));
+  } catch {
+    throw new Error("cannot load TypeScript modules in a child process: install tsx (`npm install tsx`), or run compiled JavaScript");
   }
+  api.register();
+  tsxRegistered = true;
+}
+
+async function importModules(urls: string[]): Promise<void> {
+  if (urls.some(isTypeScriptUrl)) await registerTsx();
   for (const url of urls) if (!imported.has(url)) imported.set(url, await import(url));
 }
 
@@ -92,6 +98,7 @@ async function runSpec(spec: ParentToChildSpec): Promise<number> {
   current().isChild = true;
   (globalThis as any)[Symbol.for("multiprocessing-ts.parentPid")] = spec.parentPid;
   Atomics.store(spec.status, kStatusField, Status.running);
+  Atomics.notify(spec.status, kStatusField); // a spare waits for this (popen/spawn.ts)
   let proc: InstanceType<Library["Process"]>;
   try {
     await loadLibrary(spec.libraryEntry);
@@ -128,16 +135,54 @@ process.on("exit", (code) => {
   }
 });
 
-async function main(): Promise<void> {
-  const data = workerData as ParentToChildSpec | WarmSpec;
-  if (!data || (data as any)[kBrand] !== 1) throw new Error("multiprocessing-ts: bootstrap started without a process description");
-  if (!("warm" in data)) {
-    currentSpec = data;
-    const code = await runSpec(data);
-    releaseReduced(data.run); // handles this process was given and did not close (e.g. it failed early)
-    reportExit(data.status, code);
-    process.exit(code);
+/** Runs one process on this worker, then ends the worker with the process's exit code. */
+async function runOnce(spec: ParentToChildSpec): Promise<never> {
+  currentSpec = spec;
+  const code = await runSpec(spec);
+  releaseReduced(spec.run); // handles this process was given and did not close (e.g. it failed early)
+  reportExit(spec.status, code);
+  process.exit(code);
+}
+
+/** How long a spare waits for the child started beside it to be running. */
+const kSpareHoldBackMs = 200;
+
+/** Waits up to `ms` while the process with status cells `status` is starting. */
+function waitWhileStarting(status: Int32Array, ms: number): void {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const left = deadline - performance.now();
+    if (left <= 0 || Atomics.load(status, kStatusField) !== Status.starting) return;
+    Atomics.wait(status, kStatusField, Status.starting, left);
   }
+}
+
+/** Makes this worker's process.env the parent's (it was copied when the worker booted). */
+function adoptEnv(env: Record<string, string | undefined>): void {
+  for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k];
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && process.env[k] !== v) process.env[k] = v;
+}
+
+async function main(): Promise<void> {
+  const data = workerData as ParentToChildSpec | WarmSpec | SpareSpec;
+  if (!data || (data as any)[kBrand] !== 1) throw new Error("multiprocessing-ts: bootstrap started without a process description");
+  if ("spare" in data) {
+    // Spare ("spawn") worker: load the library, wait to be given a process, run it, end.
+    const { control, port, libraryEntry, tsx, after } = data.spare;
+    if (after) waitWhileStarting(after, kSpareHoldBackMs);
+    await loadLibrary(libraryEntry);
+    if (tsx) await registerTsx().catch(() => {}); // importModules reports a missing tsx
+    while (Atomics.load(control, 0) === SpareState.waiting) Atomics.wait(control, 0, SpareState.waiting);
+    if (Atomics.load(control, 0) === SpareState.quit) process.exit(0);
+    let msg;
+    // The parent posts the job before it flips the control word; the message may still be on its way through the port.
+    while (!(msg = receiveMessageOnPort(port))) Atomics.wait(control, 0, SpareState.claimed, 1);
+    port.close();
+    const job = msg.message as SpareJob;
+    adoptEnv(job.env);
+    return runOnce(job.spec);
+  }
+  if (!("warm" in data)) return runOnce(data);
   // Warm worker: load what the next process will need, then serve processes one at a time.
   const { control, port, preload, libraryEntry } = data.warm;
   await loadLibrary(libraryEntry);
