@@ -41,6 +41,27 @@ describe("Pool", () => {
     expect(got).toEqual([9, 16, 25]);
   });
 
+  test("long lists of numbers travel exactly: -0, NaN, floats, integers beyond 32 bits, mixed with other values", () => {
+    const pool = track(mp.Pool(2));
+    const ints = Array.from({ length: 3000 }, (_, i) => i - 1500);
+    const numbers = [...ints, -0, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 31) - 1, 2 ** 31, 0.1, 1e-300];
+    const mixed = [...ints, "s", null, true, 5n, [1, 2], { a: 1 }];
+    for (const xs of [ints, numbers, mixed]) {
+      for (const chunksize of [undefined, 1, 7, 5000]) {
+        const r = pool.map(t.identity, xs, chunksize);
+        expect(r.length).toBe(xs.length);
+        expect(r.every((v, i) => Object.is(v, xs[i]) || (typeof v === "object" && JSON.stringify(v) === JSON.stringify(xs[i])))).toBe(true);
+      }
+    }
+  });
+
+  test("a function that returns a promise for some items and a value for others gives every result in order", () => {
+    const pool = track(mp.Pool(2));
+    const xs = [...mp.py.range(2000)];
+    expect(pool.map(t.sometimesAsync, xs)).toEqual(xs.map((x) => (x % 2 ? -x : x)));
+    expect(pool.map(t.sometimesAsync, xs, 3)).toEqual(xs.map((x) => (x % 2 ? -x : x)));
+  });
+
   test("the initializer runs once in every worker and may receive a shared Value", () => {
     const v = mp.Value("i", 0);
     const pool = track(mp.Pool({ processes: 2, initializer: t.countInit, initargs: [v] }));

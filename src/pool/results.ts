@@ -152,27 +152,42 @@ export type AsyncResult<T = unknown> = ApplyResult<T>;
 /** The result of map_async()/starmap_async(): the list, in input order. */
 export class MapResult<T = unknown> extends ApplyResult<T[]> {
   #left: number;
-  readonly #chunksize: number;
+  /** Each chunk's results, by chunk number, until the list is assembled. */
+  #chunks: unknown[][];
   /** @internal */
   constructor(pool: ResultSource, chunksize: number, length: number, callback?: ((v: T[]) => unknown) | null, errorCallback?: ((e: unknown) => unknown) | null) {
     super(pool, callback, errorCallback);
-    this.#chunksize = chunksize;
-    this._value = new Array(length);
     this.#left = chunksize ? Math.ceil(length / chunksize) : 0;
+    this.#chunks = new Array(this.#left);
+    this._value = [];
     if (this.#left === 0) this._finish();
   }
   /** @internal as CPython's MapResult._set: keeps the first failure, ready when every chunk is back. */
   override _set(chunk: number, ok: boolean, value: unknown): void {
     this.#left--;
     if (ok && this._success) {
-      const vals = value as unknown[];
-      for (let i = 0; i < vals.length; i++) this._value[chunk * this.#chunksize + i] = vals[i];
+      this.#chunks[chunk] = value as unknown[];
     } else if (!ok && this._success) {
       this._success = false;
       this._value = value;
     }
-    if (this.#left === 0) this._finish();
+    if (this.#left === 0) {
+      if (this._success) this._value = joinChunks(this.#chunks);
+      this.#chunks = [];
+      this._finish();
+    }
   }
+}
+
+/** The chunks' lists as one list, in order: concat() copies a few long lists fastest, a plain loop many short ones. */
+function joinChunks(chunks: unknown[][]): unknown[] {
+  if (chunks.length <= 64) return ([] as unknown[]).concat(...chunks);
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Array<unknown>(n);
+  let k = 0;
+  for (const c of chunks) for (let i = 0; i < c.length; i++) out[k++] = c[i];
+  return out;
 }
 
 /** The iterator of imap(): results in input order; a failed item raises at its place. */

@@ -305,11 +305,15 @@ export function warmUp(): void {
   // Integers first and most (what map() over ranges carries), then the other common types.
   const ints = Array.from({ length: 20_000 }, (_, i) => i * 7);
   const mixed = Array.from({ length: 2048 }, (_, i) => (i % 3 === 0 ? i * 0.5 : i % 3 === 1 ? i : `s${i}`));
+  const floats = ints.map((i) => i * i * 1e3);
   for (let r = 0; r < 6; r++) {
     for (const sample of [ints, mixed]) {
       const bytes = encode(sample);
       decode(bytes, 0, bytes.length);
     }
+    // Pool's lists of numbers (packItems' typed arrays).
+    unpackItems(packItems(ints));
+    unpackItems(packItems(floats));
   }
 }
 
@@ -341,20 +345,49 @@ export function isPrimitiveArray(items: unknown[]): boolean {
   return true;
 }
 
-/** What Pool sends for a list of items: the array itself when it is all primitives, else encoded. */
-export type PackedItems = unknown[] | Uint8Array;
+/** What Pool sends for a list of items: the array itself when it is short and all primitives, a
+ * typed array when it is all numbers, else encoded. */
+export type PackedItems = unknown[] | Uint8Array | Int32Array | Float64Array;
+
+/** 1 if every item is an int32 (and no -0), 2 if every item is a number, else 0. */
+function numericKind(items: unknown[]): 0 | 1 | 2 {
+  let kind: 1 | 2 = 1;
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    if (typeof v !== "number") return 0;
+    if (kind === 1 && ((v | 0) !== v || (v === 0 && 1 / v < 0))) kind = 2;
+  }
+  return kind;
+}
+
+/** Most items a list may have to travel as it is; a longer one is packed. */
+const kPlainItems = 256;
 
 /**
  * Packs a list of items for another thread: a short list of primitives as it is (see
- * isPrimitiveArray), anything else encoded — into shared memory when large, so that it is not
- * copied again at each thread it crosses.
+ * isPrimitiveArray); a longer list of numbers as an Int32Array or Float64Array (a number is a
+ * float64, so nothing is lost; -0 and NaN included); anything else encoded. A large packed list
+ * is in shared memory, so that it is not copied again at each thread it crosses.
  */
 export function packItems(items: unknown[]): PackedItems {
-  return items.length <= 256 && isPrimitiveArray(items) ? items : encodeShared(items);
+  if (items.length > kPlainItems) {
+    const kind = numericKind(items);
+    if (kind !== 0) {
+      const Typed = kind === 1 ? Int32Array : Float64Array;
+      const bytes = items.length * Typed.BYTES_PER_ELEMENT;
+      const out = new Typed((bytes < 16384 ? new ArrayBuffer(bytes) : new SharedArrayBuffer(bytes)) as ArrayBuffer);
+      for (let i = 0; i < items.length; i++) out[i] = items[i] as number;
+      return out;
+    }
+  }
+  return items.length <= kPlainItems && isPrimitiveArray(items) ? items : encodeShared(items);
 }
 
 /** Unpacks what packItems() made. */
 export function unpackItems(p: PackedItems): unknown[] {
   if (Array.isArray(p)) return p;
-  return decode(Buffer.from(p.buffer, p.byteOffset, p.length), 0, p.length) as unknown[];
+  if (p instanceof Uint8Array) return decode(Buffer.from(p.buffer, p.byteOffset, p.length), 0, p.length) as unknown[];
+  const out = new Array<number>(p.length);
+  for (let i = 0; i < p.length; i++) out[i] = p[i]!;
+  return out;
 }

@@ -47,6 +47,7 @@ proc._adoptChildState(
 );
 await load(data.modules);
 warmUp();
+warmUpCalls();
 if (data.initializer) {
   const init = rebuildValue(data.initializer, modules) as (...a: unknown[]) => unknown;
   const args = rebuildValue(data.initargs, modules) as unknown[];
@@ -88,40 +89,119 @@ function flatten(err: unknown): FlatError {
 
 let done = 0;
 
+/** Thenables test: a task function may be async. */
+function isThenable(r: unknown): r is PromiseLike<unknown> {
+  return r !== null && typeof r === "object" && typeof (r as any).then === "function";
+}
+
+/**
+ * Calls fn on items[from...] into out[], synchronously; stops after the first result that is a
+ * thenable and returns its index (items.length when none is). A plain function of its own, not
+ * part of the async runner: V8 optimizes a long loop while it runs (on-stack replacement) only
+ * in a synchronous function, so the first long chunk does not run at interpreter speed.
+ */
+function callEach(fn: (...a: unknown[]) => unknown, items: unknown[], out: unknown[], from: number, star: boolean, kwargs: Record<string, unknown> | null): number {
+  for (let i = from; i < items.length; i++) {
+    let r: unknown;
+    if (!star && kwargs === null) {
+      r = fn(items[i]); // map(): one argument, no array per call
+    } else {
+      const args = star ? [...(items[i] as unknown[])] : [items[i]];
+      if (kwargs !== null) args.push(kwargs);
+      r = fn(...args);
+    }
+    out[i] = r;
+    if (isThenable(r)) return i;
+  }
+  return items.length;
+}
+
+/**
+ * Runs callEach() and the packing of its results over sample chunks while the worker boots, so
+ * that the first real chunk runs optimized code. Two sample functions: the call site stays
+ * generic, and the first real function does not throw the optimized code away.
+ */
+function warmUpCalls(): void {
+  const ints = Array.from({ length: 5000 }, (_, i) => i);
+  const samples = [(x: unknown) => (x as number) * 2, (x: unknown) => (x as number) + 0.5];
+  for (let r = 0; r < 4; r++) {
+    for (const fn of samples) {
+      const items = unpackItems(packItems(ints));
+      const out = new Array(items.length);
+      callEach(fn, items, out, 0, false, null);
+      unpackItems(packItems(out));
+    }
+  }
+}
+
+/** Functions already looked up, by module and export path. */
+const functions = new Map<string, (...a: unknown[]) => unknown>();
+
 /** Runs a batch of chunks; each chunk counts as one task for maxtasksperchild. */
-export default async function runBatch(batch: BatchTask): Promise<ChunkResult[]> {
+export default function runBatch(batch: BatchTask): ChunkResult[] | Promise<ChunkResult[]> {
   const out: ChunkResult[] = [];
-  for (const chunk of batch.chunks) out.push(await runChunk(chunk));
+  for (let c = 0; c < batch.chunks.length; c++) {
+    const r = runChunk(batch.chunks[c]!);
+    if (r instanceof Promise) return finishBatch(batch, out, c, r);
+    out.push(r);
+  }
+  return out;
+}
+
+/** The rest of a batch once one of its chunks had to wait. */
+async function finishBatch(batch: BatchTask, out: ChunkResult[], c: number, pending: Promise<ChunkResult>): Promise<ChunkResult[]> {
+  out.push(await pending);
+  for (c++; c < batch.chunks.length; c++) out.push(await runChunk(batch.chunks[c]!));
   return out;
 }
 
 /** Runs one chunk: every item through the function, as CPython's mapstar/starmapstar. */
-async function runChunk(task: ChunkTask): Promise<ChunkResult> {
+function runChunk(task: ChunkTask): ChunkResult | Promise<ChunkResult> {
   if (data.maxtasksperchild !== null && done >= data.maxtasksperchild) process.exit(kRetireExitCode);
   done++;
+  const ref = task.fn as GlobalRef;
+  const key = `${ref.module}#${ref.path}`;
+  const fn = functions.get(key);
+  if (fn === undefined) {
+    return load([ref.module]).then(
+      () => {
+        try {
+          functions.set(key, lookupGlobal(modules.get(ref.module), ref) as (...a: unknown[]) => unknown);
+        } catch (err) {
+          return { ok: false, error: flatten(err) } as ChunkResult;
+        }
+        done--; // counted when it runs
+        return runChunk(task);
+      },
+      (err) => ({ ok: false, error: flatten(err) }) as ChunkResult,
+    );
+  }
+  let items: unknown[];
+  let out: unknown[];
+  let kwargs: Record<string, unknown> | null = null;
+  let i: number;
   try {
-    const ref = task.fn as GlobalRef;
-    await load([ref.module]);
-    const fn = lookupGlobal(modules.get(ref.module), ref) as (...a: unknown[]) => unknown;
-    const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length); // no copy
-    const items = unpackItems(task.items);
-    const kwargs = task.kwargs ? (decode(view(task.kwargs), 0, task.kwargs.length) as Record<string, unknown>) : null;
-    const out: unknown[] = new Array(items.length);
-    const plain = !task.star && !(kwargs && Object.keys(kwargs).length);
-    for (let i = 0; i < items.length; i++) {
-      let r: unknown;
-      if (plain) {
-        r = fn(items[i]); // map(): one argument, no array per call
-      } else {
-        const args = task.star ? [...(items[i] as unknown[])] : [items[i]];
-        if (kwargs && Object.keys(kwargs).length) args.push(kwargs);
-        r = fn(...args);
-      }
-      if (r !== null && typeof r === "object" && typeof (r as any).then === "function") r = await r;
-      out[i] = r;
+    items = unpackItems(task.items);
+    if (task.kwargs) {
+      const b = task.kwargs;
+      kwargs = decode(Buffer.from(b.buffer, b.byteOffset, b.length), 0, b.length) as Record<string, unknown>;
+      if (Object.keys(kwargs).length === 0) kwargs = null;
     }
-    return { ok: true, values: packItems(out) };
+    out = new Array(items.length);
+    i = callEach(fn, items, out, 0, task.star, kwargs);
+    if (i === items.length) return { ok: true, values: packItems(out) };
   } catch (err) {
     return { ok: false, error: flatten(err) };
   }
+  return (async (): Promise<ChunkResult> => {
+    try {
+      while (i < items.length) {
+        out[i] = await out[i];
+        i = callEach(fn, items, out, i + 1, task.star, kwargs);
+      }
+      return { ok: true, values: packItems(out) };
+    } catch (err) {
+      return { ok: false, error: flatten(err) };
+    }
+  })();
 }
