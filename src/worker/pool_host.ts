@@ -5,7 +5,10 @@
 // which the blocked caller waits on with Atomics.wait and then drains with receiveMessageOnPort —
 // no event loop needed on the caller's side (piscina-host.md).
 // Chunks wait in a queue here and go to piscina in batches: piscina's per-task cost (a message
-// and a worker wake-up, ~50 µs) is paid per batch, while each chunk keeps its own result.
+// and a worker wake-up, ~50 µs) is paid per batch, while each chunk keeps its own result. How
+// many chunks make a batch follows how long chunks take: short ones are grouped up to ~2 ms of
+// work, and long ones go one at a time, one per worker, so that an idle worker always takes the
+// next one (Python's load balancing for CPU-bound work).
 
 import { setMaxListeners } from "node:events";
 import { workerData, type MessagePort } from "node:worker_threads";
@@ -19,6 +22,10 @@ patchStdioSync();
 const kBatchesInFlight = 2;
 /** Most chunks in one batch. */
 const kMaxBatch = 256;
+/** The work a batch of short chunks is sized to, in ms. */
+const kBatchMs = 2;
+/** Chunks that take longer than this (ms) go one per worker at a time. */
+const kLongChunkMs = 5;
 
 const { port, control, processes, poolWorkerData } = workerData as {
   port: MessagePort;
@@ -66,6 +73,8 @@ let inFlight = 0;
 let closing = false;
 let chunksDone = 0;
 let finished = false;
+/** How long a chunk takes, in ms (a moving average over batches; null until a batch is back). */
+let msPerChunk: number | null = null;
 /** One AbortController per job that may be cancelled; aborting drops its queued chunks and stops its running ones. */
 const controllers = new Map<number, AbortController>();
 
@@ -95,7 +104,10 @@ async function runBatch(items: Pending[]): Promise<void> {
   const batch: BatchTask = { chunks: items.map((p) => p.task) };
   for (let tries = 0; ; tries++) {
     try {
+      const t0 = performance.now();
       const results: ChunkResult[] = await pool.run(batch, controller ? { signal: controller.signal } : undefined);
+      const ms = (performance.now() - t0) / items.length;
+      msPerChunk = msPerChunk === null ? ms : 0.7 * msPerChunk + 0.3 * ms;
       chunksDone += items.length;
       if (!finished) deliver(items, results);
       return;
@@ -114,11 +126,15 @@ async function runBatch(items: Pending[]): Promise<void> {
 
 /** Sends queued chunks to piscina while it has room for more batches. */
 function dispatch(): void {
-  const perBatch = poolWorkerData.maxtasksperchild !== null ? 1 : kMaxBatch;
-  while (queueHead < queue.length && inFlight < processes * batchesPerWorker) {
+  // Until a batch is back, how long chunks take is unknown: one chunk per batch, which costs
+  // little if they are short and keeps the workers balanced if they are long.
+  const long = msPerChunk === null || msPerChunk > kLongChunkMs;
+  const perBatch = poolWorkerData.maxtasksperchild !== null || long ? 1 : Math.max(1, Math.min(kMaxBatch, Math.floor(kBatchMs / msPerChunk!)));
+  const maxInFlight = processes * (msPerChunk !== null && msPerChunk > kLongChunkMs ? 1 : batchesPerWorker);
+  while (queueHead < queue.length && inFlight < maxInFlight) {
     const waiting = queue.length - queueHead;
-    // Share what is waiting among the workers, up to kMaxBatch chunks of one job per batch.
-    const size = Math.max(1, Math.min(perBatch, Math.ceil(waiting / (processes * batchesPerWorker))));
+    // Share what is waiting among the workers, up to perBatch chunks per batch.
+    const size = Math.max(1, Math.min(perBatch, Math.ceil(waiting / maxInFlight)));
     // Chunks of different jobs share a batch, except those of a job that may be cancelled (its
     // batch is aborted as a whole).
     const job = queue[queueHead]!.job;
