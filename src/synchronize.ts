@@ -427,8 +427,7 @@ const kEventSpins = 2000;
 
 /** A flag that processes can set, clear and wait for. */
 export class Event extends PyObject {
-  /** @internal [flag, generation]: set() bumps the generation, so a waiter present during a
-   * set() is released even if clear() follows at once (as Python's, which is woken by notify). */
+  /** @internal one word: the flag in bit 0, a count of set() calls above it (see set()). */
   readonly cells: Int32Array;
   /** @internal */
   readonly id: string;
@@ -439,7 +438,7 @@ export class Event extends PyObject {
       this.cells = state.cells;
       this.id = state.id;
     } else {
-      this.cells = new Int32Array(new SharedArrayBuffer(8));
+      this.cells = new Int32Array(new SharedArrayBuffer(4));
       this.id = newSharedId();
       rememberShared(this.id, this);
     }
@@ -447,19 +446,27 @@ export class Event extends PyObject {
 
   /** True if the flag is set. */
   is_set(): boolean {
-    return Atomics.load(this.cells, 0) === 1;
+    return (Atomics.load(this.cells, 0) & 1) === 1;
   }
 
   /** Set the flag and wake every waiter. */
   set(): void {
-    Atomics.store(this.cells, 0, 1);
-    Atomics.add(this.cells, 1, 1);
-    sem.wake(this.cells, 1);
+    // Flag and count change in one compare-exchange. Two steps would let a waiter see the flag
+    // before the count moved, clear() it, wait again, and then be woken by this set()'s late
+    // count: a wait() that returns False with nobody having set the flag during it. The count
+    // itself makes a set() followed at once by clear() still wake the waiters present, as
+    // Python's notify_all() does.
+    for (let v = Atomics.load(this.cells, 0); ; ) {
+      const seen = Atomics.compareExchange(this.cells, 0, v, ((v + 2) | 1) | 0);
+      if (seen === v) break;
+      v = seen;
+    }
+    sem.wake(this.cells, 0);
   }
 
   /** Clear the flag. */
   clear(): void {
-    Atomics.store(this.cells, 0, 0);
+    Atomics.and(this.cells, 0, ~1);
   }
 
   /**
@@ -467,24 +474,21 @@ export class Event extends PyObject {
    * @returns the flag: false after a timeout, never null.
    */
   wait(timeout?: number | null): boolean {
-    if (Atomics.load(this.cells, 0) === 1) return true;
-    // Read the generation before the last look at the flag: a set() after that look changes
-    // the generation, and the wait below returns at once.
-    const gen = Atomics.load(this.cells, 1);
-    if (Atomics.load(this.cells, 0) === 1) return true;
-    // A short spin first: a set() from a running peer usually lands within microseconds, and a
-    // futex sleep + wake costs ~10 µs each way on this kind of machine.
-    sem.waitUntilChanged(this.cells, 1, gen, sem.timeoutMs(true, timeout), kEventSpins);
-    return Atomics.load(this.cells, 0) === 1;
+    const v = Atomics.load(this.cells, 0);
+    if (v & 1) return true;
+    // The word only changes from v (flag clear) through a set(): a set() after the load above
+    // ends the wait, whatever clear() does next. A short spin first: a set() from a running peer
+    // usually lands within microseconds, and a futex sleep + wake costs ~10 µs each way here.
+    sem.waitUntilChanged(this.cells, 0, v, sem.timeoutMs(true, timeout), kEventSpins);
+    return this.is_set();
   }
 
   /** Non-blocking twin of `wait()`. */
   async wait_async(timeout?: number | null): Promise<boolean> {
-    if (Atomics.load(this.cells, 0) === 1) return true;
-    const gen = Atomics.load(this.cells, 1); // see wait()
-    if (Atomics.load(this.cells, 0) === 1) return true;
-    await sem.waitUntilChangedAsync(this.cells, 1, gen, sem.timeoutMs(true, timeout));
-    return Atomics.load(this.cells, 0) === 1;
+    const v = Atomics.load(this.cells, 0);
+    if (v & 1) return true;
+    await sem.waitUntilChangedAsync(this.cells, 0, v, sem.timeoutMs(true, timeout));
+    return this.is_set();
   }
 
   /** `<Event at 0x7f… set>` / `<Event at 0x7f… unset>`. */

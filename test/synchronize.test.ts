@@ -220,6 +220,25 @@ describe("Event", () => {
     expect(e.is_set()).toBe(false);
   });
 
+  test("a ping-pong of 20,000 round trips with a child neither loses nor invents a wake-up", () => {
+    // A wait() must end only through a set() made while it waits: a set() seen as two steps
+    // (flag, then wake-up count) once ended the next wait() early, so the parent ran one round
+    // ahead and the child was left waiting for a last ping.
+    const ping = mp.Event();
+    const pong = mp.Event();
+    const n = 20_000;
+    const p = spawn({ target: t.pingPong, args: [ping, pong, n] });
+    let early = 0;
+    for (let i = 0; i < n; i++) {
+      ping.set();
+      if (!pong.wait(30)) early++;
+      pong.clear();
+    }
+    p.join(30);
+    expect(early).toBe(0);
+    expect(p.exitcode).toBe(0);
+  });
+
   test("a waiter present during set() is released even when clear() follows at once", () => {
     const e = mp.Event();
     const q = mp.Queue();

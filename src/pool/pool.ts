@@ -143,31 +143,37 @@ export class Pool extends PyObject implements Disposable {
     }
   }
 
+  /**
+   * One round of a wait: delivers what has arrived; returns the wait's result (a boolean) when
+   * it is over, else the counter value to sleep on.
+   */
+  #waitStep(done: () => boolean, deadline: number): boolean | number {
+    // Read the counter before draining: a message posted after the drain bumps it, so the
+    // sleep that follows returns at once instead of missing it.
+    const seen = Atomics.load(this.#control, kPosted);
+    this.#pump();
+    if (done()) return true;
+    if (deadline - performance.now() <= 0 || (this.#closed && this.#state === States.TERMINATE)) return done();
+    return seen;
+  }
+
   /** @internal blocks this thread until `done()` (or `ms` pass), delivering results meanwhile. */
   _waitUntil(done: () => boolean, ms: number): boolean {
-    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    const deadline = performance.now() + ms;
     for (;;) {
-      // Read the counter before draining: a message posted after the drain bumps it, so the
-      // wait below returns at once instead of missing it.
-      const seen = Atomics.load(this.#control, kPosted);
-      this.#pump();
-      if (done()) return true;
-      const left = deadline === Infinity ? Infinity : deadline - performance.now();
-      if (left <= 0 || (this.#closed && this.#state === States.TERMINATE)) return done();
-      Atomics.wait(this.#control, kPosted, seen, left);
+      const step = this.#waitStep(done, deadline);
+      if (typeof step === "boolean") return step;
+      Atomics.wait(this.#control, kPosted, step, deadline - performance.now());
     }
   }
 
   /** @internal the Promise twin of _waitUntil(). */
   async _waitUntilAsync(done: () => boolean, ms: number): Promise<boolean> {
-    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    const deadline = performance.now() + ms;
     for (;;) {
-      const seen = Atomics.load(this.#control, kPosted);
-      this.#pump();
-      if (done()) return true;
-      const left = deadline === Infinity ? Infinity : deadline - performance.now();
-      if (left <= 0 || (this.#closed && this.#state === States.TERMINATE)) return done();
-      await waitWhileAsync(this.#control, kPosted, seen, Math.min(left, 1000));
+      const step = this.#waitStep(done, deadline);
+      if (typeof step === "boolean") return step;
+      await waitWhileAsync(this.#control, kPosted, step, Math.min(deadline - performance.now(), 1000));
     }
   }
 
