@@ -62,6 +62,25 @@ describe("Pool", () => {
     expect(pool.map(t.sometimesAsync, xs, 3)).toEqual(xs.map((x) => (x % 2 ? -x : x)));
   });
 
+  test("a failing task fails its own chunk only: imap goes on with every other item", () => {
+    const pool = track(mp.Pool(2));
+    const xs = [...mp.py.range(1, 300)];
+    for (const iter of [pool.imap(t.failOnSevens, xs), pool.imap_unordered(t.failOnSevens, xs)]) {
+      const got: unknown[] = [];
+      for (let i = 0; i < xs.length; i++) {
+        try {
+          got.push((iter as Iterator<number>).next().value);
+        } catch (e: any) {
+          got.push(e.message);
+        }
+      }
+      const want = xs.map((x) => (x % 7 === 0 ? `seven ${x}` : x));
+      expect(iter instanceof mp.pool.IMapUnorderedIterator ? [...got].sort() : got).toEqual(iter instanceof mp.pool.IMapUnorderedIterator ? [...want].sort() : want);
+    }
+    // map() with chunks of 10: the error of the first failed chunk to come back, as in Python.
+    expect(() => pool.map(t.failOnSevens, xs, 10)).toThrow(/^seven \d+$/);
+  });
+
   test("the initializer runs once in every worker and may receive a shared Value", () => {
     const v = mp.Value("i", 0);
     const pool = track(mp.Pool({ processes: 2, initializer: t.countInit, initargs: [v] }));

@@ -11,7 +11,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { current } from "../shared/current.js";
-import { encode, packItems, unpackItems, warmUp } from "../shared/codec.js";
+import { encode, isPrimitiveArray, packItems, unpackItems, warmUp, type PackedItems } from "../shared/codec.js";
 import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
 import { globalRefOf, modulesOf, reduceValue, type GlobalRef, type ReduceOptions } from "../shared/reduction.js";
@@ -132,9 +132,18 @@ export class Pool extends PyObject implements Disposable {
       if (msg.op === "results") {
         const job = this.#jobs.get(msg.job);
         if (!job) continue;
-        msg.results.forEach((r, i) => {
-          job._set(msg.first + i, r.ok, r.ok ? unpackItems(r.values) : rebuildError(r.error));
-        });
+        if (msg.error) {
+          for (let k = 0; k < msg.count; k++) job._set(msg.first + k, false, rebuildError(msg.error));
+          continue;
+        }
+        const values = unpackItems(msg.values!);
+        const failed = msg.failures.length ? new Map(msg.failures) : null;
+        const cs = msg.chunksize;
+        for (let k = 0; k < msg.count; k++) {
+          const failure = failed?.get(k);
+          if (failure) job._set(msg.first + k, false, rebuildError(failure));
+          else job._set(msg.first + k, true, cs === 0 ? values : values.slice(k * cs, (k + 1) * cs));
+        }
       } else if (msg.op === "closed") {
         this.#closed = true;
       } else if (msg.op === "stats") {
@@ -186,16 +195,27 @@ export class Pool extends PyObject implements Disposable {
     })();
   }
 
-  #submit(sink: Sink & { _hasCallbacks?: boolean }, fn: AnyFn, chunks: unknown[][], star: boolean, kwargs: Record<string, unknown> | null, cancellable = false): number {
+  /** Sends a job to the host: `items` cut into chunks of `chunksize`. */
+  #submit(sink: Sink & { _hasCallbacks?: boolean }, fn: AnyFn, items: unknown[], chunksize: number, star: boolean, kwargs: Record<string, unknown> | null, cancellable = false): number {
     const job = this.#nextJob++;
     const ref: GlobalRef = globalRefOf(fn, this.#reduceOptions("Pool task"));
     if (!ref.module) throw new py.TypeError(`cannot find the module of '${fn.name}'`);
     const kw = kwargs && Object.keys(kwargs).length ? new Uint8Array(encode(kwargs)) : null;
-    // Encode every chunk before sending any: an argument that cannot travel raises here, in the
-    // caller, as Python's pickling errors do.
-    const encoded = chunks.map((c) => packItems(c));
+    const count = Math.ceil(items.length / chunksize);
+    // Primitives travel as one list (numbers as one typed array), cut into chunks where they run;
+    // other items are encoded chunk by chunk, all before any is sent: an argument that cannot
+    // travel raises here, in the caller, as Python's pickling errors do.
+    let flat: PackedItems | null = null;
+    let chunks: PackedItems[] | null = null;
+    if (isPrimitiveArray(items)) {
+      flat = packItems(items);
+      if (flat instanceof Uint8Array) flat = items; // not all numbers: the list itself
+    } else {
+      chunks = [];
+      for (let i = 0; i < items.length; i += chunksize) chunks.push(packItems(items.slice(i, i + chunksize)));
+    }
     this.#jobs.set(job, sink);
-    const msg: MainToHostMessage = { op: "submit", job, tasks: encoded.map((items) => ({ fn: ref, items, star, kwargs: kw })), cancellable };
+    const msg: MainToHostMessage = { op: "submit", job, spec: { fn: ref, star, kwargs: kw, chunksize, count, flat, chunks }, cancellable };
     this.#port.postMessage(msg);
     if (sink._hasCallbacks) this.#ensureAsyncPump();
     return job;
@@ -222,7 +242,7 @@ export class Pool extends PyObject implements Disposable {
     let signal: AbortSignal | null | undefined = null;
     if (callback !== null && typeof callback === "object") ({ callback, error_callback, signal } = callback);
     const r = new ApplyResult<Awaited<ReturnType<F>>>(this, callback as ((r: Awaited<ReturnType<F>>) => unknown) | null, error_callback);
-    this.#cancelOn(this.#submit(r, func, [[[...args]]], true, kwds, !!signal), signal);
+    this.#cancelOn(this.#submit(r, func, [[...args]], 1, true, kwds, !!signal), signal);
     return r;
   }
 
@@ -236,11 +256,7 @@ export class Pool extends PyObject implements Disposable {
     }
     if (items.length === 0) size = 0;
     const r = new MapResult<any>(this, size, items.length, callback, errorCallback);
-    if (size > 0) {
-      const chunks: unknown[][] = [];
-      for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-      this.#cancelOn(this.#submit(r, func, chunks, star, null, !!signal), signal);
-    }
+    if (size > 0) this.#cancelOn(this.#submit(r, func, items, size, star, null, !!signal), signal);
     return r;
   }
 
@@ -270,26 +286,18 @@ export class Pool extends PyObject implements Disposable {
 
   #imap<T>(it: IMapIterator<T>, func: AnyFn, iterable: Iterable<unknown>, chunksize: number): IMapIterator<T> {
     const source = iterable[Symbol.iterator]();
-    const chunks: unknown[][] = [];
+    const items: unknown[] = [];
     let failure: { error: unknown } | null = null;
-    for (;;) {
-      const chunk: unknown[] = [];
-      try {
-        while (chunk.length < chunksize) {
-          const n = source.next();
-          if (n.done) break;
-          chunk.push(n.value);
-        }
-      } catch (error) {
-        failure = { error }; // the input failed: the results before it come first, then this error
-        break;
-      }
-      if (chunk.length === 0) break;
-      chunks.push(chunk);
-      if (chunk.length < chunksize) break;
+    try {
+      for (let n = source.next(); !n.done; n = source.next()) items.push(n.value);
+    } catch (error) {
+      // The input failed: the results of the whole chunks before it come first, then this error
+      // (the items of the chunk it interrupted are dropped, as Python's task generator does).
+      failure = { error };
+      items.length -= items.length % chunksize;
     }
-    if (chunks.length) this.#submit(it, func, chunks, false, null);
-    let length = chunks.length;
+    let length = Math.ceil(items.length / chunksize);
+    if (items.length) this.#submit(it, func, items, chunksize, false, null);
     if (failure) it._set(length++, false, failure.error);
     it._length = length;
     return it;

@@ -25,15 +25,35 @@ export interface PoolWorkerData {
   parentPid: number;
 }
 
-/** One chunk of work for a task worker. */
-export interface ChunkTask {
+/**
+ * A job as the Pool sends it to its host: the function, and the items either all in one packed
+ * list (`flat`, when every item is a primitive: chunk k is items k*chunksize up to
+ * (k+1)*chunksize) or one packed list per chunk (`chunks`, for items that must be encoded).
+ */
+export interface JobSpec {
   fn: GlobalRef;
-  /** The chunk's items (shared/codec.ts packItems). */
-  items: PackedItems;
   /** starmap: each item is an argument list. */
   star: boolean;
   /** apply: keyword arguments, as one trailing object (or null). */
   kwargs: Uint8Array | null;
+  chunksize: number;
+  /** Number of chunks. */
+  count: number;
+  flat: PackedItems | null;
+  chunks: PackedItems[] | null;
+}
+
+/**
+ * Consecutive chunks of one job, run by a task worker in one go: their items in one packed list,
+ * chunk k of the run being items k*chunksize up to (k+1)*chunksize (chunksize 0: the run is one
+ * chunk).
+ */
+export interface ChunkRun {
+  fn: GlobalRef;
+  star: boolean;
+  kwargs: Uint8Array | null;
+  chunksize: number;
+  items: PackedItems;
 }
 
 /** A failure, flattened so that it survives the trip (structured clone drops Error subclasses). */
@@ -49,18 +69,24 @@ export interface FlatError {
   traceback: string;
 }
 
-/** What a task worker returns for one chunk. */
-export type ChunkResult = { ok: true; values: PackedItems } | { ok: false; error: FlatError };
+/**
+ * What a task worker returns for a run: every item's result in one packed list, in order (the
+ * places of a failed chunk hold null), and the failed chunks by their index in the run.
+ */
+export interface RunResult {
+  values: PackedItems;
+  failures: Array<[number, FlatError]>;
+}
 
-/** Several chunks in one piscina task: piscina's per-task cost (a message and a wake-up) is
- * paid once per batch. Each chunk keeps its own result. */
+/** Several runs in one piscina task: piscina's per-task cost (a message and a wake-up) is paid
+ * once per batch. Each chunk still succeeds or fails on its own. */
 export interface BatchTask {
-  chunks: ChunkTask[];
+  runs: ChunkRun[];
 }
 
 /** Main → host. */
 export type MainToHostMessage =
-  | { op: "submit"; job: number; tasks: ChunkTask[]; cancellable: boolean }
+  | { op: "submit"; job: number; spec: JobSpec; cancellable: boolean }
   | { op: "cancel"; job: number }
   | { op: "close" }
   | { op: "terminate" }
@@ -68,7 +94,8 @@ export type MainToHostMessage =
 
 /** Host → main. */
 export type HostToMainMessage =
-  | { op: "results"; job: number; first: number; results: ChunkResult[] }
+  /** Results of `count` consecutive chunks of a job from `first`: values split by `chunksize` (0: one chunk), or all failed with `error`. */
+  | { op: "results"; job: number; first: number; count: number; chunksize: number; values: PackedItems | null; failures: Array<[number, FlatError]>; error?: FlatError }
   | { op: "closed" }
   | { op: "stats"; stats: PoolStats };
 

@@ -5,7 +5,10 @@
 // which the blocked caller waits on with Atomics.wait and then drains with receiveMessageOnPort —
 // no event loop needed on the caller's side (piscina-host.md).
 // Chunks wait in a queue here and go to piscina in batches: piscina's per-task cost (a message
-// and a worker wake-up, ~50 µs) is paid per batch, while each chunk keeps its own result. How
+// and a worker wake-up, ~50 µs) is paid per batch, while each chunk keeps its own result. A job
+// whose items are primitives arrives as one list (numbers as one typed array): consecutive chunks
+// of it travel as one slice of that list (a "run"), and their results come back as one list, so
+// that a thousand one-item chunks cost a few messages, not thousands of small objects to copy. How
 // many chunks make a batch follows how long chunks take: short ones are grouped up to ~2 ms of
 // work, and long ones go one at a time, one per worker, so that an idle worker always takes the
 // next one (Python's load balancing for CPU-bound work).
@@ -14,7 +17,8 @@ import { setMaxListeners } from "node:events";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
-import { kPosted, kRetireExitCode, type BatchTask, type ChunkResult, type ChunkTask, type HostToMainMessage, type MainToHostMessage, type PoolWorkerData } from "../shared/pool_protocol.js";
+import { kPosted, kRetireExitCode, type BatchTask, type ChunkRun, type FlatError, type HostToMainMessage, type JobSpec, type MainToHostMessage, type PoolWorkerData, type RunResult } from "../shared/pool_protocol.js";
+import type { PackedItems } from "../shared/codec.js";
 
 patchStdioSync();
 
@@ -61,10 +65,10 @@ function post(msg: HostToMainMessage): void {
   });
 }
 
+/** A chunk waiting for a worker. */
 interface Pending {
   job: number;
   chunk: number;
-  task: ChunkTask;
 }
 
 const queue: Pending[] = [];
@@ -75,50 +79,82 @@ let chunksDone = 0;
 let finished = false;
 /** How long a chunk takes, in ms (a moving average over batches; null until a batch is back). */
 let msPerChunk: number | null = null;
+/** The jobs with chunks still queued or running. */
+const jobs = new Map<number, JobSpec & { left: number }>();
 /** One AbortController per job that may be cancelled; aborting drops its queued chunks and stops its running ones. */
 const controllers = new Map<number, AbortController>();
 
-function abortedResult(): ChunkResult {
-  return { ok: false, error: { name: "AbortError", base: "Exception", message: "The task was cancelled by its AbortSignal", args: null, props: null, stack: "", traceback: "AbortError: The task was cancelled by its AbortSignal\n" } };
+const aborted: FlatError = { name: "AbortError", base: "Exception", message: "The task was cancelled by its AbortSignal", args: null, props: null, stack: "", traceback: "AbortError: The task was cancelled by its AbortSignal\n" };
+
+function failure(err: any): FlatError {
+  return { name: "RuntimeError", base: "RuntimeError", message: String(err?.message ?? err), args: null, props: null, stack: "", traceback: String(err?.stack ?? err) };
 }
 
-function failedResult(err: any): ChunkResult {
-  return { ok: false, error: { name: "RuntimeError", base: "RuntimeError", message: String(err?.message ?? err), args: null, props: null, stack: "", traceback: String(err?.stack ?? err) } };
+/** Items a to b of a packed list (shared memory is shared, not copied, by a typed array view). */
+function sliceItems(p: PackedItems, a: number, b: number): PackedItems {
+  if (Array.isArray(p)) return p.slice(a, b);
+  return p.buffer instanceof SharedArrayBuffer ? p.subarray(a, b) : p.slice(a, b);
 }
 
-/** Posts a batch's results, grouped by job and consecutive chunks. */
-function deliver(items: Pending[], results: ChunkResult[]): void {
+/** A group of consecutive chunks of one job, and the run that carries them. */
+interface Group {
+  job: number;
+  first: number;
+  count: number;
+  run: ChunkRun;
+}
+
+/** Cuts a batch's chunks into runs: consecutive chunks of a job whose items are in one list share a run. */
+function groupsOf(items: Pending[]): Group[] {
+  const groups: Group[] = [];
   let i = 0;
   while (i < items.length) {
-    const job = items[i]!.job;
-    const first = items[i]!.chunk;
+    const { job, chunk } = items[i]!;
+    const spec = jobs.get(job)!;
     let j = i + 1;
-    while (j < items.length && items[j]!.job === job && items[j]!.chunk === items[j - 1]!.chunk + 1) j++;
-    post({ op: "results", job, first, results: results.slice(i, j) });
+    if (spec.flat) while (j < items.length && items[j]!.job === job && items[j]!.chunk === items[j - 1]!.chunk + 1) j++;
+    const count = j - i;
+    const cs = spec.chunksize;
+    const run: ChunkRun = spec.flat
+      ? { fn: spec.fn, star: spec.star, kwargs: spec.kwargs, chunksize: cs, items: sliceItems(spec.flat, chunk * cs, (chunk + count) * cs) }
+      : { fn: spec.fn, star: spec.star, kwargs: spec.kwargs, chunksize: 0, items: spec.chunks![chunk]! };
+    groups.push({ job, first: chunk, count, run });
     i = j;
   }
+  return groups;
+}
+
+/** Posts the results of a group; a job whose chunks are all answered is forgotten. */
+function deliver(g: Group, result: RunResult | null, error?: FlatError): void {
+  const spec = jobs.get(g.job);
+  if (spec && (spec.left -= g.count) <= 0) jobs.delete(g.job);
+  if (finished) return;
+  post(error
+    ? { op: "results", job: g.job, first: g.first, count: g.count, chunksize: g.run.chunksize, values: null, failures: [], error }
+    : { op: "results", job: g.job, first: g.first, count: g.count, chunksize: g.run.chunksize, values: result!.values, failures: result!.failures });
 }
 
 async function runBatch(items: Pending[]): Promise<void> {
   const controller = controllers.get(items[0]!.job);
-  const batch: BatchTask = { chunks: items.map((p) => p.task) };
+  const groups = groupsOf(items);
+  const batch: BatchTask = { runs: groups.map((g) => g.run) };
   for (let tries = 0; ; tries++) {
     try {
       const t0 = performance.now();
-      const results: ChunkResult[] = await pool.run(batch, controller ? { signal: controller.signal } : undefined);
+      const results: RunResult[] = await pool.run(batch, controller ? { signal: controller.signal } : undefined);
       const ms = (performance.now() - t0) / items.length;
       msPerChunk = msPerChunk === null ? ms : 0.7 * msPerChunk + 0.3 * ms;
       chunksDone += items.length;
-      if (!finished) deliver(items, results);
+      groups.forEach((g, i) => deliver(g, results[i]!));
       return;
     } catch (err: any) {
       if (controller?.signal.aborted) {
-        if (!finished) deliver(items, items.map(abortedResult));
+        for (const g of groups) deliver(g, null, aborted);
         return;
       }
       // A worker that retired (maxtasksperchild) before running this batch: run it again.
       if (String(err?.message).includes(`worker exited with code: ${kRetireExitCode}`) && tries < 1000) continue;
-      if (!finished) deliver(items, items.map(() => failedResult(err)));
+      for (const g of groups) deliver(g, null, failure(err));
       return;
     }
   }
@@ -179,7 +215,8 @@ port.on("message", (msg: MainToHostMessage) => {
         setMaxListeners(0, c.signal);
         controllers.set(msg.job, c);
       }
-      msg.tasks.forEach((task, chunk) => queue.push({ job: msg.job, chunk, task }));
+      jobs.set(msg.job, { ...msg.spec, left: msg.spec.count });
+      for (let chunk = 0; chunk < msg.spec.count; chunk++) queue.push({ job: msg.job, chunk });
       dispatch();
       return;
     case "cancel": {
@@ -191,7 +228,7 @@ port.on("message", (msg: MainToHostMessage) => {
         queue.length = 0;
         queue.push(...keep);
         queueHead = 0;
-        deliver(dropped, dropped.map(abortedResult));
+        for (const g of groupsOf(dropped)) deliver(g, null, aborted);
       }
       maybeFinish();
       return;

@@ -11,7 +11,7 @@ import { decode, encode, packItems, unpackItems, warmUp } from "../shared/codec.
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf } from "../shared/current.js";
 import { BaseException } from "../shared/pyerrors.js";
-import { kRetireExitCode, kWorkerCounter, type BatchTask, type ChunkResult, type ChunkTask, type FlatError, type PoolWorkerData } from "../shared/pool_protocol.js";
+import { kRetireExitCode, kWorkerCounter, type BatchTask, type ChunkRun, type FlatError, type PoolWorkerData, type RunResult } from "../shared/pool_protocol.js";
 
 patchStdioSync();
 
@@ -95,13 +95,14 @@ function isThenable(r: unknown): r is PromiseLike<unknown> {
 }
 
 /**
- * Calls fn on items[from...] into out[], synchronously; stops after the first result that is a
- * thenable and returns its index (items.length when none is). A plain function of its own, not
- * part of the async runner: V8 optimizes a long loop while it runs (on-stack replacement) only
- * in a synchronous function, so the first long chunk does not run at interpreter speed.
+ * Calls fn on items[from] up to items[to - 1] into out[], synchronously; stops after the first
+ * result that is a thenable and returns its index (`to` when none is). A plain function of its
+ * own, not part of the async runner: V8 optimizes a long loop while it runs (on-stack
+ * replacement) only in a synchronous function, so the first long chunk does not run at
+ * interpreter speed.
  */
-function callEach(fn: (...a: unknown[]) => unknown, items: unknown[], out: unknown[], from: number, star: boolean, kwargs: Record<string, unknown> | null): number {
-  for (let i = from; i < items.length; i++) {
+function callEach(fn: (...a: unknown[]) => unknown, items: unknown[], out: unknown[], from: number, to: number, star: boolean, kwargs: Record<string, unknown> | null): number {
+  for (let i = from; i < to; i++) {
     let r: unknown;
     if (!star && kwargs === null) {
       r = fn(items[i]); // map(): one argument, no array per call
@@ -113,7 +114,7 @@ function callEach(fn: (...a: unknown[]) => unknown, items: unknown[], out: unkno
     out[i] = r;
     if (isThenable(r)) return i;
   }
-  return items.length;
+  return to;
 }
 
 /**
@@ -128,7 +129,7 @@ function warmUpCalls(): void {
     for (const fn of samples) {
       const items = unpackItems(packItems(ints));
       const out = new Array(items.length);
-      callEach(fn, items, out, 0, false, null);
+      callEach(fn, items, out, 0, items.length, false, null);
       unpackItems(packItems(out));
     }
   }
@@ -137,29 +138,47 @@ function warmUpCalls(): void {
 /** Functions already looked up, by module and export path. */
 const functions = new Map<string, (...a: unknown[]) => unknown>();
 
-/** Runs a batch of chunks; each chunk counts as one task for maxtasksperchild. */
-export default function runBatch(batch: BatchTask): ChunkResult[] | Promise<ChunkResult[]> {
-  const out: ChunkResult[] = [];
-  for (let c = 0; c < batch.chunks.length; c++) {
-    const r = runChunk(batch.chunks[c]!);
-    if (r instanceof Promise) return finishBatch(batch, out, c, r);
-    out.push(r);
+/** Runs a batch: its runs one after the other; each chunk counts as one task for maxtasksperchild. */
+export default function runBatch(batch: BatchTask): RunResult[] | Promise<RunResult[]> {
+  const out: RunResult[] = [];
+  for (let r = 0; r < batch.runs.length; r++) {
+    const res = runRun(batch.runs[r]!);
+    if (res instanceof Promise) return finishBatch(batch, out, r, res);
+    out.push(res);
   }
   return out;
 }
 
-/** The rest of a batch once one of its chunks had to wait. */
-async function finishBatch(batch: BatchTask, out: ChunkResult[], c: number, pending: Promise<ChunkResult>): Promise<ChunkResult[]> {
+/** The rest of a batch once one of its runs had to wait. */
+async function finishBatch(batch: BatchTask, out: RunResult[], r: number, pending: Promise<RunResult>): Promise<RunResult[]> {
   out.push(await pending);
-  for (c++; c < batch.chunks.length; c++) out.push(await runChunk(batch.chunks[c]!));
+  for (r++; r < batch.runs.length; r++) out.push(await runRun(batch.runs[r]!));
   return out;
 }
 
-/** Runs one chunk: every item through the function, as CPython's mapstar/starmapstar. */
-function runChunk(task: ChunkTask): ChunkResult | Promise<ChunkResult> {
-  if (data.maxtasksperchild !== null && done >= data.maxtasksperchild) process.exit(kRetireExitCode);
-  done++;
-  const ref = task.fn as GlobalRef;
+/** A run in progress. */
+interface RunState {
+  fn: (...a: unknown[]) => unknown;
+  items: unknown[];
+  out: unknown[];
+  /** Items per chunk. */
+  size: number;
+  star: boolean;
+  kwargs: Record<string, unknown> | null;
+  failures: Array<[number, FlatError]>;
+}
+
+/** Every chunk of a run failed with `err` (its function or its items could not be loaded). */
+function failRun(run: ChunkRun, err: unknown): RunResult {
+  const n = run.items.length;
+  const chunks = run.chunksize ? Math.ceil(n / run.chunksize) : 1;
+  const error = flatten(err);
+  return { values: [], failures: Array.from({ length: chunks }, (_, k) => [k, error] as [number, FlatError]) };
+}
+
+/** Runs a run's chunks, as CPython's mapstar/starmapstar runs one: every item through the function. */
+function runRun(run: ChunkRun): RunResult | Promise<RunResult> {
+  const ref = run.fn as GlobalRef;
   const key = `${ref.module}#${ref.path}`;
   const fn = functions.get(key);
   if (fn === undefined) {
@@ -168,40 +187,63 @@ function runChunk(task: ChunkTask): ChunkResult | Promise<ChunkResult> {
         try {
           functions.set(key, lookupGlobal(modules.get(ref.module), ref) as (...a: unknown[]) => unknown);
         } catch (err) {
-          return { ok: false, error: flatten(err) } as ChunkResult;
+          return failRun(run, err);
         }
-        done--; // counted when it runs
-        return runChunk(task);
+        return runRun(run);
       },
-      (err) => ({ ok: false, error: flatten(err) }) as ChunkResult,
+      (err) => failRun(run, err),
     );
   }
-  let items: unknown[];
-  let out: unknown[];
-  let kwargs: Record<string, unknown> | null = null;
-  let i: number;
+  let st: RunState;
   try {
-    items = unpackItems(task.items);
-    if (task.kwargs) {
-      const b = task.kwargs;
+    const items = unpackItems(run.items);
+    let kwargs: Record<string, unknown> | null = null;
+    if (run.kwargs) {
+      const b = run.kwargs;
       kwargs = decode(Buffer.from(b.buffer, b.byteOffset, b.length), 0, b.length) as Record<string, unknown>;
       if (Object.keys(kwargs).length === 0) kwargs = null;
     }
-    out = new Array(items.length);
-    i = callEach(fn, items, out, 0, task.star, kwargs);
-    if (i === items.length) return { ok: true, values: packItems(out) };
+    st = { fn, items, out: new Array(items.length), size: run.chunksize || items.length, star: run.star, kwargs, failures: [] };
   } catch (err) {
-    return { ok: false, error: flatten(err) };
+    return failRun(run, err);
   }
-  return (async (): Promise<ChunkResult> => {
-    try {
-      while (i < items.length) {
-        out[i] = await out[i];
-        i = callEach(fn, items, out, i + 1, task.star, kwargs);
-      }
-      return { ok: true, values: packItems(out) };
-    } catch (err) {
-      return { ok: false, error: flatten(err) };
+  return continueRun(st, 0, 0);
+}
+
+/** A chunk failed: its places hold null, and the error is recorded under its index in the run. */
+function failChunk(st: RunState, start: number, err: unknown): void {
+  st.out.fill(null, start, Math.min(start + st.size, st.items.length));
+  st.failures.push([start / st.size, flatten(err)]);
+}
+
+/**
+ * Runs the chunks from the one starting at item `start`, resuming it at item `i`; synchronous
+ * until a result is a thenable.
+ */
+function continueRun(st: RunState, start: number, i: number): RunResult | Promise<RunResult> {
+  for (; start < st.items.length; start += st.size, i = start) {
+    if (i === start) {
+      if (data.maxtasksperchild !== null && done >= data.maxtasksperchild) process.exit(kRetireExitCode);
+      done++;
     }
-  })();
+    try {
+      const end = Math.min(start + st.size, st.items.length);
+      const at = callEach(st.fn, st.items, st.out, i, end, st.star, st.kwargs);
+      if (at < end) return awaitAt(st, start, at);
+    } catch (err) {
+      failChunk(st, start, err);
+    }
+  }
+  return { values: packItems(st.out), failures: st.failures };
+}
+
+/** Waits for the thenable result of item `at`, then goes on with the run. */
+async function awaitAt(st: RunState, start: number, at: number): Promise<RunResult> {
+  try {
+    st.out[at] = await st.out[at];
+  } catch (err) {
+    failChunk(st, start, err);
+    return continueRun(st, start + st.size, start + st.size);
+  }
+  return continueRun(st, start, at + 1);
 }
