@@ -164,7 +164,7 @@ function adoptEnv(env: Record<string, string | undefined>): void {
 }
 
 async function main(): Promise<void> {
-  const data = workerData as ParentToChildSpec | WarmSpec | SpareSpec;
+  const data = workerData as WarmSpec | SpareSpec;
   if (!data || (data as any)[kBrand] !== 1) throw new Error("multiprocessing-ts: bootstrap started without a process description");
   if ("spare" in data) {
     // Spare ("spawn") worker: load the library, wait to be given a process, run it, end.
@@ -182,7 +182,6 @@ async function main(): Promise<void> {
     adoptEnv(job.env);
     return runOnce(job.spec);
   }
-  if (!("warm" in data)) return runOnce(data);
   // Warm worker: load what the next process will need, then serve processes one at a time.
   const { control, port, preload, libraryEntry } = data.warm;
   await loadLibrary(libraryEntry);
