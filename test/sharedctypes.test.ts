@@ -112,6 +112,22 @@ describe("Array", () => {
     expect(10 in a).toBe(false);
   });
 
+  test("slice assignment stores each number as an element assignment would, item by item as ctypes does", () => {
+    const a = mp.Array("b", 4);
+    a.set_slice(null, null, [127, 128, -129, 256]);
+    expect(a.slice()).toEqual([127, -128, 127, 0]); // C wraparound
+    expect(() => a.set_slice(null, null, [1, 2])).toThrow("Can only assign sequence of same size");
+    expect(() => a.set_slice(null, null, [1, 2, 3.5, 4])).toThrow("'float' object cannot be interpreted as an integer");
+    expect(a.slice()).toEqual([1, 2, 127, 0]); // the items before the bad one are in, as in CPython
+    const f = mp.RawArray("f", 2);
+    f.set_slice(null, null, [0.1, -0]);
+    expect(f.slice()).toEqual([Math.fround(0.1), -0]);
+    const big = mp.RawArray("i", 100_000);
+    big.set_slice(null, null, [...mp.py.range(100_000)]);
+    expect(big.slice(99_998)).toEqual([99_998, 99_999]);
+    expect(big.slice().length).toBe(100_000);
+  });
+
   test("sizes, initializers and constructor errors", () => {
     expect([...mp.Array("i", 3)]).toEqual([0, 0, 0]);
     expect(mp.Array("d", [0.5, 1.5]).slice()).toEqual([0.5, 1.5]);
