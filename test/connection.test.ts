@@ -70,6 +70,16 @@ describe("Pipe and Connection", () => {
     expect(m.every((b) => b === 7)).toBe(true);
   });
 
+  test("a message cut short by the sender's termination raises OSError instead of waiting forever", () => {
+    const [r, w] = mp.Pipe(false);
+    const p = spawn({ target: t.sendBig, args: [w, 16 << 20] });
+    w.close();
+    expect(r.poll(30)).toBe(true); // the first part is in; the child waits for room for the rest
+    p.terminate();
+    p.join();
+    expect(() => r.recv_bytes()).toThrow("got end of file during message");
+  });
+
   test("recv_async() waits without blocking the event loop", async () => {
     const [a, b] = mp.Pipe();
     const p = spawn({ target: t.echoConn, args: [b] });

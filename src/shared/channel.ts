@@ -13,6 +13,7 @@
 // that is terminated mid-read therefore never leaves the channel half-consumed.
 
 import { lockAcquire, lockRelease, lockTryAcquire, kUnlocked, waitWhile } from "./semlock.js";
+import { OSError } from "./pyerrors.js";
 
 // Control cells (Int32Array at offset 0), each group on its own 64-byte cache line: readers
 // write the head, writers the tail and the lock; sharing a line would bounce it between the
@@ -338,6 +339,9 @@ export class Channel {
         const h = Atomics.load(this.cells, kHead);
         const t = Atomics.load(this.cells, kTail);
         if (h === t) {
+          // The writer's handle goes only after its last frame is in: gone with the tail
+          // unmoved, the message will never be complete (the writer was terminated mid-send).
+          if (this.writersGone && Atomics.load(this.cells, kTail) === t) throw new OSError("got end of file during message");
           this.#waitData(t, Infinity);
           continue;
         }
