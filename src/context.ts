@@ -26,7 +26,7 @@ type AnyFn = (...args: any[]) => unknown;
 
 /**
  * A process started with the "spawn" start method: a fresh worker thread, used once.
- * Differs from Python: after the first start() the next worker is booted ahead of time (library
+ * Differs from Python: from the second start() on, the next worker is booted ahead of time (library
  * loaded, none of the program's modules imported), so that a later start() skips the boot.
  */
 export class SpawnProcess<F extends AnyFn = AnyFn> extends BaseProcess<F> {

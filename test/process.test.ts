@@ -189,7 +189,7 @@ describe("Process", () => {
   });
 
   test("each spawned child starts with fresh module state and the environment of its start()", () => {
-    // After the first start() a spare worker is booted ahead of time; the pauses let it finish
+    // From the second start() on, a spare worker is booted ahead of time; the pauses let it finish
     // booting, so the later children run on spares that were ready and waiting.
     const key = "MP_TS_SPAWN_ENV_TEST";
     const q = mp.Queue();

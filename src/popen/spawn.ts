@@ -5,10 +5,11 @@
 // cost, and none of it depends on the process being started. So, as a shell keeps a fresh
 // interpreter ready, this module keeps one *spare*: a worker booted ahead of time with the library
 // (and tsx, when the last child needed it) loaded, but none of the program's modules imported.
-// start() hands the spare its process description and boots the next spare in the background;
+// start() hands the spare its process description and boots the next spare in the background
+// (from the second start() on: a program that starts a single process gets no spare);
 // the child then imports the program's modules and runs, exactly as a cold spawn does, so its
 // module state is as fresh as a new interpreter's.
-// Differs from Python: after the first spawn an idle worker thread (~10 MB) waits for the next
+// Differs from Python: after the second spawn an idle worker thread (~10 MB) waits for the next
 // start(); it never keeps the program alive and ends with it.
 
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
@@ -50,6 +51,8 @@ interface Spare {
 }
 
 let spare: Spare | null = null;
+/** How many processes this thread has started with "spawn". */
+let starts = 0;
 
 function bootSpare(bootstrapUrl: URL, libraryEntry: string, tsx: boolean, after: Int32Array | null): Spare {
   const control = new Int32Array(new SharedArrayBuffer(4));
@@ -94,6 +97,8 @@ export function spawnStart(bootstrapUrl: URL, spec: ParentToChildSpec): Popen {
   s.port.postMessage({ spec, env: { ...process.env } } satisfies SpareJob);
   Atomics.store(s.control, 0, SpareState.claimed);
   Atomics.notify(s.control, 0);
-  spare = bootSpare(bootstrapUrl, spec.libraryEntry, spec.tsx, spec.status);
+  // From the second start() on: a program that starts one process does not pay for a spare, and
+  // its only child does not share the CPU with one while it boots.
+  if (++starts > 1) spare = bootSpare(bootstrapUrl, spec.libraryEntry, spec.tsx, spec.status);
   return new WorkerPopen(spec, s.worker);
 }
