@@ -31,6 +31,8 @@ export const rows = [
   { area: "process", label: "forkserver vs fork: start + join", ours: "process_start_forkserver_start_join", python: "process_start_fork_start_join", limit: "worker_start_exit_empty", kind: "time" },
   { area: "process", label: "spawn under tsx: start → first line", ours: "process_start_tsx_spawn_first_line", python: "process_start_spawn_first_line", limit: "worker_start_esm_module_first_line", kind: "time" },
   { area: "process", label: "forkserver under tsx: start → first line", ours: "process_start_tsx_forkserver_first_line", python: "process_start_fork_first_line", limit: "worker_start_first_line", kind: "time" },
+  { area: "process", label: "spawn under tsx: start + join, empty, back to back", ours: "process_start_tsx_spawn_start_join", python: "process_start_spawn_start_join", limit: "worker_start_exit_empty", kind: "time" },
+  { area: "process", label: "forkserver under tsx: start + join", ours: "process_start_tsx_forkserver_start_join", python: "process_start_fork_start_join", limit: "worker_start_exit_empty", kind: "time" },
   { area: "pool", label: "Pool(2) start-up", ours: "pool_create_ms", python: "pool_create_ms", limit: "piscina_create_ms", kind: "time" },
   { area: "pool", label: "Pool(2).map 100k × x*x, default chunksize", ours: "pool_map_trivial_default_chunksize", python: "pool_map_trivial_default_chunksize", limit: "rawpool_map_trivial_chunked", kind: "rate", goal: 1 },
   { area: "pool", label: "Pool(2).map 100k × x*x, chunksize=1", ours: "pool_map_trivial_chunksize1", python: "pool_map_trivial_chunksize1", limit: "rawpool_map_trivial_per_task_message", kind: "rate", goal: 5 },

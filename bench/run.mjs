@@ -8,6 +8,8 @@
 //   --out DIR       where to write the results (default bench/results)
 //   --no-python     skip CPython
 //   --readme        also put the table into README.md (between the bench markers)
+//   --from FILE     measure nothing: rebuild the table, chart and README from a results JSON
+//                   (after a change to bench/rows.mjs); FILE's rows are rewritten
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -49,16 +51,34 @@ function jsonl(label, cmd, args) {
   });
 }
 
-const common = ["--reps", reps, "--scale", scale];
-const oursGroups = ["lock_uncontended", "lock_contended", "value", "array", "event", "queue", "pipe", "semaphore", "process_start", "pool"];
-const ours = {};
-for (const g of oursGroups) Object.assign(ours, await jsonl(`multiprocessing-ts: ${g}`, process.execPath, ["bench/ours.mjs", "--only", g, ...common]));
-Object.assign(ours, await jsonl("multiprocessing-ts: process_start under tsx", process.execPath, ["--import", "tsx", "bench/ours.mjs", "--only", "process_start_tsx", ...common]));
-const limits = await jsonl("raw Node limits", process.execPath, ["bench/node/limits.mjs", "--only", "lock_uncontended,lock_contended,value,array,pingpong,messageport,ring,worker_start,semaphore,pool", ...common]);
-Object.assign(limits, await jsonl("raw piscina (the engine behind Pool)", process.execPath, ["bench/node/piscina_baseline.mjs", "--from", root, ...common]));
-const python = withPython
-  ? await jsonl("CPython", "python3", ["bench/python/bench_mp.py", "--only", "lock_uncontended,lock_contended,value,array,event,queue,pipe,semaphore,process_start,pool", ...common])
-  : {};
+const from = opt("--from", null);
+let ours = {};
+let limits = {};
+let python = {};
+let meta;
+if (from) {
+  const record = JSON.parse(readFileSync(from, "utf8"));
+  ({ ours, python, limits } = record.raw);
+  meta = record.meta;
+} else {
+  const common = ["--reps", reps, "--scale", scale];
+  const oursGroups = ["lock_uncontended", "lock_contended", "value", "array", "event", "queue", "pipe", "semaphore", "process_start", "pool"];
+  for (const g of oursGroups) Object.assign(ours, await jsonl(`multiprocessing-ts: ${g}`, process.execPath, ["bench/ours.mjs", "--only", g, ...common]));
+  Object.assign(ours, await jsonl("multiprocessing-ts: process_start under tsx", process.execPath, ["--import", "tsx", "bench/ours.mjs", "--only", "process_start_tsx", ...common]));
+  limits = await jsonl("raw Node limits", process.execPath, ["bench/node/limits.mjs", "--only", "lock_uncontended,lock_contended,value,array,pingpong,messageport,ring,worker_start,semaphore,pool", ...common]);
+  Object.assign(limits, await jsonl("raw piscina (the engine behind Pool)", process.execPath, ["bench/node/piscina_baseline.mjs", "--from", root, ...common]));
+  python = withPython
+    ? await jsonl("CPython", "python3", ["bench/python/bench_mp.py", "--only", "lock_uncontended,lock_contended,value,array,event,queue,pipe,semaphore,process_start,pool", ...common])
+    : {};
+  meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: `${cpus()[0]?.model ?? "unknown"} × ${cpus().length}`,
+    reps: Number(reps),
+    scale: Number(scale),
+    python: withPython ? "python3 bench/python/bench_mp.py" : null,
+  };
+}
 
 const table = rows.map((row) => {
   const o = ours[row.ours];
@@ -75,19 +95,15 @@ const table = rows.map((row) => {
   };
 });
 
-const meta = {
-  date: new Date().toISOString(),
-  node: process.version,
-  cpu: `${cpus()[0]?.model ?? "unknown"} × ${cpus().length}`,
-  reps: Number(reps),
-  scale: Number(scale),
-  python: withPython ? "python3 bench/python/bench_mp.py" : null,
-};
 mkdirSync(outDir, { recursive: true });
 const record = { meta, rows: table, raw: { ours, python, limits } };
-const stamp = meta.date.replace(/[:.]/g, "-");
-writeFileSync(`${outDir}/${quick ? "quick-" : ""}${stamp}.json`, JSON.stringify(record, null, 2) + "\n");
-writeFileSync(`${outDir}/${quick ? "quick-latest" : "latest"}.json`, JSON.stringify(record, null, 2) + "\n");
+if (from) {
+  writeFileSync(from, JSON.stringify(record, null, 2) + "\n");
+} else {
+  const stamp = meta.date.replace(/[:.]/g, "-");
+  writeFileSync(`${outDir}/${quick ? "quick-" : ""}${stamp}.json`, JSON.stringify(record, null, 2) + "\n");
+  writeFileSync(`${outDir}/${quick ? "quick-latest" : "latest"}.json`, JSON.stringify(record, null, 2) + "\n");
+}
 writeFileSync(`${outDir}/${quick ? "quick-chart" : "chart"}.svg`, chartSvg(table, meta));
 const text = formatTable(table, meta);
 process.stdout.write(text + "\n");
