@@ -118,7 +118,7 @@ async function runSpec(spec: ParentToChildSpec): Promise<number> {
       proc = new lib.Process({ target: call.target, args: call.args, kwargs: call.kwargs } as any);
     }
   } catch (err) {
-    py.sys.stderr.write(formatException(err, libraryDir));
+    (py?.sys.stderr ?? process.stderr).write(formatException(err, libraryDir)); // py is unset if the library failed to load
     return 1;
   }
   lib._adoptChildState(spec, proc);
@@ -170,7 +170,10 @@ async function main(): Promise<void> {
     // Spare ("spawn") worker: load the library, wait to be given a process, run it, end.
     const { control, port, libraryEntry, tsx, after } = data.spare;
     if (after) waitWhileStarting(after, kSpareHoldBackMs);
-    await loadLibrary(libraryEntry);
+    // A failure here is left for runSpec(), which loads the library again and reports the error
+    // as the child's exit code 1: thrown now, it would end the worker with nothing reported to a
+    // parent blocked in join() (the 'exit' event needs its event loop).
+    await loadLibrary(libraryEntry).catch(() => {});
     if (tsx) await registerTsx().catch(() => {}); // importModules reports a missing tsx
     while (Atomics.load(control, 0) === SpareState.waiting) Atomics.wait(control, 0, SpareState.waiting);
     if (Atomics.load(control, 0) === SpareState.quit) process.exit(0);
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
   }
   // Warm worker: load what the next process will need, then serve processes one at a time.
   const { control, port, preload, libraryEntry } = data.warm;
-  await loadLibrary(libraryEntry);
+  await loadLibrary(libraryEntry).catch(() => {}); // reported by runSpec(), as for a spare
   await importModules(preload).catch(() => {});
   const baseline = resourceCounts();
   for (;;) {
