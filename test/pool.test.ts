@@ -5,6 +5,15 @@ import { RemoteTraceback } from "multiprocessing-ts/pool";
 import { afterEach, describe, expect, test } from "vitest";
 import * as t from "./fixtures/pool_targets.js";
 
+/** Waits until both workers of a Pool(2) are up and have loaded the fixtures (an idle pool's
+ * chunks all go to the first worker up). */
+function bothUp(pool: mp.Pool): void {
+  for (const deadline = performance.now() + 20_000; performance.now() < deadline; ) {
+    if (new Set(pool.map(t.sleepPid, [0.05, 0.05], 1)).size === 2) return;
+  }
+  throw new Error("the second worker did not come up");
+}
+
 const pools: mp.Pool[] = [];
 function track(p: mp.Pool): mp.Pool {
   pools.push(p);
@@ -85,6 +94,9 @@ describe("Pool", () => {
     const v = mp.Value("i", 0);
     const pool = track(mp.Pool({ processes: 2, initializer: t.countInit, initargs: [v] }));
     expect(pool.map(t.initCount, mp.py.range(20), 1)).toEqual(new Array(20).fill(1));
+    // One worker may have run every task before the other was up: wait for the other's start.
+    for (const deadline = performance.now() + 10_000; v.value < 2 && performance.now() < deadline; ) mp.py.time.sleep(0.01);
+    mp.py.time.sleep(0.1);
     expect(v.value).toBe(2);
   });
 
@@ -129,6 +141,57 @@ describe("Pool", () => {
     ac.abort();
     expect(() => r.get(30)).toThrow("cancelled by its AbortSignal");
     expect(pool.map(t.square, [2])).toEqual([4]); // the pool goes on
+  });
+
+  test("an AbortSignal also stops chunks that are already running, and the pool goes on", () => {
+    const pool = track(mp.Pool(2));
+    bothUp(pool);
+    const ac = new AbortController();
+    const r = pool.map_async(t.sleepy, [0.3, 0.3, 0.3, 0.3, 0.3, 0.3], { chunksize: 1, signal: ac.signal });
+    const t0 = performance.now();
+    mp.py.time.sleep(0.1); // two chunks running, the rest waiting
+    ac.abort();
+    expect(() => r.get(30)).toThrow("cancelled by its AbortSignal");
+    expect(performance.now() - t0).toBeLessThan(800); // not the 0.9 s the whole map takes
+    expect(pool.map(t.square, [1, 2, 3], 1)).toEqual([1, 4, 9]);
+  });
+
+  test("an idle worker takes every chunk left while the other runs a long one", () => {
+    // Chunks are taken by a worker when it is free to start them, not assigned in advance: the
+    // short chunks queued behind the long one all go to the other worker.
+    const pool = track(mp.Pool(2));
+    bothUp(pool);
+    const pids = pool.map(t.sleepPid, [0.6, 0.05, 0.05, 0.05, 0.05, 0.05], 1);
+    expect(new Set(pids).size).toBe(2);
+    expect(pids.slice(1).every((p) => p !== pids[0])).toBe(true);
+  });
+
+  test("a worker that dies fails the chunk it was running, and the pool goes on with the rest", () => {
+    const pool = track(mp.Pool(2));
+    const items = [1, 2, -1, 4, 5, 6, 7, 8];
+    const got: Array<number | string> = [];
+    const it = pool.imap(t.exitOn, items);
+    for (let i = 0; i < items.length; i++) {
+      try {
+        got.push(it.next().value as number);
+      } catch (e) {
+        got.push(String((e as Error).message));
+      }
+    }
+    expect(got).toEqual([1, 2, "worker exited with code: 3", 4, 5, 6, 7, 8]);
+    expect(pool.map(t.square, [1, 2, 3], 1)).toEqual([1, 4, 9]);
+  });
+
+  test("while map() blocks, the callbacks of other jobs run as their results come", () => {
+    const pool = track(mp.Pool(2));
+    bothUp(pool);
+    let calledAt = 0;
+    pool.apply_async(t.square, [3], {}, () => (calledAt = performance.now()));
+    const t0 = performance.now();
+    pool.map(t.sleepy, [0.5], 1);
+    const end = performance.now();
+    expect(calledAt).toBeGreaterThan(t0);
+    expect(end - calledAt).toBeGreaterThan(250); // called during the map, not in the drain at its end
   });
 
   test("stats() exposes piscina's figures", () => {

@@ -16,7 +16,7 @@ import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
 import { globalRefOf, modulesOf, reduceValue, type GlobalRef, type ReduceOptions } from "../shared/reduction.js";
 import { waitWhileAsync } from "../shared/semlock.js";
-import { kControlCells, kPosted, type HostToMainMessage, type MainToHostMessage, type PoolStats, type PoolWorkerData } from "../shared/pool_protocol.js";
+import { kAnyMessage, kControlCells, kPosted, kWaitFor, type HostToMainMessage, type MainToHostMessage, type PoolStats, type PoolWorkerData } from "../shared/pool_protocol.js";
 import { callerModule, definingModule } from "../popen/locate.js";
 import { childExecArgv } from "../popen/worker_thread.js";
 import { esmDir, libraryDir } from "../popen/index.js";
@@ -58,6 +58,8 @@ export class Pool extends PyObject implements Disposable {
   readonly #control: Int32Array;
   readonly #processes: number;
   readonly #jobs = new Map<number, Sink & { _hasCallbacks?: boolean }>();
+  /** Chunks of each job not delivered yet. */
+  readonly #chunksLeft = new Map<number, number>();
   readonly #caller: string | null;
   #nextJob = 0;
   #state: State = States.RUN;
@@ -101,6 +103,7 @@ export class Pool extends PyObject implements Disposable {
       parentPid: current().pid,
     };
     this.#control = workerData.control;
+    this.#control[kWaitFor] = kAnyMessage;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#host = new Worker(new URL("worker/pool_host.js", esmDir), {
@@ -132,6 +135,13 @@ export class Pool extends PyObject implements Disposable {
       if (msg.op === "results") {
         const job = this.#jobs.get(msg.job);
         if (!job) continue;
+        // A job is forgotten once its last chunk is in (its result object lives on with the caller).
+        const left = this.#chunksLeft.get(msg.job)! - msg.count;
+        if (left > 0) this.#chunksLeft.set(msg.job, left);
+        else {
+          this.#jobs.delete(msg.job);
+          this.#chunksLeft.delete(msg.job);
+        }
         if (msg.error) {
           for (let k = 0; k < msg.count; k++) job._set(msg.first + k, false, rebuildError(msg.error));
           continue;
@@ -166,14 +176,36 @@ export class Pool extends PyObject implements Disposable {
     return seen;
   }
 
-  /** @internal blocks this thread until `done()` (or `ms` pass), delivering results meanwhile. */
-  _waitUntil(done: () => boolean, ms: number): boolean {
+  /**
+   * @internal blocks this thread until `done()` (or `ms` pass), delivering results meanwhile.
+   * `job`: the job whose completion `done()` waits for, if that is all it waits for; the host
+   * then wakes this thread only when that job is complete (or for a message other than
+   * results), unless some other job has callbacks to run as its results come.
+   */
+  _waitUntil(done: () => boolean, ms: number, job = kAnyMessage): boolean {
     const deadline = performance.now() + ms;
-    for (;;) {
-      const step = this.#waitStep(done, deadline);
-      if (typeof step === "boolean") return step;
-      Atomics.wait(this.#control, kPosted, step, deadline - performance.now());
+    const filtered = job !== kAnyMessage && !this.#callbacksPending();
+    // Set before the first read of the counter (see the host's announcePosted).
+    if (filtered) Atomics.store(this.#control, kWaitFor, job);
+    try {
+      for (;;) {
+        const step = this.#waitStep(done, deadline);
+        if (typeof step === "boolean") return step;
+        Atomics.wait(this.#control, kPosted, step, deadline - performance.now());
+      }
+    } finally {
+      if (filtered) {
+        Atomics.store(this.#control, kWaitFor, kAnyMessage);
+        // Async waiters of this thread slept through the announcements the filter held back.
+        Atomics.notify(this.#control, kPosted);
+      }
     }
+  }
+
+  /** True if a job with callbacks is not complete: its results must be delivered as they come. */
+  #callbacksPending(): boolean {
+    for (const j of this.#jobs.values()) if (j._hasCallbacks && !(j as any)._ready) return true;
+    return false;
   }
 
   /** @internal the Promise twin of _waitUntil(). */
@@ -189,7 +221,7 @@ export class Pool extends PyObject implements Disposable {
   /** Delivers results to callbacks while nobody waits for them (CPython's result-handler thread). */
   #ensureAsyncPump(): void {
     this.#asyncPump ??= (async () => {
-      const pending = () => [...this.#jobs.values()].some((j) => j._hasCallbacks && !(j as any)._ready);
+      const pending = () => this.#callbacksPending();
       while (pending()) await this._waitUntilAsync(() => !pending(), Infinity);
       this.#asyncPump = null;
     })();
@@ -215,6 +247,8 @@ export class Pool extends PyObject implements Disposable {
       for (let i = 0; i < items.length; i += chunksize) chunks.push(packItems(items.slice(i, i + chunksize)));
     }
     this.#jobs.set(job, sink);
+    this.#chunksLeft.set(job, count);
+    sink._job = job;
     const msg: MainToHostMessage = { op: "submit", job, spec: { fn: ref, star, kwargs: kw, chunksize, count, flat, chunks }, cancellable };
     this.#port.postMessage(msg);
     if (sink._hasCallbacks) this.#ensureAsyncPump();

@@ -10,7 +10,7 @@ import { TimeoutError } from "../errors.js";
 
 /** What the results need from their pool: waiting for its messages, blocking or not. */
 export interface ResultSource {
-  _waitUntil(done: () => boolean, ms: number): boolean;
+  _waitUntil(done: () => boolean, ms: number, job?: number): boolean;
   _waitUntilAsync(done: () => boolean, ms: number): Promise<boolean>;
 }
 
@@ -54,6 +54,8 @@ export function rebuildError(e: FlatError): Error {
 /** What a pool delivers chunk results to. */
 export interface Sink {
   _set(chunk: number, ok: boolean, value: unknown): void;
+  /** The pool's number for the job (set when it is submitted). */
+  _job: number;
 }
 
 /** The result of apply_async(): get(), wait(), ready(), successful(); also awaitable. */
@@ -66,6 +68,8 @@ export class ApplyResult<T = unknown> extends PyObject implements PromiseLike<T>
   protected _success = true;
   /** @internal */
   protected _value: any;
+  /** @internal the pool's number for the job */
+  _job = -1;
   readonly #callback: ((v: T) => unknown) | null;
   readonly #errorCallback: ((e: unknown) => unknown) | null;
 
@@ -112,7 +116,7 @@ export class ApplyResult<T = unknown> extends PyObject implements PromiseLike<T>
 
   /** Wait until the result is available or `timeout` seconds pass. Returns undefined. */
   wait(timeout?: number | null): void {
-    this._pool._waitUntil(() => this._ready, timeoutMs(true, timeout));
+    this._pool._waitUntil(() => this._ready, timeoutMs(true, timeout), this._job);
   }
 
   /**
@@ -202,6 +206,8 @@ export class IMapIterator<T = unknown> extends PyObject implements Iterator<T>, 
   _length: number | null = null;
   /** @internal each entry is a whole chunk's list (imap with a chunksize above 1) */
   protected readonly _whole: boolean;
+  /** @internal the pool's number for the job */
+  _job = -1;
   /** @internal */
   constructor(pool: ResultSource, whole = false) {
     super();

@@ -381,6 +381,12 @@ export function packItems(items: unknown[]): PackedItems {
   return items.length <= kPlainItems && isPrimitiveArray(items) ? items : encodeShared(items);
 }
 
+/** Items a to b of a flat list of items (a typed array in shared memory is viewed, not copied). */
+export function sliceItems(p: PackedItems, a: number, b: number): PackedItems {
+  if (Array.isArray(p)) return p.slice(a, b);
+  return p.buffer instanceof SharedArrayBuffer ? p.subarray(a, b) : p.slice(a, b);
+}
+
 /** Unpacks what packItems() made. */
 export function unpackItems(p: PackedItems): unknown[] {
   if (Array.isArray(p)) return p;

@@ -6,6 +6,13 @@ import type { PackedItems } from "./codec.js";
 
 /** Cells of the Pool's control array: the host bumps kPosted after each message it posts. */
 export const kPosted = 0;
+/**
+ * The job whose completion the caller is blocked on, or kAnyMessage: the host wakes the caller
+ * only for what it waits for (a blocked map() sleeps through its chunks' results and is woken
+ * once, when the last one is in), and always for messages other than results.
+ */
+export const kWaitFor = 8;
+export const kAnyMessage = -1;
 export const kWorkerCounter = 16; // numbers the pool's workers: SpawnPoolWorker-N
 export const kControlCells = 32;
 
@@ -83,6 +90,32 @@ export interface RunResult {
 export interface BatchTask {
   runs: ChunkRun[];
 }
+
+/**
+ * One chunk of a job whose chunks the workers claim themselves (long chunks of a job of
+ * primitives): the task names no chunk; the worker takes the next one from the job's shared
+ * cursor when the task starts, and finds none if the other workers took them all meanwhile.
+ */
+export interface ClaimTask {
+  /** The job's whole list of items, with its chunksize: chunk k is items k*chunksize up to (k+1)*chunksize. */
+  run: ChunkRun;
+  /** Number of chunks in the job. */
+  count: number;
+  /** Cell 0: the next chunk to hand out (shared by the host and every worker). */
+  cursor: Int32Array;
+  /** Cell 0: the chunk this task claimed, -1 until it claims one: what a crash or abort of the task loses. */
+  slot: Int32Array;
+}
+
+/** What a task worker returns for a ClaimTask: the chunk it ran (-1: none was left) and how long it took (ms). */
+export interface ClaimResult {
+  chunk: number;
+  ms: number;
+  result: RunResult | null;
+}
+
+/** A piscina task of a Pool. */
+export type PoolTask = BatchTask | { claim: ClaimTask };
 
 /** Main → host. */
 export type MainToHostMessage =

@@ -3,22 +3,26 @@
 // get(), so piscina cannot live there. Requests arrive on a MessagePort (this thread's event loop
 // is always free); results are posted back on the port and announced through a shared counter,
 // which the blocked caller waits on with Atomics.wait and then drains with receiveMessageOnPort —
-// no event loop needed on the caller's side (piscina-host.md).
-// Chunks wait in a queue here and go to piscina in batches: piscina's per-task cost (a message
+// no event loop needed on the caller's side (piscina-host.md). A caller blocked on one job's
+// completion says so in the control array, and is woken once, when that job is complete, not
+// for each of its results: on two cores, every wake-up of a thread takes CPU from a worker.
+// Short chunks wait in a queue here and go to piscina in batches: piscina's per-task cost (a message
 // and a worker wake-up, ~50 µs) is paid per batch, while each chunk keeps its own result. A job
 // whose items are primitives arrives as one list (numbers as one typed array): consecutive chunks
 // of it travel as one slice of that list (a "run"), and their results come back as one list, so
 // that a thousand one-item chunks cost a few messages, not thousands of small objects to copy. How
 // many chunks make a batch follows how long chunks take: short ones are grouped up to ~2 ms of
-// work, and long ones go one at a time, one per worker, so that an idle worker always takes the
-// next one (Python's load balancing for CPU-bound work).
+// work. Long chunks of such a job are claimed by the workers themselves: each worker holds two
+// tasks that name no chunk, and takes the job's next chunk from a shared cursor when a task
+// starts. A worker goes from one chunk to the next without waiting for this thread, and the last
+// chunks go to whichever worker is free first (Python's load balancing for CPU-bound work).
 
 import { setMaxListeners } from "node:events";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
-import { kPosted, kRetireExitCode, type BatchTask, type ChunkRun, type FlatError, type HostToMainMessage, type JobSpec, type MainToHostMessage, type PoolWorkerData, type RunResult } from "../shared/pool_protocol.js";
-import type { PackedItems } from "../shared/codec.js";
+import { kAnyMessage, kPosted, kRetireExitCode, kWaitFor, type BatchTask, type ChunkRun, type ClaimResult, type ClaimTask, type FlatError, type HostToMainMessage, type JobSpec, type MainToHostMessage, type PoolWorkerData, type RunResult } from "../shared/pool_protocol.js";
+import { sliceItems } from "../shared/codec.js";
 
 patchStdioSync();
 
@@ -53,26 +57,51 @@ const pool = new Piscina({
 });
 
 let announce: NodeJS.Immediate | null = null;
+/** Jobs whose last results were posted since the last announcement. */
+const completed: number[] = [];
+/** A message other than results was posted since the last announcement. */
+let wakeAnyway = false;
 
-function post(msg: HostToMainMessage): void {
+/** Posts a message to the caller; `completes` is the job whose last results it carries (-1: none). */
+function post(msg: HostToMainMessage, completes = -1): void {
   port.postMessage(msg);
-  // Announce after posting: the caller reads the counter, then drains the port. One wake-up per
-  // turn of this thread's event loop, not per message: the caller drains everything at once.
-  announce ??= setImmediate(() => {
-    announce = null;
-    Atomics.add(control, kPosted, 1);
-    Atomics.notify(control, kPosted);
-  });
+  if (msg.op !== "results") wakeAnyway = true;
+  else if (completes >= 0) completed.push(completes);
+  // Announce after posting: the caller reads the counter, then drains the port. One
+  // announcement per turn of this thread's event loop, not per message: the caller drains
+  // everything at once.
+  announce ??= setImmediate(announcePosted);
 }
 
-/** A chunk waiting for a worker. */
-interface Pending {
-  job: number;
-  chunk: number;
+function announcePosted(): void {
+  announce = null;
+  // Bump the counter before reading what the caller waits for (the caller sets that before it
+  // reads the counter): either we see what it now waits for, or it sees the new count and does
+  // not sleep. A wake-up costs the caller and this thread each a trip through the scheduler,
+  // which a caller blocked on another job does not need.
+  Atomics.add(control, kPosted, 1);
+  const want = Atomics.load(control, kWaitFor);
+  if (wakeAnyway || want === kAnyMessage || completed.includes(want)) Atomics.notify(control, kPosted);
+  completed.length = 0;
+  wakeAnyway = false;
 }
 
-const queue: Pending[] = [];
-let queueHead = 0;
+/** A job with chunks not yet answered. */
+interface Job extends JobSpec {
+  id: number;
+  /** Chunks not answered yet: the job is forgotten when none is left. */
+  left: number;
+  /**
+   * Cell 0: the next chunk to hand out. Shared memory when workers claim the job's chunks
+   * themselves (`claimable`); the host takes its batches from the same cell with the same add.
+   */
+  cursor: Int32Array;
+  claimable: boolean;
+}
+
+/** Jobs in the order they came, while some of their chunks are not handed out. */
+const order: Job[] = [];
+let orderHead = 0;
 let inFlight = 0;
 let closing = false;
 let chunksDone = 0;
@@ -80,9 +109,12 @@ let finished = false;
 /** How long a chunk takes, in ms (a moving average over batches; null until a batch is back). */
 let msPerChunk: number | null = null;
 /** The jobs with chunks still queued or running. */
-const jobs = new Map<number, JobSpec & { left: number }>();
+const jobs = new Map<number, Job>();
 /** One AbortController per job that may be cancelled; aborting drops its queued chunks and stops its running ones. */
 const controllers = new Map<number, AbortController>();
+
+/** Longest list of items (not a typed array) that a claim task carries whole: it is copied to each task. */
+const kClaimableListItems = 1024;
 
 const aborted: FlatError = { name: "AbortError", base: "Exception", message: "The task was cancelled by its AbortSignal", args: null, props: null, stack: "", traceback: "AbortError: The task was cancelled by its AbortSignal\n" };
 
@@ -90,10 +122,16 @@ function failure(err: any): FlatError {
   return { name: "RuntimeError", base: "RuntimeError", message: String(err?.message ?? err), args: null, props: null, stack: "", traceback: String(err?.stack ?? err) };
 }
 
-/** Items a to b of a packed list (shared memory is shared, not copied, by a typed array view). */
-function sliceItems(p: PackedItems, a: number, b: number): PackedItems {
-  if (Array.isArray(p)) return p.slice(a, b);
-  return p.buffer instanceof SharedArrayBuffer ? p.subarray(a, b) : p.slice(a, b);
+/** Chunks of the job not handed out yet. */
+function remaining(job: Job): number {
+  return Math.max(0, job.count - Atomics.load(job.cursor, 0));
+}
+
+/** Hands out up to `n` consecutive chunks of the job: [first, end). */
+function take(job: Job, n: number): [number, number] {
+  // One add, as a worker's claim does: a chunk goes to the host or to one worker, never both.
+  const first = Atomics.add(job.cursor, 0, n);
+  return [Math.min(first, job.count), Math.min(first + n, job.count)];
 }
 
 /** A group of consecutive chunks of one job, and the run that carries them. */
@@ -104,47 +142,48 @@ interface Group {
   run: ChunkRun;
 }
 
-/** Cuts a batch's chunks into runs: consecutive chunks of a job whose items are in one list share a run. */
-function groupsOf(items: Pending[]): Group[] {
-  const groups: Group[] = [];
-  let i = 0;
-  while (i < items.length) {
-    const { job, chunk } = items[i]!;
-    const spec = jobs.get(job)!;
-    let j = i + 1;
-    if (spec.flat) while (j < items.length && items[j]!.job === job && items[j]!.chunk === items[j - 1]!.chunk + 1) j++;
-    const count = j - i;
-    const cs = spec.chunksize;
-    const run: ChunkRun = spec.flat
-      ? { fn: spec.fn, star: spec.star, kwargs: spec.kwargs, chunksize: cs, items: sliceItems(spec.flat, chunk * cs, (chunk + count) * cs) }
-      : { fn: spec.fn, star: spec.star, kwargs: spec.kwargs, chunksize: 0, items: spec.chunks![chunk]! };
-    groups.push({ job, first: chunk, count, run });
-    i = j;
+/** The runs for chunks [first, end) of a job: one run if its items are in one list, else one per chunk. */
+function groupsOf(job: Job, first: number, end: number, out: Group[]): void {
+  const cs = job.chunksize;
+  if (job.flat) {
+    if (end > first) out.push({ job: job.id, first, count: end - first, run: { fn: job.fn, star: job.star, kwargs: job.kwargs, chunksize: cs, items: sliceItems(job.flat, first * cs, end * cs) } });
+    return;
   }
-  return groups;
+  for (let k = first; k < end; k++) out.push({ job: job.id, first: k, count: 1, run: { fn: job.fn, star: job.star, kwargs: job.kwargs, chunksize: 0, items: job.chunks![k]! } });
 }
 
 /** Posts the results of a group; a job whose chunks are all answered is forgotten. */
-function deliver(g: Group, result: RunResult | null, error?: FlatError): void {
-  const spec = jobs.get(g.job);
-  if (spec && (spec.left -= g.count) <= 0) jobs.delete(g.job);
+function deliver(g: { job: number; first: number; count: number; run: { chunksize: number } }, result: RunResult | null, error?: FlatError): void {
+  const job = jobs.get(g.job);
+  let completes = -1;
+  if (job && (job.left -= g.count) <= 0) {
+    jobs.delete(g.job);
+    completes = g.job;
+  }
   if (finished) return;
   post(error
     ? { op: "results", job: g.job, first: g.first, count: g.count, chunksize: g.run.chunksize, values: null, failures: [], error }
-    : { op: "results", job: g.job, first: g.first, count: g.count, chunksize: g.run.chunksize, values: result!.values, failures: result!.failures });
+    : { op: "results", job: g.job, first: g.first, count: g.count, chunksize: g.run.chunksize, values: result!.values, failures: result!.failures }, completes);
 }
 
-async function runBatch(items: Pending[]): Promise<void> {
-  const controller = controllers.get(items[0]!.job);
-  const groups = groupsOf(items);
+function noteMs(ms: number): void {
+  msPerChunk = msPerChunk === null ? ms : 0.7 * msPerChunk + 0.3 * ms;
+}
+
+/** True if piscina reports that the worker retired (maxtasksperchild) before running the task. */
+function retired(err: any): boolean {
+  return String(err?.message).includes(`worker exited with code: ${kRetireExitCode}`);
+}
+
+async function runBatch(groups: Group[], chunks: number): Promise<void> {
+  const controller = controllers.get(groups[0]!.job);
   const batch: BatchTask = { runs: groups.map((g) => g.run) };
   for (let tries = 0; ; tries++) {
     try {
       const t0 = performance.now();
-      const results: RunResult[] = await pool.run(batch, controller ? { signal: controller.signal } : undefined);
-      const ms = (performance.now() - t0) / items.length;
-      msPerChunk = msPerChunk === null ? ms : 0.7 * msPerChunk + 0.3 * ms;
-      chunksDone += items.length;
+      const results = (await pool.run(batch, controller ? { signal: controller.signal } : undefined)) as RunResult[];
+      noteMs((performance.now() - t0) / chunks);
+      chunksDone += chunks;
       groups.forEach((g, i) => deliver(g, results[i]!));
       return;
     } catch (err: any) {
@@ -153,46 +192,98 @@ async function runBatch(items: Pending[]): Promise<void> {
         return;
       }
       // A worker that retired (maxtasksperchild) before running this batch: run it again.
-      if (String(err?.message).includes(`worker exited with code: ${kRetireExitCode}`) && tries < 1000) continue;
+      if (retired(err) && tries < 1000) continue;
       for (const g of groups) deliver(g, null, failure(err));
       return;
     }
   }
 }
 
-/** Sends queued chunks to piscina while it has room for more batches. */
+/** Sends a claim task for the job: some worker runs the job's next chunk, whichever is next when it starts. */
+async function runClaim(job: Job): Promise<void> {
+  const slot = new Int32Array(new SharedArrayBuffer(4));
+  slot[0] = -1;
+  const claim: ClaimTask = { run: { fn: job.fn, star: job.star, kwargs: job.kwargs, chunksize: job.chunksize, items: job.flat! }, count: job.count, cursor: job.cursor, slot };
+  const controller = controllers.get(job.id);
+  try {
+    const r = (await pool.run({ claim }, controller ? { signal: controller.signal } : undefined)) as ClaimResult;
+    if (r.chunk < 0) return;
+    noteMs(r.ms);
+    chunksDone++;
+    deliver({ job: job.id, first: r.chunk, count: 1, run: claim.run }, r.result);
+  } catch (err) {
+    // The task crashed or was aborted: the chunk it held, if it had claimed one, is answered here.
+    const k = Atomics.load(slot, 0);
+    if (k >= 0) deliver({ job: job.id, first: k, count: 1, run: claim.run }, null, controller?.signal.aborted ? aborted : failure(err));
+  }
+}
+
+/** Drops the jobs whose chunks are all handed out from the front of the order. */
+function compact(): void {
+  while (orderHead < order.length && remaining(order[orderHead]!) === 0) orderHead++;
+  if (orderHead > 1024 && orderHead * 2 > order.length) {
+    order.splice(0, orderHead);
+    orderHead = 0;
+  }
+}
+
+/** Sends chunks to piscina while it has room for more tasks. */
 function dispatch(): void {
+  compact();
   // Until a batch is back, how long chunks take is unknown: one chunk per batch, which costs
   // little if they are short and keeps the workers balanced if they are long.
   const long = msPerChunk === null || msPerChunk > kLongChunkMs;
   const perBatch = poolWorkerData.maxtasksperchild !== null || long ? 1 : Math.max(1, Math.min(kMaxBatch, Math.floor(kBatchMs / msPerChunk!)));
-  const maxInFlight = processes * (msPerChunk !== null && msPerChunk > kLongChunkMs ? 1 : batchesPerWorker);
-  while (queueHead < queue.length && inFlight < maxInFlight) {
-    const waiting = queue.length - queueHead;
-    // Share what is waiting among the workers, up to perBatch chunks per batch.
-    const size = Math.max(1, Math.min(perBatch, Math.ceil(waiting / maxInFlight)));
-    // Chunks of different jobs share a batch, except those of a job that may be cancelled (its
-    // batch is aborted as a whole).
-    const job = queue[queueHead]!.job;
-    const solo = controllers.has(job);
-    const items: Pending[] = [];
-    while (items.length < size && queueHead < queue.length) {
-      const next = queue[queueHead]!;
-      if (next.job !== job && (solo || controllers.has(next.job))) break;
-      items.push(next);
-      queueHead++;
+  const maxInFlight = processes * batchesPerWorker;
+  // Long chunks of a job that is not claimable go one per worker at a time.
+  const maxLongInFlight = processes * (msPerChunk !== null && msPerChunk > kLongChunkMs ? 1 : batchesPerWorker);
+  for (let i = orderHead; i < order.length && inFlight < maxInFlight; ) {
+    const job = order[i]!;
+    const left = remaining(job);
+    if (left === 0) {
+      i++;
+      continue;
     }
-    if (queueHead > 4096 && queueHead * 2 > queue.length) {
-      queue.splice(0, queueHead);
-      queueHead = 0;
+    if (long && job.claimable) {
+      // Long chunks that the workers claim: two tasks per worker, the second waiting in the
+      // worker behind the first, so that a worker goes from one chunk to the next without a
+      // round trip through this thread. Every free place gets a task while chunks are left,
+      // even more tasks than chunks: the last chunk goes to the first worker to be free, and a
+      // task that starts after the last chunk is gone returns at once.
+      while (inFlight < maxInFlight) {
+        inFlight++;
+        void runClaim(job).finally(done);
+      }
+      return;
     }
+    if (long && inFlight >= maxLongInFlight) return;
+    // Share what is waiting among the workers, up to perBatch chunks per batch. Chunks of
+    // different jobs share a batch, except those of a job that may be cancelled (its batch is
+    // aborted as a whole) and those that workers claim.
+    const size = Math.max(1, Math.min(perBatch, Math.ceil(left / maxInFlight)));
+    const solo = controllers.has(job.id);
+    const groups: Group[] = [];
+    const [first, end] = take(job, size);
+    let chunks = end - first;
+    groupsOf(job, first, end, groups);
+    for (let j = i + 1; chunks < size && !solo && j < order.length; j++) {
+      const next = order[j]!;
+      if (controllers.has(next.id) || (long && next.claimable)) break;
+      const [f, e] = take(next, size - chunks);
+      groupsOf(next, f, e, groups);
+      chunks += e - f;
+    }
+    if (chunks === 0) continue; // workers claimed the rest meanwhile: the loop moves on
     inFlight++;
-    void runBatch(items).finally(() => {
-      inFlight--;
-      dispatch();
-      maybeFinish();
-    });
+    void runBatch(groups, chunks).finally(done);
   }
+}
+
+/** A task is back: send more, or finish. */
+function done(): void {
+  inFlight--;
+  dispatch();
+  maybeFinish();
 }
 
 async function finish(): Promise<void> {
@@ -204,7 +295,8 @@ async function finish(): Promise<void> {
 }
 
 function maybeFinish(): void {
-  if (closing && inFlight === 0 && queueHead >= queue.length) void finish();
+  compact();
+  if (closing && inFlight === 0 && orderHead >= order.length) void finish();
 }
 
 port.on("message", (msg: MainToHostMessage) => {
@@ -215,20 +307,25 @@ port.on("message", (msg: MainToHostMessage) => {
         setMaxListeners(0, c.signal);
         controllers.set(msg.job, c);
       }
-      jobs.set(msg.job, { ...msg.spec, left: msg.spec.count });
-      for (let chunk = 0; chunk < msg.spec.count; chunk++) queue.push({ job: msg.job, chunk });
+      const spec = msg.spec;
+      const flat = spec.flat;
+      // Workers claim the chunks themselves when the job's items travel whole at little cost
+      // (a typed array, shared or small, or a short list) and no worker retires mid-job.
+      const claimable = flat !== null && poolWorkerData.maxtasksperchild === null && (!Array.isArray(flat) || flat.length <= kClaimableListItems);
+      const cursor = claimable ? new Int32Array(new SharedArrayBuffer(4)) : new Int32Array(1);
+      const job: Job = { ...spec, id: msg.job, left: spec.count, cursor, claimable };
+      jobs.set(msg.job, job);
+      order.push(job);
       dispatch();
       return;
     case "cancel": {
       controllers.get(msg.job)?.abort();
-      // Chunks of the job that have not started are answered at once.
-      const dropped = queue.slice(queueHead).filter((p) => p.job === msg.job);
-      if (dropped.length) {
-        const keep = queue.slice(queueHead).filter((p) => p.job !== msg.job);
-        queue.length = 0;
-        queue.push(...keep);
-        queueHead = 0;
-        for (const g of groupsOf(dropped)) deliver(g, null, aborted);
+      // Chunks of the job that have not been handed out are answered at once. The exchange takes
+      // them all in one step: a worker claiming at the same moment gets one before it or none.
+      const job = jobs.get(msg.job);
+      if (job) {
+        const first = Math.min(Atomics.exchange(job.cursor, 0, job.count), job.count);
+        if (first < job.count) deliver({ job: job.id, first, count: job.count - first, run: { chunksize: job.flat ? job.chunksize : 0 } }, null, aborted);
       }
       maybeFinish();
       return;

@@ -7,11 +7,11 @@ import { workerData } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
 import { isTypeScriptUrl, type ParentToChildSpec } from "../shared/protocol.js";
 import { lookupGlobal, rebuildValue, type GlobalRef } from "../shared/reduction.js";
-import { decode, encode, packItems, unpackItems, warmUp } from "../shared/codec.js";
+import { decode, encode, packItems, sliceItems, unpackItems, warmUp } from "../shared/codec.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf } from "../shared/current.js";
 import { BaseException } from "../shared/pyerrors.js";
-import { kRetireExitCode, kWorkerCounter, type BatchTask, type ChunkRun, type FlatError, type PoolWorkerData, type RunResult } from "../shared/pool_protocol.js";
+import { kRetireExitCode, kWorkerCounter, type BatchTask, type ChunkRun, type ClaimResult, type ClaimTask, type FlatError, type PoolTask, type PoolWorkerData, type RunResult } from "../shared/pool_protocol.js";
 
 patchStdioSync();
 
@@ -88,6 +88,10 @@ function flatten(err: unknown): FlatError {
 }
 
 let done = 0;
+let exiting = false;
+process.once("exit", () => {
+  exiting = true;
+});
 
 /** Thenables test: a task function may be async. */
 function isThenable(r: unknown): r is PromiseLike<unknown> {
@@ -138,8 +142,24 @@ function warmUpCalls(): void {
 /** Functions already looked up, by module and export path. */
 const functions = new Map<string, (...a: unknown[]) => unknown>();
 
+/**
+ * Runs a piscina task of the Pool: a batch of runs, or one claimed chunk, after one turn of the
+ * event loop. piscina calls the handler of a task waiting in this worker behind another in the
+ * same round of microtasks as the other's handler, before it posts the other's result: run at
+ * once, the second task would hold back the first one's result until it is done too, and the
+ * host would hear of both together, with nothing more sent to this worker meanwhile.
+ */
+export default function runTask(task: PoolTask): Promise<RunResult[] | ClaimResult> {
+  return nextTurn().then(() => ("claim" in task ? runClaim(task.claim) : runBatch(task)));
+}
+
+/** Resolves after one turn of the event loop (the microtasks queued before it run first). */
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** Runs a batch: its runs one after the other; each chunk counts as one task for maxtasksperchild. */
-export default function runBatch(batch: BatchTask): RunResult[] | Promise<RunResult[]> {
+function runBatch(batch: BatchTask): RunResult[] | Promise<RunResult[]> {
   const out: RunResult[] = [];
   for (let r = 0; r < batch.runs.length; r++) {
     const res = runRun(batch.runs[r]!);
@@ -154,6 +174,38 @@ async function finishBatch(batch: BatchTask, out: RunResult[], r: number, pendin
   out.push(await pending);
   for (r++; r < batch.runs.length; r++) out.push(await runRun(batch.runs[r]!));
   return out;
+}
+
+/** Claims the job's next chunk, if any is left, and runs it. */
+function runClaim(claim: ClaimTask): ClaimResult | Promise<ClaimResult> {
+  // The function's module is loaded before the chunk is taken: the next task would take another
+  // one meanwhile, which is lost with this worker if the first chunk makes it exit.
+  const ref = claim.run.fn as GlobalRef;
+  if (!modules.has(ref.module)) {
+    // A turn of the event loop after the load, as in runTask(): the tasks that waited for the
+    // same load take their chunks one after the other, each once the one before has posted.
+    const go = () => nextTurn().then(() => claimAndRun(claim));
+    return load([ref.module]).then(go, go); // a failed load fails the chunk, in runRun
+  }
+  return claimAndRun(claim);
+}
+
+function claimAndRun(claim: ClaimTask): ClaimResult | Promise<ClaimResult> {
+  // A thread ending (a task called process.exit()) may still run a little JavaScript before it
+  // stops: it must not take a chunk that it would never run.
+  if (exiting) return { chunk: -1, ms: 0, result: null };
+  // The chunk is taken only now that the task runs, not when it was sent: a task that waited
+  // behind this worker's previous one takes whatever is left, so a slower worker never holds a
+  // chunk that an idle one could run. The add hands each chunk to exactly one task; the slot
+  // tells the host which one this task holds, should it crash or be aborted.
+  const k = Atomics.add(claim.cursor, 0, 1);
+  if (k >= claim.count) return { chunk: -1, ms: 0, result: null };
+  Atomics.store(claim.slot, 0, k);
+  const cs = claim.run.chunksize;
+  const t0 = performance.now();
+  const res = runRun({ ...claim.run, items: sliceItems(claim.run.items, k * cs, (k + 1) * cs) });
+  if (res instanceof Promise) return res.then((result) => ({ chunk: k, ms: performance.now() - t0, result }));
+  return { chunk: k, ms: performance.now() - t0, result: res };
 }
 
 /** A run in progress. */
@@ -180,19 +232,16 @@ function failRun(run: ChunkRun, err: unknown): RunResult {
 function runRun(run: ChunkRun): RunResult | Promise<RunResult> {
   const ref = run.fn as GlobalRef;
   const key = `${ref.module}#${ref.path}`;
-  const fn = functions.get(key);
+  let fn = functions.get(key);
   if (fn === undefined) {
-    return load([ref.module]).then(
-      () => {
-        try {
-          functions.set(key, lookupGlobal(modules.get(ref.module), ref) as (...a: unknown[]) => unknown);
-        } catch (err) {
-          return failRun(run, err);
-        }
-        return runRun(run);
-      },
-      (err) => failRun(run, err),
-    );
+    // Its module loaded: looked up at once, so that the run stays synchronous.
+    if (!modules.has(ref.module)) return load([ref.module]).then(() => runRun(run), (err) => failRun(run, err));
+    try {
+      fn = lookupGlobal(modules.get(ref.module), ref) as (...a: unknown[]) => unknown;
+    } catch (err) {
+      return failRun(run, err);
+    }
+    functions.set(key, fn);
   }
   let st: RunState;
   try {
