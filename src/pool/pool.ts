@@ -4,7 +4,9 @@
 // (worker/pool_host.ts); this side posts chunks to it on a MessagePort and, to get results,
 // waits on a shared counter with Atomics.wait and drains the port with receiveMessageOnPort.
 // Nothing here needs this thread's event loop, so map() works while it is blocked; the Promise
-// forms (awaitable results, `for await` over imap) wait with Atomics.waitAsync instead.
+// forms (awaitable results, `for await` over imap) wait with Atomics.waitAsync instead. A wait
+// for one job's completion (map, get, wait) tells the host which job, and sleeps until that job
+// is complete; a wait for anything else (imap's next item, join) is woken by every message.
 // Differs from Python: workers are threads of one process (named SpawnPoolWorker-N), and
 // piscina's figures are exposed as pool.stats().
 
