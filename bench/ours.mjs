@@ -28,6 +28,12 @@ function emit(name, samples, unit, digits = 3, extra = {}) {
   process.stdout.write(JSON.stringify({ name, value: round(median(samples), digits), unit, min: round(Math.min(...samples), digits), max: round(Math.max(...samples), digits), n: samples.length, ...extra }) + "\n");
 }
 const settle = () => time.sleep(0.05);
+/** Until both workers of a Pool(2) have answered: the timed maps must not wait for a worker to
+ * start (an idle worker takes every chunk while the other boots). */
+function bothUp(pool) {
+  for (let i = 0; i < 100; i++) if (new Set(pool.map(T.sleepPid, [0.05, 0.05], 1)).size === 2) return;
+  throw new Error("the second pool worker did not come up");
+}
 // CPython's benchmark runs every group with the "fork" start method except the spawn half of
 // process_start; our counterpart of fork is "forkserver" (warm, reused workers).
 const ctx = mp.get_context("forkserver");
@@ -277,6 +283,7 @@ const groups = {
       const pool = mp.Pool(2);
       pool.map(T.sq, [0, 1], 1); // both workers up and answering
       sCreate.push((now() - t0) * 1e3);
+      bothUp(pool);
       pool.map(T.sq, xs.slice(0, 1000)); // warm-up
       t0 = now();
       let out = pool.map(T.sq, xs);
@@ -296,6 +303,7 @@ const groups = {
     const CPU_N = Math.max(1000, Math.floor(40_000_000 * Math.min(1, SCALE)));
     const tasks = new Array(16).fill(CPU_N);
     const pool = mp.Pool(2);
+    bothUp(pool);
     pool.map(T.cpu, [CPU_N, CPU_N], 1); // warm both workers' JIT at full size
     for (let i = 0; i < 2; i++) T.cpu(CPU_N);
     const ratios = [];

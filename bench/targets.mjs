@@ -175,3 +175,9 @@ export function cpu(n) {
   for (let i = 0; i < n; i++) s = (s + (i ^ (i >>> 3))) | 0;
   return s;
 }
+
+/** Sleeps `s` seconds, then returns the pid of the process (worker) that ran it. */
+export function sleepPid(s) {
+  time.sleep(s);
+  return mp.current_process().pid;
+}
