@@ -18,7 +18,7 @@ import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
 import { globalRefOf, modulesOf, reduceValue, type GlobalRef, type ReduceOptions } from "../shared/reduction.js";
 import { waitWhileAsync } from "../shared/semlock.js";
-import { kAnyMessage, kControlCells, kPosted, kWaitFor, type HostToMainMessage, type MainToHostMessage, type PoolStats, type PoolWorkerData } from "../shared/pool_protocol.js";
+import { kAnyMessage, kControlCells, kHostGone, kPosted, kWaitFor, type HostToMainMessage, type MainToHostMessage, type PoolStats, type PoolWorkerData } from "../shared/pool_protocol.js";
 import { callerModule, definingModule } from "../popen/locate.js";
 import { childExecArgv } from "../popen/worker_thread.js";
 import { esmDir, libraryDir } from "../popen/index.js";
@@ -66,6 +66,7 @@ export class Pool extends PyObject implements Disposable {
   #nextJob = 0;
   #state: State = States.RUN;
   #closed = false; // the host has finished (after close/terminate)
+  #broken: Error | null = null; // the host died: every wait for a result raises this
   #stats: PoolStats | null = null;
   #asyncPump: Promise<void> | null = null;
 
@@ -174,6 +175,8 @@ export class Pool extends PyObject implements Disposable {
     const seen = Atomics.load(this.#control, kPosted);
     this.#pump();
     if (done()) return true;
+    if (this.#broken === null && !this.#closed && Atomics.load(this.#control, kHostGone) !== 0) this.#hostGone(done);
+    if (this.#broken !== null) throw this.#broken;
     if (deadline - performance.now() <= 0 || (this.#closed && this.#state === States.TERMINATE)) return done();
     return seen;
   }
@@ -202,6 +205,20 @@ export class Pool extends PyObject implements Disposable {
         Atomics.notify(this.#control, kPosted);
       }
     }
+  }
+
+  /**
+   * The host thread ended without saying "closed" (only a bug of ours can do that): what it
+   * posted before is delivered; then the pool is unusable, and every wait for what is not there
+   * raises a RuntimeError naming the host's exit code, instead of hanging.
+   */
+  #hostGone(done: () => boolean): void {
+    this.#pump();
+    if (this.#closed || done()) return;
+    this.#closed = true;
+    this.#state = States.TERMINATE;
+    const code = Atomics.load(this.#control, kHostGone) - 1;
+    this.#broken = new py.RuntimeError(`the Pool's host thread exited unexpectedly (exit code ${code}); the pool cannot be used any more`);
   }
 
   /** True if a job with callbacks is not complete: its results must be delivered as they come. */

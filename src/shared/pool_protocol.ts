@@ -13,6 +13,9 @@ export const kPosted = 0;
  */
 export const kWaitFor = 8;
 export const kAnyMessage = -1;
+/** Set by the host thread as it exits (1 + its exit code): a caller waiting for a host that died
+ * without saying "closed" raises instead of waiting forever. */
+export const kHostGone = 12;
 export const kWorkerCounter = 16; // numbers the pool's workers: SpawnPoolWorker-N
 export const kControlCells = 32;
 

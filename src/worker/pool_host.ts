@@ -21,7 +21,7 @@ import { setMaxListeners } from "node:events";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
-import { kAnyMessage, kPosted, kRetireExitCode, kWaitFor, type BatchTask, type ChunkRun, type ClaimResult, type ClaimTask, type FlatError, type HostToMainMessage, type JobSpec, type MainToHostMessage, type PoolWorkerData, type RunResult } from "../shared/pool_protocol.js";
+import { kAnyMessage, kHostGone, kPosted, kRetireExitCode, kWaitFor, type BatchTask, type ChunkRun, type ClaimResult, type ClaimTask, type FlatError, type HostToMainMessage, type JobSpec, type MainToHostMessage, type PoolWorkerData, type RunResult } from "../shared/pool_protocol.js";
 import { sliceItems } from "../shared/codec.js";
 
 patchStdioSync();
@@ -41,6 +41,18 @@ const { port, control, processes, poolWorkerData } = workerData as {
   processes: number;
   poolWorkerData: PoolWorkerData;
 };
+
+// However this thread ends (a bug of ours throwing included), the caller is told and woken,
+// and the error is printed (the Pool ignores the thread's 'error' event: its caller may be blocked).
+process.on("uncaughtException", (err) => {
+  process.stderr.write(`multiprocessing-ts: the Pool's host thread failed:\n${err?.stack ?? err}\n`);
+  process.exit(1);
+});
+process.on("exit", (code) => {
+  Atomics.store(control, kHostGone, 1 + (code | 0));
+  Atomics.add(control, kPosted, 1);
+  Atomics.notify(control, kPosted);
+});
 
 // A worker that retires (maxtasksperchild) exits as its next batch arrives: it must hold one
 // batch at a time, or the batch it finished could be lost with it.
