@@ -171,6 +171,9 @@ function deliver(g: { job: number; first: number; count: number; run: { chunksiz
   if (job && (job.left -= g.count) <= 0) {
     jobs.delete(g.job);
     completes = g.job;
+    // The order may keep the job a while longer (see compact()): not its items.
+    job.flat = null;
+    job.chunks = null;
   }
   if (finished) return;
   post(error
