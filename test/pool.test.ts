@@ -194,6 +194,37 @@ describe("Pool", () => {
     expect(end - calledAt).toBeGreaterThan(250); // called during the map, not in the drain at its end
   });
 
+  test("jobs of every kind at once, some cancelled midway, each get exactly their own results", () => {
+    // Short and long chunks (batches and claimed chunks), several jobs in flight, cancellations.
+    const pool = track(mp.Pool(2));
+    const deadline = performance.now() + 3000;
+    let rounds = 0;
+    while (performance.now() < deadline) {
+      rounds++;
+      const xs = Array.from({ length: 1 + ((rounds * 7) % 40) }, (_, i) => i + rounds);
+      const squares = xs.map((x) => x * x);
+      const cs = 1 + (rounds % 4);
+      const a = pool.map_async(t.spinSquare, xs, cs);
+      const b = pool.apply_async(t.square, [rounds]);
+      const ac = new AbortController();
+      const c = pool.map_async(t.spinSquare, xs, { chunksize: 1, signal: ac.signal });
+      const it = pool.imap(t.square, xs, cs);
+      if (rounds % 3 === 0) ac.abort();
+      expect([...it]).toEqual(squares);
+      expect(a.get(30)).toEqual(squares);
+      expect(b.get(30)).toBe(rounds * rounds);
+      let cancelled = false;
+      try {
+        expect(c.get(30)).toEqual(squares);
+      } catch (e) {
+        cancelled = String(e).includes("cancelled by its AbortSignal");
+        if (!cancelled) throw e;
+      }
+      if (cancelled) expect(rounds % 3).toBe(0);
+    }
+    expect(rounds).toBeGreaterThan(3);
+  });
+
   test("stats() exposes piscina's figures", () => {
     const pool = track(mp.Pool(2));
     pool.map(t.square, mp.py.range(10), 1);
