@@ -10,11 +10,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { current } from "./shared/current.js";
 import { PyObject } from "./shared/pyobject.js";
 import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js";
-import { kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
+import { isTypeScriptUrl, kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
 import { reduceValue, globalRefOf, modulesOf, releaseReduced, type ReduceOptions } from "./shared/reduction.js";
 import { timeoutMs } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
-import { esmDir, libraryDir, needsTsx, startChild } from "./popen/index.js";
+import { libraryDir, libraryEntry, needsTsx, prepareChild, startChild } from "./popen/index.js";
 import type { Popen } from "./popen/worker_thread.js";
 
 type AnyFn = (...args: any[]) => unknown;
@@ -168,6 +168,8 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
     if (S.daemon) throw new AssertionError("daemonic processes are not allowed to have children");
     reapFinished();
     const method = this.#startMethod ?? defaultMethod();
+    const guess = this.#module ?? this.#callerModule;
+    prepareChild(method, guess !== null && guess !== undefined && isTypeScriptUrl(guess));
     const spec = this.#makeSpec(method);
     this.#popen = startChild(method, spec);
     this.#sent = spec.run;
@@ -215,7 +217,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
       modules,
       run,
       tsx: needsTsx(modules),
-      libraryEntry: new URL("index.js", esmDir).href,
+      libraryEntry,
     };
   }
 

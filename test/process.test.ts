@@ -133,6 +133,24 @@ describe("Process", () => {
     p.close();
   });
 
+  test("a start() whose arguments cannot be sent raises in the parent, and the next start() works", () => {
+    const q = mp.Queue();
+    const bad = new mp.Process({ target: t.putArgs, args: [q, () => 1] });
+    let error: unknown = null;
+    try {
+      bad.start();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TypeError);
+    expect(String((error as Error).message)).toContain("cannot send an anonymous function");
+    expect(bad.pid).toBeNull(); // nothing started
+    const p = spawn({ target: t.putArgs, args: [q, "after"] });
+    expect(q.get(true, 30)).toEqual(["after"]);
+    p.join();
+    expect(p.exitcode).toBe(0);
+  });
+
   test("anonymous targets are refused with the fix in the message", () => {
     expect(() => new mp.Process({ target: (() => () => 1)() })).toThrow(/export function/);
   });

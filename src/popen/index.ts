@@ -9,7 +9,7 @@ import { isTypeScriptUrl } from "../shared/protocol.js";
 import { ValueError } from "../shared/pyerrors.js";
 import { callerUrl, esmDistUrl } from "../shared/location.js";
 import type { Popen } from "./worker_thread.js";
-import { spawnStart } from "./spawn.js";
+import { prepareSpawn, spawnStart } from "./spawn.js";
 import { forkserverStart } from "./forkserver.js";
 
 const selfUrl = callerUrl();
@@ -30,6 +30,14 @@ export const startMethods = ["spawn", "forkserver"] as const;
 export function needsTsx(modules: Iterable<string>): boolean {
   for (const m of modules) if (isTypeScriptUrl(m)) return true;
   return false;
+}
+
+/** The library entry a child loads: the ESM build's, whichever build the parent uses. */
+export const libraryEntry = new URL("index.js", esmDir).href;
+
+/** Called as start() begins, before the spec is made: lets the start method get a worker going. */
+export function prepareChild(method: string, tsxLikely: boolean): void {
+  if (method === "spawn") prepareSpawn(bootstrapUrl, libraryEntry, tsxLikely);
 }
 
 /** Starts a child with the given start method. */

@@ -6,7 +6,8 @@
 // interpreter ready, this module keeps one *spare*: a worker booted ahead of time with the library
 // (and tsx, when the last child needed it) loaded, but none of the program's modules imported.
 // start() hands the spare its process description and boots the next spare in the background
-// (from the second start() on: a program that starts a single process gets no spare);
+// (from the second start() on: a program that starts a single process gets no spare; its first
+// start() boots its worker before working out what to send, so that the two overlap);
 // the child then imports the program's modules and runs, exactly as a cold spawn does, so its
 // module state is as fresh as a new interpreter's.
 // Differs from Python: after the second spawn an idle worker thread (~10 MB) waits for the next
@@ -79,6 +80,16 @@ function bootSpare(bootstrapUrl: URL, libraryEntry: string, tsx: boolean, after:
 /** Asks an unclaimed spare to exit. */
 function retire(s: Spare): void {
   if (Atomics.compareExchange(s.control, 0, SpareState.waiting, SpareState.quit) === SpareState.waiting) Atomics.notify(s.control, 0);
+}
+
+/**
+ * Boots a worker for the coming start() if there is no spare, before the parent works out what
+ * to send (the first lookup of a target replays the inspector's script list, tens of ms): the
+ * boot, on another core, overlaps it. `tsx`: a guess (the caller's module is TypeScript); a child
+ * that needs tsx all the same registers it when it imports its modules.
+ */
+export function prepareSpawn(bootstrapUrl: URL, libraryEntry: string, tsx: boolean): void {
+  if (spare === null || !spare.alive) spare = bootSpare(bootstrapUrl, libraryEntry, tsx, null);
 }
 
 /** Starts `spec` on a fresh worker (the spare, when one is ready) and boots the next spare. */
