@@ -142,7 +142,7 @@ describe("Process", () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toBeInstanceOf(mp.py.TypeError);
     expect(String((error as Error).message)).toContain("cannot send an anonymous function");
     expect(bad.pid).toBeNull(); // nothing started
     const p = spawn({ target: t.putArgs, args: [q, "after"] });
