@@ -3,6 +3,8 @@
 // description of the process — CPython's popen_forkserver.py, where a server forks ready
 // children. A worker whose child ended cleanly (no timers or handles left behind) goes back to
 // the pool and serves the next start(); one that exited, crashed or was terminated is replaced.
+// A program's first start() boots its worker before working out what to send (prepareForkserver),
+// with nothing preloaded: that child imports its modules itself, as on a reused worker.
 // Differs from Python: a reused worker keeps the module state its previous child left.
 
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
@@ -31,12 +33,12 @@ interface Warm {
 const kSpares = 2;
 const pool: Warm[] = [];
 
-function spawnWarm(bootstrapUrl: URL, spec: ParentToChildSpec): Warm {
+function spawnWarm(bootstrapUrl: URL, preload: string[], tsx: boolean, libraryEntry: string): Warm {
   const control = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
   const data: WarmSpec = {
     [kBrand]: 1,
-    warm: { control, port: port2, preload: spec.modules, tsx: spec.tsx, libraryEntry: spec.libraryEntry },
+    warm: { control, port: port2, preload, tsx, libraryEntry },
   };
   const worker = new Worker(bootstrapUrl, { workerData: data, transferList: [port2], execArgv: childExecArgv(), stdout: false, stderr: false });
   const warm: Warm = { worker, control, port: port1, generation: 0, job: null, alive: true };
@@ -62,9 +64,18 @@ function claim(bootstrapUrl: URL, spec: ParentToChildSpec): Warm {
     // worker going idle) from both taking it.
     if (w.alive && Atomics.compareExchange(w.control, 0, WarmState.idle, WarmState.busy) === WarmState.idle) return w;
   }
-  const w = spawnWarm(bootstrapUrl, spec);
+  const w = spawnWarm(bootstrapUrl, spec.modules, spec.tsx, spec.libraryEntry);
   Atomics.store(w.control, 0, WarmState.busy);
   return w;
+}
+
+/**
+ * Boots a warm worker for the coming start() if none is idle, before the parent works out what
+ * to send, so that the boot overlaps it (as spawn's prepareSpawn). It preloads nothing: the
+ * child imports its modules when it is given its process, as a reused worker does.
+ */
+export function prepareForkserver(bootstrapUrl: URL, libraryEntry: string, tsx: boolean): void {
+  if (!pool.some((w) => w.alive && Atomics.load(w.control, 0) === WarmState.idle)) spawnWarm(bootstrapUrl, [], tsx, libraryEntry);
 }
 
 /** The Popen of a process running on a warm worker. */
@@ -96,7 +107,7 @@ export function forkserverStart(bootstrapUrl: URL, spec: ParentToChildSpec): Pop
   Atomics.notify(warm.control, 0);
   // When the child's job is over, the worker flips its control word back to idle by itself.
   const idle = pool.filter((w) => w.alive && Atomics.load(w.control, 0) === WarmState.idle);
-  for (let n = idle.length; n < kSpares; n++) spawnWarm(bootstrapUrl, spec);
+  for (let n = idle.length; n < kSpares; n++) spawnWarm(bootstrapUrl, spec.modules, spec.tsx, spec.libraryEntry);
   for (const w of idle.slice(kMaxIdle)) {
     if (Atomics.compareExchange(w.control, 0, WarmState.idle, WarmState.quit) === WarmState.idle) Atomics.notify(w.control, 0);
   }

@@ -10,7 +10,7 @@ import { ValueError } from "../shared/pyerrors.js";
 import { callerUrl, esmDistUrl } from "../shared/location.js";
 import type { Popen } from "./worker_thread.js";
 import { prepareSpawn, spawnStart } from "./spawn.js";
-import { forkserverStart } from "./forkserver.js";
+import { forkserverStart, prepareForkserver } from "./forkserver.js";
 
 const selfUrl = callerUrl();
 
@@ -38,6 +38,7 @@ export const libraryEntry = new URL("index.js", esmDir).href;
 /** Called as start() begins, before the spec is made: lets the start method get a worker going. */
 export function prepareChild(method: string, tsxLikely: boolean): void {
   if (method === "spawn") prepareSpawn(bootstrapUrl, libraryEntry, tsxLikely);
+  else if (method === "forkserver") prepareForkserver(bootstrapUrl, libraryEntry, tsxLikely);
 }
 
 /** Starts a child with the given start method. */
