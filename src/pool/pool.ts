@@ -189,7 +189,7 @@ export class Pool extends PyObject implements Disposable {
    */
   _waitUntil(done: () => boolean, ms: number, job = kAnyMessage): boolean {
     const deadline = performance.now() + ms;
-    const filtered = job !== kAnyMessage && !this.#callbacksPending();
+    const filtered = job !== kAnyMessage && !this.#callbacksPending(job);
     // Set before the first read of the counter (see the host's announcePosted).
     if (filtered) Atomics.store(this.#control, kWaitFor, job);
     try {
@@ -221,9 +221,12 @@ export class Pool extends PyObject implements Disposable {
     this.#broken = new py.RuntimeError(`the Pool's host thread exited unexpectedly (exit code ${code}); the pool cannot be used any more`);
   }
 
-  /** True if a job with callbacks is not complete: its results must be delivered as they come. */
-  #callbacksPending(): boolean {
-    for (const j of this.#jobs.values()) if (j._hasCallbacks && !(j as any)._ready) return true;
+  /**
+   * True if a job with callbacks (other than job `except`, whose callbacks run when it completes)
+   * is not complete: its results must be delivered as they come.
+   */
+  #callbacksPending(except = kAnyMessage): boolean {
+    for (const [id, j] of this.#jobs) if (id !== except && j._hasCallbacks && !(j as any)._ready) return true;
     return false;
   }
 

@@ -135,7 +135,11 @@ export type HostToMainMessage =
   | { op: "closed" }
   | { op: "stats"; stats: PoolStats };
 
-/** piscina's figures for the pool (milliseconds; run and wait times are per batch of chunks). */
+/**
+ * piscina's figures for the pool (milliseconds). Run and wait times are per piscina task: a batch
+ * of short chunks, or one claimed long chunk (a claim that found every chunk taken counts too,
+ * with a run time near 0).
+ */
 export interface PoolStats {
   /** Chunks (Python's tasks) completed. */
   completed: number;

@@ -68,6 +68,13 @@ const pool = new Piscina({
   concurrentTasksPerWorker: batchesPerWorker,
 });
 
+// A worker that fails outside any task (a timer its task left behind throws while it is idle) is
+// replaced by piscina, which reports it as an 'error' event: printed, as Node prints a thread's
+// uncaught error, instead of ending this thread and with it the pool.
+pool.on("error", (err: any) => {
+  process.stderr.write(`multiprocessing-ts: a Pool worker failed outside any task:\n${err?.stack ?? err}\n`);
+});
+
 let announce: NodeJS.Immediate | null = null;
 /** Jobs whose last results were posted since the last announcement. */
 const completed: number[] = [];
