@@ -13,7 +13,8 @@
 
 import { receiveMessageOnPort, workerData, threadId } from "node:worker_threads";
 import { patchStdioSync } from "../shared/stdio.js";
-import { kBrand, isTypeScriptUrl, reportExit, kStatusField, Status, type ParentToChildSpec } from "../shared/protocol.js";
+import { registerTsx, registerTsxFor } from "./tsx.js";
+import { kBrand, reportExit, kStatusField, Status, type ParentToChildSpec } from "../shared/protocol.js";
 import { lookupGlobal, rebuildValue, releaseReduced, type GlobalRef } from "../shared/reduction.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf, runExitHooks } from "../shared/current.js";
@@ -26,25 +27,10 @@ type Py = typeof import("../py.js");
 
 patchStdioSync();
 
-let tsxRegistered = false;
 const imported = new Map<string, unknown>();
 
-async function registerTsx(): Promise<void> {
-  if (tsxRegistered) return;
-  // Node 20 does not hand tsx's hooks to workers (feasibility.md §1): register them here, from
-  // tsx's ESM entry (its CommonJS build fails inside a worker).
-  let api: { register(): unknown };
-  try {
-    api = await import(import.meta.resolve("tsx/esm/api"));
-  } catch {
-    throw new Error("cannot load TypeScript modules in a child process: install tsx (`npm install tsx`), or run compiled JavaScript");
-  }
-  api.register();
-  tsxRegistered = true;
-}
-
 async function importModules(urls: string[]): Promise<void> {
-  if (urls.some(isTypeScriptUrl)) await registerTsx();
+  await registerTsxFor(urls);
   for (const url of urls) if (!imported.has(url)) imported.set(url, await import(url));
 }
 

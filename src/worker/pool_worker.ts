@@ -5,7 +5,8 @@
 import { threadId } from "node:worker_threads";
 import { workerData } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
-import { isTypeScriptUrl, type ParentToChildSpec } from "../shared/protocol.js";
+import { type ParentToChildSpec } from "../shared/protocol.js";
+import { registerTsxFor } from "./tsx.js";
 import { lookupGlobal, rebuildValue, type GlobalRef } from "../shared/reduction.js";
 import { decode, encode, packItems, sliceItems, unpackItems, warmUp } from "../shared/codec.js";
 import { formatException } from "../shared/traceback.js";
@@ -18,16 +19,11 @@ patchStdioSync();
 const data = workerData as PoolWorkerData;
 const libraryDir = new URL("../", import.meta.url).href;
 const modules = new Map<string, unknown>();
-let tsx = false;
 
 async function load(urls: Iterable<string>): Promise<void> {
   for (const url of urls) {
     if (modules.has(url)) continue;
-    if (!tsx && isTypeScriptUrl(url)) {
-      const api = await import(import.meta.resolve("tsx/esm/api"));
-      api.register();
-      tsx = true;
-    }
+    await registerTsxFor([url]);
     modules.set(url, await import(url));
   }
 }
