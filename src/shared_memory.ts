@@ -1,0 +1,205 @@
+// Port of CPython Lib/multiprocessing/shared_memory.py (PSF-2.0): SharedMemory, ShareableList,
+// and (from Lib/multiprocessing/managers.py) SharedMemoryManager.
+//
+// A segment is a SharedArrayBuffer; its name lives in a registry thread of the OS process
+// (shared_memory/registry.ts), which plays the part of /dev/shm: create, attach, unlink by name
+// from any process of the tree. ShareableList (shared_memory/shareable_list.ts) keeps CPython's
+// byte layout, so the packing and `format` are CPython's.
+
+import { randomBytes } from "node:crypto";
+import { isMainThread } from "node:worker_threads";
+import { FileExistsError, FileNotFoundError, TypeError, ValueError } from "./shared/pyerrors.js";
+import { PyObject } from "./shared/pyobject.js";
+import { register } from "./shared/reduction.js";
+import { repr as pyRepr } from "./shared/format.js";
+import { listenForBootRequests, lookupSegment, registerSegment, unlinkSegment } from "./shared_memory/registry.js";
+
+// Children ask the main thread to start the registry when they need it first.
+if (isMainThread) listenForBootRequests();
+
+/** `os.strerror` texts of the two errnos that shm_open()/shm_unlink() raise here. */
+const ENOENT = [2, "No such file or directory"] as const;
+const EEXIST = [17, "File exists"] as const;
+
+function osError(cls: typeof FileNotFoundError, [errno, text]: readonly [number, string], name: string): Error {
+  const e = new cls(errno, text, "/" + name);
+  (e as any).filename = "/" + name;
+  return e;
+}
+
+/** CPython's _make_filename(): `psm_` and 8 hex digits (14 characters with POSIX's leading `/`). */
+function makeFilename(): string {
+  return "psm_" + randomBytes(4).toString("hex");
+}
+
+/** Options of `new SharedMemory(...)`, with Python's keyword names. */
+export interface SharedMemoryOptions {
+  name?: string | null;
+  create?: boolean;
+  size?: number;
+}
+
+const kSharedMemoryKeywords = ["name", "create", "size"] as const;
+
+function isOptions(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+/** Binds positionals and a trailing options object as Python binds `f(a, b, *, kw)`. */
+export function bindArgs(
+  fn: string,
+  names: readonly string[],
+  keywordOnly: readonly string[],
+  args: unknown[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let positional = args;
+  if (args.length > 0 && isOptions(args[args.length - 1])) {
+    positional = args.slice(0, -1);
+    const opts = args[args.length - 1] as Record<string, unknown>;
+    for (const k of Object.keys(opts)) {
+      if (!names.includes(k) && !keywordOnly.includes(k)) throw new TypeError(`${fn}() got an unexpected keyword argument '${k}'`);
+      const i = names.indexOf(k);
+      if (i >= 0 && i < positional.length) throw new TypeError(`${fn}() got multiple values for argument '${k}'`);
+      out[k] = opts[k];
+    }
+  }
+  if (positional.length > names.length) {
+    throw new TypeError(`${fn}() takes from 1 to ${names.length + 1} positional arguments but ${positional.length + 1} were given`);
+  }
+  positional.forEach((v, i) => (out[names[i]!] = v));
+  return out;
+}
+
+/**
+ * Creates a new shared memory block or attaches to an existing shared memory block.
+ *
+ * `new SharedMemory(name?, create?, size?)` or `new SharedMemory({ name, create, size })`; `size`
+ * in bytes. A name is visible to every process of the tree, whether it started before or after
+ * the block was created.
+ *
+ * Differs from Python: the block is a SharedArrayBuffer of this OS process, so the name is not
+ * visible to unrelated OS processes, and a block still linked when the program ends goes with it
+ * (no /dev/shm entry outlives the tree). `.buf` is a Node `Buffer`: an index out of range reads
+ * `undefined` and a value outside 0-255 wraps, where a memoryview raises.
+ *
+ * @throws ValueError `'size' must be a positive integer` (negative size), `'size' must be a positive number different from zero` (create without a size), `'name' can only be None if create=True`
+ * @throws FileExistsError `[Errno 17] File exists: '/<name>'` when creating a name in use
+ * @throws FileNotFoundError `[Errno 2] No such file or directory: '/<name>'` when attaching to a name not in use
+ */
+export class SharedMemory extends PyObject {
+  #name: string;
+  #size: number;
+  #buf: Buffer | null;
+
+  constructor(name?: string | null | SharedMemoryOptions, create?: boolean | SharedMemoryOptions, size?: number | SharedMemoryOptions);
+  constructor(...args: unknown[]) {
+    super();
+    const a = bindArgs("SharedMemory.__init__", kSharedMemoryKeywords, [], args);
+    let name = (a.name ?? null) as string | null;
+    const create = Boolean(a.create ?? false);
+    let size = a.size ?? 0;
+    if (typeof size === "bigint") size = Number(size);
+    if (typeof size !== "number" && typeof size !== "boolean") {
+      throw new TypeError(`'>=' not supported between instances of '${pyTypeName(size)}' and 'int'`);
+    }
+    size = Number(size);
+    if (!((size as number) >= 0)) throw new ValueError("'size' must be a positive integer");
+    if (create && size === 0) throw new ValueError("'size' must be a positive number different from zero");
+    if (name === null && !create) throw new ValueError("'name' can only be None if create=True");
+    if (name !== null && typeof name !== "string") throw new TypeError(`can only concatenate str (not "${pyTypeName(name)}") to str`);
+    if (create && !Number.isInteger(size)) throw new TypeError("'float' object cannot be interpreted as an integer");
+    let sab: SharedArrayBuffer;
+    if (create) {
+      sab = new SharedArrayBuffer(size as number); // zero-filled, as ftruncate() leaves a new segment
+      if (name === null) {
+        do name = makeFilename();
+        while (!registerSegment(name, sab));
+      } else if (!registerSegment(name, sab)) {
+        throw osError(FileExistsError, EEXIST, name);
+      }
+    } else {
+      const found = lookupSegment(name!);
+      if (found === null) throw osError(FileNotFoundError, ENOENT, name!);
+      sab = found;
+    }
+    this.#name = name!;
+    this.#size = sab.byteLength; // as fstat(): the segment's real size; an attach's `size` is ignored
+    this.#buf = Buffer.from(sab);
+  }
+
+  /** A memoryview of contents of the shared memory block: a `Buffer` over the shared bytes; null after close(). */
+  get buf(): Buffer | null {
+    return this.#buf;
+  }
+
+  /** Unique name that identifies the shared memory block (without POSIX's leading `/`). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** Size in bytes. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Closes access to the shared memory from this instance but does not destroy the shared memory block. Idempotent. */
+  close(): void {
+    this.#buf = null;
+  }
+
+  /**
+   * Requests that the underlying shared memory block be destroyed. Call it once (and only once)
+   * across all processes that use the block; instances still open keep their bytes until they
+   * close.
+   * @throws FileNotFoundError `[Errno 2] No such file or directory: '/<name>'` when already unlinked
+   */
+  unlink(): void {
+    if (!unlinkSegment(this.#name)) throw osError(FileNotFoundError, ENOENT, this.#name);
+  }
+
+  /** `SharedMemory('psm_1a2b3c4d', size=512)`. */
+  __repr__(): string {
+    return `${this.constructor.name}(${pyRepr(this.#name)}, size=${this.#size})`;
+  }
+
+  /** Python's `__reduce__`: a copy re-attaches by name (what pickling a SharedMemory does). */
+  __reduce__(): [typeof SharedMemory, [string, boolean, number]] {
+    return [this.constructor as typeof SharedMemory, [this.#name, false, this.#size]];
+  }
+}
+
+/** `type(v).__name__` for the JavaScript values that stand for Python's. */
+export function pyTypeName(v: unknown): string {
+  if (v === null || v === undefined) return "NoneType";
+  switch (typeof v) {
+    case "number":
+      return Number.isInteger(v) ? "int" : "float";
+    case "bigint":
+      return "int";
+    case "boolean":
+      return "bool";
+    case "string":
+      return "str";
+    case "function":
+      return "function";
+  }
+  if (Array.isArray(v)) return "list";
+  if (v instanceof Uint8Array) return "bytes";
+  if (v instanceof Map) return "dict";
+  if (v instanceof Set) return "set";
+  if (isOptions(v)) return "dict";
+  return (v as object).constructor?.name ?? "object";
+}
+
+// A SharedMemory sent to a child (as a Process argument, a queue item...) re-attaches there by
+// name, as unpickling CPython's __reduce__ does.
+register("SharedMemory", SharedMemory, {
+  reduce: (s: SharedMemory) => ({ name: s.name, size: s.size }),
+  rebuild: (s) => new SharedMemory(s.name, false, s.size),
+});
+
+export { ShareableList } from "./shared_memory/shareable_list.js";
+export { SharedMemoryManager } from "./shared_memory/manager.js";

@@ -1,0 +1,219 @@
+// Part of the shared_memory module (CPython Lib/multiprocessing/shared_memory.py, PSF-2.0): the
+// name table that POSIX shm_open()/shm_unlink() give CPython, for a process tree that lives in
+// one OS process.
+//
+// A segment is a SharedArrayBuffer, and a thread can only obtain a SharedArrayBuffer object
+// through a message. So the names live in a *registry host*: a tiny plain-JavaScript worker
+// (no library loaded, ~60 KB of heap) that does nothing but answer requests, so it always
+// answers, even while every process of the tree is blocked or busy. The main thread starts it on
+// its first use of shared_memory; a child that needs it first asks the main thread to start it.
+//
+// Transport: any thread reaches the host through a BroadcastChannel with a well-known name, and
+// gets replies on a BroadcastChannel of its own, read synchronously with receiveMessageOnPort
+// after sleeping on a one-cell reply word (semlock.waitWhile). A thread that cannot reach the
+// host within kReachMs gets a clear error, never an endless wait.
+//
+// Lifetime: the host holds a segment from creation to unlink; each SharedMemory holds it from
+// attach to close(). Once unlinked and closed everywhere, nothing references the buffer and the
+// garbage collector frees it. Whatever is still linked when the OS process ends goes with it.
+
+import { BroadcastChannel, isMainThread, receiveMessageOnPort, threadId, Worker } from "node:worker_threads";
+import { waitWhile } from "../shared/semlock.js";
+import { RuntimeError } from "../shared/pyerrors.js";
+
+const kPrefix = "multiprocessing-ts.shm.v1";
+/** Requests to the host. */
+const kRequestChannel = `${kPrefix}.request`;
+/** Requests to the main thread to start the host (sent by children). */
+const kBootChannel = `${kPrefix}.boot`;
+
+/** How long a thread tries to reach a host it has never reached (it may be booting), in ms. */
+const kReachMs = 5000;
+/** How long a reached host may take to answer one request, in ms (it only touches a Map). */
+const kAnswerMs = 30000;
+/** Interval between re-sent requests while the host is not reached yet (messages sent before it listens are lost). */
+const kRetryMs = 10;
+
+/** Reply codes in the reply cell. */
+export const Reply = { pending: 0, ok: 1, notFound: 2, exists: 3 } as const;
+export type Reply = (typeof Reply)[keyof typeof Reply];
+
+// The host's whole program. Requests carry a reply cell; a request whose cell is already set is a
+// re-sent duplicate of one answered (a requester re-sends until the host is listening), and is
+// ignored, so a retried create never reports its own segment as existing.
+const hostSource = `"use strict";
+const { BroadcastChannel } = require("node:worker_threads");
+const segments = new Map();
+const requests = new BroadcastChannel(${JSON.stringify(kRequestChannel)});
+requests.onmessage = ({ data: m }) => {
+  const cell = m.cell;
+  if (Atomics.load(cell, 0) !== ${Reply.pending}) return;
+  let r = ${Reply.ok};
+  if (m.op === "create") {
+    if (segments.has(m.name)) r = ${Reply.exists}; else segments.set(m.name, m.sab);
+  } else if (m.op === "attach") {
+    const sab = segments.get(m.name);
+    if (sab === undefined) r = ${Reply.notFound};
+    else { const out = new BroadcastChannel(m.reply); out.postMessage(sab); out.close(); }
+  } else if (m.op === "unlink") {
+    if (!segments.delete(m.name)) r = ${Reply.notFound};
+  } else if (m.op === "names") {
+    const out = new BroadcastChannel(m.reply); out.postMessage([...segments.keys()]); out.close();
+  }
+  // The reply message (if any) was queued above, before the cell flips: the requester finds it
+  // as soon as it wakes.
+  Atomics.store(cell, 0, r);
+  Atomics.notify(cell, 0);
+};
+`;
+
+interface ThreadState {
+  /** This thread's reply channel (replies to its own requests only). */
+  reply: BroadcastChannel | null;
+  replyName: string;
+  /** True once the host has answered this thread. */
+  reached: boolean;
+}
+
+interface MainState {
+  host: Worker | null;
+  bootListener: BroadcastChannel | null;
+}
+
+// On globalThis: the ESM and CommonJS builds loaded into one thread share one reply channel and
+// one host.
+const kThread = Symbol.for("multiprocessing-ts.shm.thread");
+const kMain = Symbol.for("multiprocessing-ts.shm.main");
+
+function threadState(): ThreadState {
+  return ((globalThis as any)[kThread] ??= { reply: null, replyName: `${kPrefix}.reply.${threadId}`, reached: false });
+}
+
+function mainState(): MainState {
+  return ((globalThis as any)[kMain] ??= { host: null, bootListener: null });
+}
+
+/** Starts the registry host if this (main) thread has not yet. */
+function ensureHost(): void {
+  const s = mainState();
+  if (s.host !== null) return;
+  // execArgv: [] keeps the parent's loader flags (tsx: ~150 ms) out of a thread that runs only the
+  // code above.
+  const w = new Worker(hostSource, { eval: true, execArgv: [], stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 16 } });
+  w.unref(); // the host never keeps the program alive; it ends with the OS process
+  w.on("error", () => {});
+  w.on("exit", () => {
+    if (s.host === w) s.host = null;
+  });
+  s.host = w;
+}
+
+/**
+ * Main thread only: listens for children's requests to start the host. A BroadcastChannel with a
+ * listener, unref'd (~40 µs, no thread): a program that never uses shared_memory pays nothing
+ * more. Served by the main thread's event loop.
+ */
+export function listenForBootRequests(): void {
+  if (!isMainThread) return;
+  const s = mainState();
+  if (s.bootListener !== null) return;
+  const bc = new BroadcastChannel(kBootChannel);
+  bc.onmessage = () => ensureHost();
+  bc.unref();
+  s.bootListener = bc;
+}
+
+function post(channel: string, message: unknown): void {
+  const bc = new BroadcastChannel(channel);
+  // A BroadcastChannel delivers to every other instance of its name: a long-lived request
+  // channel here would collect every other thread's requests. Open, post, close.
+  bc.postMessage(message);
+  bc.close();
+}
+
+function unreachable(): Error {
+  return new RuntimeError(
+    "shared_memory: the segment registry could not be reached within " + kReachMs / 1000 + " s. " +
+      (isMainThread
+        ? "Its thread failed to start."
+        : "The main thread starts it, from its event loop, when a child first needs it; here the main " +
+          "thread was blocked (join(), get()...) or busy. Create or attach any SharedMemory in the main " +
+          "thread before starting children that use shared_memory first."),
+  );
+}
+
+/** The result of one request: its reply code and the reply message, if one was sent. */
+interface Answer {
+  code: Reply;
+  message: unknown;
+}
+
+/**
+ * Sends `op` to the registry host and blocks until it answers (the reply cell changes).
+ * @throws RuntimeError when the host cannot be reached
+ */
+function request(op: string, fields: Record<string, unknown>, wantsMessage: boolean): Answer {
+  const t = threadState();
+  if (wantsMessage && t.reply === null) {
+    t.reply = new BroadcastChannel(t.replyName);
+    t.reply.unref();
+  }
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const message = { ...fields, op, cell, reply: t.replyName };
+  if (isMainThread) ensureHost();
+  else if (!t.reached) post(kBootChannel, null); // harmless when the host already runs
+  post(kRequestChannel, message);
+  const start = performance.now();
+  // Sleeping on the reply cell: the host stores the code and notifies after queuing the reply,
+  // so a wake-up with the cell set always finds the message. While the host has never answered
+  // this thread, it may not be listening yet (a message sent before it listens is lost): re-send
+  // every kRetryMs. Re-sent duplicates carry the same cell and are ignored once it is set.
+  while (Atomics.load(cell, 0) === Reply.pending) {
+    const waited = performance.now() - start;
+    if (t.reached) {
+      if (waited > kAnswerMs) throw new RuntimeError(`shared_memory: the segment registry did not answer within ${kAnswerMs / 1000} s`);
+      waitWhile(cell, 0, Reply.pending, kAnswerMs - waited);
+      continue;
+    }
+    if (waited > kReachMs) throw unreachable();
+    if (waitWhile(cell, 0, Reply.pending, kRetryMs) === "timed-out" && Atomics.load(cell, 0) === Reply.pending) {
+      if (!isMainThread) post(kBootChannel, null);
+      post(kRequestChannel, message);
+    }
+  }
+  t.reached = true;
+  const code = Atomics.load(cell, 0) as Reply;
+  let reply: unknown;
+  if (wantsMessage && code === Reply.ok) {
+    // The host queued the message before setting the cell (see above); the loop is a guard.
+    let got = receiveMessageOnPort(t.reply as any);
+    for (let i = 0; got === undefined && i < 1000; i++) {
+      waitWhile(cell, 0, code, 1);
+      got = receiveMessageOnPort(t.reply as any);
+    }
+    if (got === undefined) throw new RuntimeError("shared_memory: the segment registry's reply was lost");
+    reply = got.message;
+  }
+  return { code, message: reply };
+}
+
+/** Registers `sab` under `name`; returns false when the name is taken (EEXIST). */
+export function registerSegment(name: string, sab: SharedArrayBuffer): boolean {
+  return request("create", { name, sab }, false).code === Reply.ok;
+}
+
+/** The segment named `name`, or null when there is none (ENOENT). */
+export function lookupSegment(name: string): SharedArrayBuffer | null {
+  const a = request("attach", { name }, true);
+  return a.code === Reply.ok ? (a.message as SharedArrayBuffer) : null;
+}
+
+/** Removes `name` from the registry; returns false when it was not there (ENOENT). */
+export function unlinkSegment(name: string): boolean {
+  return request("unlink", { name }, false).code === Reply.ok;
+}
+
+/** The names currently registered (for tests and leak reports). */
+export function segmentNames(): string[] {
+  return request("names", {}, true).message as string[];
+}
