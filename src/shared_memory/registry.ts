@@ -41,8 +41,21 @@ export type Reply = (typeof Reply)[keyof typeof Reply];
 // The host's whole program. Requests carry a reply cell; a request whose cell is already set is a
 // re-sent duplicate of one answered (a requester re-sends until the host is listening), and is
 // ignored, so a retried create never reports its own segment as existing.
+//
+// Freeing: an unlinked segment's buffer lives on in the host's heap as garbage until the host's
+// garbage collector runs, and an idle host never allocates enough to run it. So the host keeps a
+// handle on V8's gc() (the flag is on only while it takes that handle: other threads' new contexts
+// do not see a global gc) and collects after each unlink; its heap is tiny (~1 ms).
 const hostSource = `"use strict";
 const { BroadcastChannel } = require("node:worker_threads");
+const v8 = require("node:v8");
+let collect = () => {};
+try {
+  v8.setFlagsFromString("--expose-gc");
+  collect = require("node:vm").runInNewContext("gc");
+} catch {}
+finally { if (typeof globalThis.gc !== "function") v8.setFlagsFromString("--no-expose-gc"); }
+let collecting = false;
 const segments = new Map();
 const requests = new BroadcastChannel(${JSON.stringify(kRequestChannel)});
 requests.onmessage = ({ data: m }) => {
@@ -57,6 +70,7 @@ requests.onmessage = ({ data: m }) => {
     else { const out = new BroadcastChannel(m.reply); out.postMessage(sab); out.close(); }
   } else if (m.op === "unlink") {
     if (!segments.delete(m.name)) r = ${Reply.notFound};
+    else if (!collecting) { collecting = true; setImmediate(() => { collecting = false; collect(); }); }
   } else if (m.op === "names") {
     const out = new BroadcastChannel(m.reply); out.postMessage([...segments.keys()]); out.close();
   }
