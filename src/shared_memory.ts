@@ -55,6 +55,9 @@ export function bindArgs(
   args: unknown[],
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end--; // f(a, undefined) is f(a)
+  args = args.slice(0, end);
   let positional = args;
   if (args.length > 0 && isOptions(args[args.length - 1])) {
     positional = args.slice(0, -1);

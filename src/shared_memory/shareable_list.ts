@@ -25,7 +25,8 @@ function formatOf(item: unknown): string {
   if (item instanceof Uint8Array) return `${kAlignment * (Math.floor(item.length / kAlignment) + 1)}s`;
   if (typeof item === "boolean") return "xxxxxxx?";
   if (item === null || item === undefined) return "xxxxxx?x";
-  if (typeof item === "bigint" || (typeof item === "number" && Number.isInteger(item))) return "q";
+  // A number beyond 2**53 is a float: ints that large are bigints (see API.md).
+  if (typeof item === "bigint" || Number.isSafeInteger(item)) return "q";
   if (typeof item === "number") return "d";
   // CPython: KeyError: <class 'list'>
   throw new KeyError({ __repr__: () => `<class '${pyTypeName(item)}'>` });
