@@ -145,7 +145,7 @@ describe("ShareableList items", () => {
     expect(e).toBeInstanceOf(KeyError);
     expect(e.message).toBe("<class 'list'>");
     expect(thrown(() => new ShareableList([{}] as any)).message).toBe("<class 'dict'>");
-    const sl = make([1]);
+    const sl = make<any>([1]);
     const big = thrown(() => (sl[0] = 2n ** 64n));
     expect(big.name).toBe("error");
     expect(big.message).toBe("argument out of range");

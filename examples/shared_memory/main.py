@@ -1,4 +1,4 @@
-# Python docs, multiprocessing.shared_memory: the first example, the one `npm run demo` runs (a block written through one
+# Python docs, multiprocessing.shared_memory: the first example (a block written through one
 # instance and read through another attached by name), as a script.
 from multiprocessing import shared_memory
 import array
