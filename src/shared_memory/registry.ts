@@ -34,6 +34,10 @@ const kAnswerMs = 30000;
 /** Interval between re-sent requests while the host is not reached yet (messages sent before it listens are lost). */
 const kRetryMs = 10;
 
+/** Unlinked bytes that make the host collect at once; below that it collects after kCollectDelayMs. */
+const kCollectBytes = 64 * 2 ** 20;
+const kCollectDelayMs = 200;
+
 /** Reply codes in the reply cell. */
 export const Reply = { pending: 0, ok: 1, notFound: 2, exists: 3 } as const;
 export type Reply = (typeof Reply)[keyof typeof Reply];
@@ -55,8 +59,22 @@ try {
   collect = require("node:vm").runInNewContext("gc");
 } catch {}
 finally { if (typeof globalThis.gc !== "function") v8.setFlagsFromString("--no-expose-gc"); }
-let collecting = false;
+// Collect soon after a big unlink, lazily after small ones: a full collection per unlink would
+// stall the requests queued behind it.
+let freed = 0;
+let soon = false;
+let later = null;
+const run = () => { soon = false; if (later !== null) { clearTimeout(later); later = null; } freed = 0; collect(); };
 const segments = new Map();
+// Cell 0 counts unlinks: a thread may reuse a buffer it looked up while no unlink has happened since.
+const epoch = new Int32Array(new SharedArrayBuffer(4));
+// One reply channel per requesting thread, kept (opening one costs ~35 µs).
+const replies = new Map();
+const replyTo = (name, message) => {
+  let out = replies.get(name);
+  if (out === undefined) { out = new BroadcastChannel(name); out.unref(); replies.set(name, out); }
+  out.postMessage(message);
+};
 const requests = new BroadcastChannel(${JSON.stringify(kRequestChannel)});
 requests.onmessage = ({ data: m }) => {
   const cell = m.cell;
@@ -67,15 +85,23 @@ requests.onmessage = ({ data: m }) => {
   } else if (m.op === "attach") {
     const sab = segments.get(m.name);
     if (sab === undefined) r = ${Reply.notFound};
-    else { const out = new BroadcastChannel(m.reply); out.postMessage(sab); out.close(); }
+    else replyTo(m.reply, [sab, epoch]);
   } else if (m.op === "unlink") {
-    if (!segments.delete(m.name)) r = ${Reply.notFound};
-    else if (!collecting) { collecting = true; setImmediate(() => { collecting = false; collect(); }); }
+    const sab = segments.get(m.name);
+    if (sab === undefined) r = ${Reply.notFound};
+    else {
+      segments.delete(m.name);
+      Atomics.add(epoch, 0, 1);
+      freed += sab.byteLength;
+      if (freed >= ${kCollectBytes}) { if (!soon) { soon = true; setImmediate(run); } }
+      else if (later === null) later = setTimeout(run, ${kCollectDelayMs});
+    }
   } else if (m.op === "names") {
-    const out = new BroadcastChannel(m.reply); out.postMessage([...segments.keys()]); out.close();
+    replyTo(m.reply, [...segments.keys()]);
   }
   // The reply message (if any) was queued above, before the cell flips: the requester finds it
-  // as soon as it wakes.
+  // as soon as it wakes. Cell 1 carries the unlink count as of this answer.
+  Atomics.store(cell, 1, Atomics.load(epoch, 0));
   Atomics.store(cell, 0, r);
   Atomics.notify(cell, 0);
 };
@@ -87,6 +113,10 @@ interface ThreadState {
   replyName: string;
   /** True once the host has answered this thread. */
   reached: boolean;
+  /** The host's unlink counter (from the first attach reply). */
+  epoch: Int32Array | null;
+  /** Buffers this thread looked up or created, valid while the unlink counter is unchanged. */
+  cache: Map<string, { ref: WeakRef<SharedArrayBuffer>; epoch: number }>;
 }
 
 interface MainState {
@@ -100,7 +130,7 @@ const kThread = Symbol.for("multiprocessing-ts.shm.thread");
 const kMain = Symbol.for("multiprocessing-ts.shm.main");
 
 function threadState(): ThreadState {
-  return ((globalThis as any)[kThread] ??= { reply: null, replyName: `${kPrefix}.reply.${threadId}`, reached: false });
+  return ((globalThis as any)[kThread] ??= { reply: null, replyName: `${kPrefix}.reply.${threadId}`, reached: false, epoch: null, cache: new Map() });
 }
 
 function mainState(): MainState {
@@ -160,6 +190,8 @@ function unreachable(): Error {
 interface Answer {
   code: Reply;
   message: unknown;
+  /** The host's unlink count as of the answer. */
+  epoch: number;
 }
 
 /**
@@ -172,7 +204,7 @@ function request(op: string, fields: Record<string, unknown>, wantsMessage: bool
     t.reply = new BroadcastChannel(t.replyName);
     t.reply.unref();
   }
-  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const cell = new Int32Array(new SharedArrayBuffer(8));
   const message = { ...fields, op, cell, reply: t.replyName };
   if (isMainThread) ensureHost();
   else if (!t.reached) post(kBootChannel, null); // harmless when the host already runs
@@ -208,22 +240,48 @@ function request(op: string, fields: Record<string, unknown>, wantsMessage: bool
     if (got === undefined) throw new RuntimeError("shared_memory: the segment registry's reply was lost");
     reply = got.message;
   }
-  return { code, message: reply };
+  return { code, message: reply, epoch: Atomics.load(cell, 1) };
+}
+
+function remember(t: ThreadState, name: string, sab: SharedArrayBuffer, epoch: number): void {
+  if (t.cache.size >= 1024) {
+    const now = t.epoch === null ? -1 : Atomics.load(t.epoch, 0);
+    for (const [k, v] of t.cache) if (v.epoch !== now || v.ref.deref() === undefined) t.cache.delete(k);
+  }
+  t.cache.set(name, { ref: new WeakRef(sab), epoch });
 }
 
 /** Registers `sab` under `name`; returns false when the name is taken (EEXIST). */
 export function registerSegment(name: string, sab: SharedArrayBuffer): boolean {
-  return request("create", { name, sab }, false).code === Reply.ok;
+  const a = request("create", { name, sab }, false);
+  if (a.code !== Reply.ok) return false;
+  remember(threadState(), name, sab, a.epoch);
+  return true;
 }
 
-/** The segment named `name`, or null when there is none (ENOENT). */
+/**
+ * The segment named `name`, or null when there is none (ENOENT). Without a round trip when this
+ * thread looked it up (or made it) before and no segment was unlinked since, anywhere: a name
+ * maps to a new buffer only after an unlink.
+ */
 export function lookupSegment(name: string): SharedArrayBuffer | null {
+  const t = threadState();
+  const known = t.cache.get(name);
+  if (known !== undefined && t.epoch !== null && known.epoch === Atomics.load(t.epoch, 0)) {
+    const sab = known.ref.deref();
+    if (sab !== undefined) return sab;
+  }
   const a = request("attach", { name }, true);
-  return a.code === Reply.ok ? (a.message as SharedArrayBuffer) : null;
+  if (a.code !== Reply.ok) return null;
+  const [sab, epoch] = a.message as [SharedArrayBuffer, Int32Array];
+  t.epoch = epoch;
+  remember(t, name, sab, a.epoch);
+  return sab;
 }
 
 /** Removes `name` from the registry; returns false when it was not there (ENOENT). */
 export function unlinkSegment(name: string): boolean {
+  threadState().cache.delete(name);
   return request("unlink", { name }, false).code === Reply.ok;
 }
 
