@@ -8,7 +8,8 @@ import { addressOf } from "../shared/current.js";
 import { AttributeError, FileNotFoundError, ValueError } from "../shared/pyerrors.js";
 import { PyObject } from "../shared/pyobject.js";
 import { ProcessError } from "../errors.js";
-import { bindArgs, SharedMemory } from "../shared_memory.js";
+import { SharedMemory } from "../shared_memory.js";
+import { bindArgs } from "./util.js";
 import { ShareableList } from "./shareable_list.js";
 
 const State = { initial: 0, started: 1, shutdown: 2 } as const;

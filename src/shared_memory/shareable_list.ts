@@ -12,7 +12,8 @@ import { IndexError, KeyError, StructError, TypeError, ValueError } from "../sha
 import { PyObject } from "../shared/pyobject.js";
 import { register } from "../shared/reduction.js";
 import { repr as pyRepr } from "../shared/format.js";
-import { bindArgs, pyTypeName, SharedMemory } from "../shared_memory.js";
+import { SharedMemory } from "../shared_memory.js";
+import { bindArgs, pyTypeName } from "./util.js";
 
 const kAlignment = 8;
 const Code = { plain: 0, str: 1, bytes: 2, none: 3 } as const;
