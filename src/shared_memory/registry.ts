@@ -85,7 +85,7 @@ requests.onmessage = ({ data: m }) => {
   } else if (m.op === "attach") {
     const sab = segments.get(m.name);
     if (sab === undefined) r = ${Reply.notFound};
-    else replyTo(m.reply, [sab, epoch]);
+    else replyTo(m.reply, { id: m.id, value: [sab, epoch] });
   } else if (m.op === "unlink") {
     const sab = segments.get(m.name);
     if (sab === undefined) r = ${Reply.notFound};
@@ -97,7 +97,7 @@ requests.onmessage = ({ data: m }) => {
       else if (later === null) later = setTimeout(run, ${kCollectDelayMs});
     }
   } else if (m.op === "names") {
-    replyTo(m.reply, [...segments.keys()]);
+    replyTo(m.reply, { id: m.id, value: [...segments.keys()] });
   }
   // The reply message (if any) was queued above, before the cell flips: the requester finds it
   // as soon as it wakes. Cell 1 carries the unlink count as of this answer.
@@ -113,6 +113,8 @@ interface ThreadState {
   replyName: string;
   /** True once the host has answered this thread. */
   reached: boolean;
+  /** Id of this thread's last request (replies carry it). */
+  seq: number;
   /** The host's unlink counter (from the first attach reply). */
   epoch: Int32Array | null;
   /** Buffers this thread looked up or created, valid while the unlink counter is unchanged. */
@@ -130,7 +132,7 @@ const kThread = Symbol.for("multiprocessing-ts.shm.thread");
 const kMain = Symbol.for("multiprocessing-ts.shm.main");
 
 function threadState(): ThreadState {
-  return ((globalThis as any)[kThread] ??= { reply: null, replyName: `${kPrefix}.reply.${threadId}`, reached: false, epoch: null, cache: new Map() });
+  return ((globalThis as any)[kThread] ??= { reply: null, replyName: `${kPrefix}.reply.${threadId}`, reached: false, seq: 0, epoch: null, cache: new Map() });
 }
 
 function mainState(): MainState {
@@ -205,7 +207,8 @@ function request(op: string, fields: Record<string, unknown>, wantsMessage: bool
     t.reply.unref();
   }
   const cell = new Int32Array(new SharedArrayBuffer(8));
-  const message = { ...fields, op, cell, reply: t.replyName };
+  const id = ++t.seq;
+  const message = { ...fields, op, cell, id, reply: t.replyName };
   if (isMainThread) ensureHost();
   else if (!t.reached) post(kBootChannel, null); // harmless when the host already runs
   post(kRequestChannel, message);
@@ -231,14 +234,21 @@ function request(op: string, fields: Record<string, unknown>, wantsMessage: bool
   const code = Atomics.load(cell, 0) as Reply;
   let reply: unknown;
   if (wantsMessage && code === Reply.ok) {
-    // The host queued the message before setting the cell (see above); the loop is a guard.
-    let got = receiveMessageOnPort(t.reply as any);
+    // The host queued the message before setting the cell (see above); the loop is a guard. A
+    // reply to an earlier request that gave up waiting (it threw) is skipped by its id.
+    const receive = () => {
+      for (let got = receiveMessageOnPort(t.reply as any); got !== undefined; got = receiveMessageOnPort(t.reply as any)) {
+        if ((got.message as { id: number }).id === id) return got.message as { value: unknown };
+      }
+      return undefined;
+    };
+    let got = receive();
     for (let i = 0; got === undefined && i < 1000; i++) {
-      waitWhile(cell, 0, code, 1);
-      got = receiveMessageOnPort(t.reply as any);
+      waitWhile(cell, 0, code, 1); // the cell stays `code`: a 1 ms sleep
+      got = receive();
     }
     if (got === undefined) throw new RuntimeError("shared_memory: the segment registry's reply was lost");
-    reply = got.message;
+    reply = got.value;
   }
   return { code, message: reply, epoch: Atomics.load(cell, 1) };
 }
