@@ -8,7 +8,8 @@
 
 import { randomBytes } from "node:crypto";
 import { isMainThread } from "node:worker_threads";
-import { FileExistsError, FileNotFoundError, TypeError, ValueError } from "./shared/pyerrors.js";
+import { FileExistsError, FileNotFoundError, OSError, TypeError, ValueError } from "./shared/pyerrors.js";
+import { kMaxNameBytes } from "./shared_memory/directory.js";
 import { PyObject } from "./shared/pyobject.js";
 import { register } from "./shared/reduction.js";
 import { repr as pyRepr } from "./shared/format.js";
@@ -23,8 +24,11 @@ if (isMainThread) setImmediate(listenForBootRequests).unref();
 /** `os.strerror` texts of the two errnos that shm_open()/shm_unlink() raise here. */
 const ENOENT = [2, "No such file or directory"] as const;
 const EEXIST = [17, "File exists"] as const;
+const EINVAL = [22, "Invalid argument"] as const;
+const ENOSPC = [28, "No space left on device"] as const;
+const ENAMETOOLONG = [36, "File name too long"] as const;
 
-function osError(cls: typeof FileNotFoundError, [errno, text]: readonly [number, string], name: string): Error {
+function osError(cls: typeof OSError, [errno, text]: readonly [number, string], name: string): Error {
   const e = new cls(errno, text, "/" + name);
   (e as any).filename = "/" + name;
   return e;
@@ -82,15 +86,21 @@ export class SharedMemory extends PyObject {
     if (name === null && !create) throw new ValueError("'name' can only be None if create=True");
     if (name !== null && typeof name !== "string") throw new TypeError(`can only concatenate str (not "${pyTypeName(name)}") to str`);
     if (create && !Number.isInteger(size)) throw new TypeError("'float' object cannot be interpreted as an integer");
+    // What shm_open() refuses: a '/' inside the name, a name longer than NAME_MAX.
+    if (name !== null && (name === "" || name.includes("/"))) throw osError(OSError, EINVAL, name);
+    if (name !== null && Buffer.byteLength(name) > kMaxNameBytes) throw osError(OSError, ENAMETOOLONG, name);
     let sab: SharedArrayBuffer;
     if (create) {
       sab = new SharedArrayBuffer(size as number); // zero-filled, as ftruncate() leaves a new segment
+      let r: ReturnType<typeof registerSegment>;
       if (name === null) {
-        do name = makeFilename();
-        while (!registerSegment(name, sab));
-      } else if (!registerSegment(name, sab)) {
-        throw osError(FileExistsError, EEXIST, name);
+        do r = registerSegment((name = makeFilename()), sab);
+        while (r === "exists");
+      } else {
+        r = registerSegment(name, sab);
+        if (r === "exists") throw osError(FileExistsError, EEXIST, name);
       }
+      if (r === "full") throw osError(OSError, ENOSPC, name);
     } else {
       const found = lookupSegment(name!);
       if (found === null) throw osError(FileNotFoundError, ENOENT, name!);

@@ -3,10 +3,13 @@
 // one OS process.
 //
 // A segment is a SharedArrayBuffer, and a thread can only obtain a SharedArrayBuffer object
-// through a message. So the names live in a *registry host*: a tiny plain-JavaScript worker
+// through a message. So the buffers live in a *registry host*: a tiny plain-JavaScript worker
 // (no library loaded, ~60 KB of heap) that does nothing but answer requests, so it always
 // answers, even while every process of the tree is blocked or busy. The main thread starts it on
 // its first use of shared_memory; a child that needs it first asks the main thread to start it.
+// Which names exist is decided in the shared directory (directory.ts) without a round trip:
+// create and unlink only post their buffer or name to the host; attach asks the host for the
+// buffer (once per thread, while nothing is unlinked).
 //
 // Transport: any thread reaches the host through a BroadcastChannel with a well-known name, and
 // gets replies on a BroadcastChannel of its own, read synchronously with receiveMessageOnPort
@@ -20,6 +23,7 @@
 import { BroadcastChannel, isMainThread, receiveMessageOnPort, threadId, Worker } from "node:worker_threads";
 import { waitWhile } from "../shared/semlock.js";
 import { RuntimeError } from "../shared/pyerrors.js";
+import { Directory, newDirectory } from "./directory.js";
 
 const kPrefix = "multiprocessing-ts.shm.v1";
 /** Requests to the host. */
@@ -39,19 +43,19 @@ const kCollectBytes = 64 * 2 ** 20;
 const kCollectDelayMs = 200;
 
 /** Reply codes in the reply cell. */
-export const Reply = { pending: 0, ok: 1, notFound: 2, exists: 3 } as const;
+export const Reply = { pending: 0, ok: 1, notFound: 2 } as const;
 export type Reply = (typeof Reply)[keyof typeof Reply];
 
-// The host's whole program. Requests carry a reply cell; a request whose cell is already set is a
-// re-sent duplicate of one answered (a requester re-sends until the host is listening), and is
-// ignored, so a retried create never reports its own segment as existing.
+// The host's whole program. "create" and "unlink" are posted without a reply cell (the directory
+// already decided them); "hello" and "attach" carry one. A request whose cell is already set is a
+// re-sent duplicate of one answered (a requester re-sends until the host is listening): ignored.
 //
 // Freeing: an unlinked segment's buffer lives on in the host's heap as garbage until the host's
 // garbage collector runs, and an idle host never allocates enough to run it. So the host keeps a
 // handle on V8's gc() (the flag is on only while it takes that handle: other threads' new contexts
-// do not see a global gc) and collects after each unlink; its heap is tiny (~1 ms).
+// do not see a global gc) and collects after unlinks; its heap is tiny (~1 ms).
 const hostSource = `"use strict";
-const { BroadcastChannel } = require("node:worker_threads");
+const { BroadcastChannel, workerData } = require("node:worker_threads");
 const v8 = require("node:v8");
 let collect = () => {};
 try {
@@ -66,8 +70,6 @@ let soon = false;
 let later = null;
 const run = () => { soon = false; if (later !== null) { clearTimeout(later); later = null; } freed = 0; collect(); };
 const segments = new Map();
-// Cell 0 counts unlinks: a thread may reuse a buffer it looked up while no unlink has happened since.
-const epoch = new Int32Array(new SharedArrayBuffer(4));
 // One reply channel per requesting thread, kept (opening one costs ~35 µs).
 const replies = new Map();
 const replyTo = (name, message) => {
@@ -77,31 +79,27 @@ const replyTo = (name, message) => {
 };
 const requests = new BroadcastChannel(${JSON.stringify(kRequestChannel)});
 requests.onmessage = ({ data: m }) => {
+  if (m.op === "create") { segments.set(m.name, m.sab); return; }
+  if (m.op === "unlink") {
+    const sab = segments.get(m.name);
+    if (sab === undefined) return;
+    segments.delete(m.name);
+    freed += sab.byteLength;
+    if (freed >= ${kCollectBytes}) { if (!soon) { soon = true; setImmediate(run); } }
+    else if (later === null) later = setTimeout(run, ${kCollectDelayMs});
+    return;
+  }
   const cell = m.cell;
   if (Atomics.load(cell, 0) !== ${Reply.pending}) return;
   let r = ${Reply.ok};
-  if (m.op === "create") {
-    if (segments.has(m.name)) r = ${Reply.exists}; else segments.set(m.name, m.sab);
-  } else if (m.op === "attach") {
+  if (m.op === "hello") replyTo(m.reply, { id: m.id, value: workerData.directory });
+  else if (m.op === "attach") {
     const sab = segments.get(m.name);
     if (sab === undefined) r = ${Reply.notFound};
-    else replyTo(m.reply, { id: m.id, value: [sab, epoch] });
-  } else if (m.op === "unlink") {
-    const sab = segments.get(m.name);
-    if (sab === undefined) r = ${Reply.notFound};
-    else {
-      segments.delete(m.name);
-      Atomics.add(epoch, 0, 1);
-      freed += sab.byteLength;
-      if (freed >= ${kCollectBytes}) { if (!soon) { soon = true; setImmediate(run); } }
-      else if (later === null) later = setTimeout(run, ${kCollectDelayMs});
-    }
-  } else if (m.op === "names") {
-    replyTo(m.reply, { id: m.id, value: [...segments.keys()] });
-  }
+    else replyTo(m.reply, { id: m.id, value: sab });
+  } else if (m.op === "names") replyTo(m.reply, { id: m.id, value: [...segments.keys()] });
   // The reply message (if any) was queued above, before the cell flips: the requester finds it
-  // as soon as it wakes. Cell 1 carries the unlink count as of this answer.
-  Atomics.store(cell, 1, Atomics.load(epoch, 0));
+  // as soon as it wakes.
   Atomics.store(cell, 0, r);
   Atomics.notify(cell, 0);
 };
@@ -115,8 +113,8 @@ interface ThreadState {
   reached: boolean;
   /** Id of this thread's last request (replies carry it). */
   seq: number;
-  /** The host's unlink counter (from the first attach reply). */
-  epoch: Int32Array | null;
+  /** The shared directory of names (from the host's first answer). */
+  directory: Directory | null;
   /** Buffers this thread looked up or created, valid while the unlink counter is unchanged. */
   cache: Map<string, { ref: WeakRef<SharedArrayBuffer>; epoch: number }>;
 }
@@ -132,7 +130,7 @@ const kThread = Symbol.for("multiprocessing-ts.shm.thread");
 const kMain = Symbol.for("multiprocessing-ts.shm.main");
 
 function threadState(): ThreadState {
-  return ((globalThis as any)[kThread] ??= { reply: null, replyName: `${kPrefix}.reply.${threadId}`, reached: false, seq: 0, epoch: null, cache: new Map() });
+  return ((globalThis as any)[kThread] ??= { reply: null, replyName: `${kPrefix}.reply.${threadId}`, reached: false, seq: 0, directory: null, cache: new Map() });
 }
 
 function mainState(): MainState {
@@ -145,7 +143,14 @@ function ensureHost(): void {
   if (s.host !== null) return;
   // execArgv: [] keeps the parent's loader flags (tsx: ~150 ms) out of a thread that runs only the
   // code above.
-  const w = new Worker(hostSource, { eval: true, execArgv: [], stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 16 } });
+  const w = new Worker(hostSource, {
+    eval: true,
+    execArgv: [],
+    stdout: false,
+    stderr: false,
+    resourceLimits: { maxOldGenerationSizeMb: 16 },
+    workerData: { directory: newDirectory() },
+  });
   w.unref(); // the host never keeps the program alive; it ends with the OS process
   w.on("error", () => {});
   w.on("exit", () => {
@@ -192,8 +197,6 @@ function unreachable(): Error {
 interface Answer {
   code: Reply;
   message: unknown;
-  /** The host's unlink count as of the answer. */
-  epoch: number;
 }
 
 /**
@@ -206,7 +209,7 @@ function request(op: string, fields: Record<string, unknown>, wantsMessage: bool
     t.reply = new BroadcastChannel(t.replyName);
     t.reply.unref();
   }
-  const cell = new Int32Array(new SharedArrayBuffer(8));
+  const cell = new Int32Array(new SharedArrayBuffer(4));
   const id = ++t.seq;
   const message = { ...fields, op, cell, id, reply: t.replyName };
   if (isMainThread) ensureHost();
@@ -250,23 +253,42 @@ function request(op: string, fields: Record<string, unknown>, wantsMessage: bool
     if (got === undefined) throw new RuntimeError("shared_memory: the segment registry's reply was lost");
     reply = got.value;
   }
-  return { code, message: reply, epoch: Atomics.load(cell, 1) };
+  return { code, message: reply };
+}
+
+/** This thread's view of the shared directory (one round trip, the first time). */
+function directory(t: ThreadState): Directory {
+  return (t.directory ??= new Directory(request("hello", {}, true).message as SharedArrayBuffer));
+}
+
+/** Posts a request that needs no answer; the host listens (this thread got its directory from it). */
+function tell(op: "create" | "unlink", fields: Record<string, unknown>): void {
+  post(kRequestChannel, { ...fields, op });
 }
 
 function remember(t: ThreadState, name: string, sab: SharedArrayBuffer, epoch: number): void {
   if (t.cache.size >= 1024) {
-    const now = t.epoch === null ? -1 : Atomics.load(t.epoch, 0);
+    const now = t.directory === null ? -1 : t.directory.epoch();
     for (const [k, v] of t.cache) if (v.epoch !== now || v.ref.deref() === undefined) t.cache.delete(k);
   }
   t.cache.set(name, { ref: new WeakRef(sab), epoch });
 }
 
-/** Registers `sab` under `name`; returns false when the name is taken (EEXIST). */
-export function registerSegment(name: string, sab: SharedArrayBuffer): boolean {
-  const a = request("create", { name, sab }, false);
-  if (a.code !== Reply.ok) return false;
-  remember(threadState(), name, sab, a.epoch);
-  return true;
+/** Registers `sab` under `name`: "exists" when the name is taken (EEXIST), "full" when the directory is (ENOSPC). */
+export function registerSegment(name: string, sab: SharedArrayBuffer): "ok" | "exists" | "full" {
+  const t = threadState();
+  const d = directory(t);
+  const key = Buffer.from(name, "utf8");
+  let epoch = 0;
+  const r = d.locked(() => {
+    const r = d.insert(key);
+    // Posted before the lock is released: whoever finds the name next asks the host after this.
+    if (r === "ok") tell("create", { name, sab });
+    epoch = d.epoch();
+    return r;
+  });
+  if (r === "ok") remember(t, name, sab, epoch);
+  return r;
 }
 
 /**
@@ -276,26 +298,39 @@ export function registerSegment(name: string, sab: SharedArrayBuffer): boolean {
  */
 export function lookupSegment(name: string): SharedArrayBuffer | null {
   const t = threadState();
+  const d = directory(t);
   const known = t.cache.get(name);
-  if (known !== undefined && t.epoch !== null && known.epoch === Atomics.load(t.epoch, 0)) {
+  if (known !== undefined && known.epoch === d.epoch()) {
     const sab = known.ref.deref();
     if (sab !== undefined) return sab;
   }
+  const key = Buffer.from(name, "utf8");
+  let epoch = 0;
+  // The epoch read with the lookup stamps the cached buffer: an unlink after this point makes
+  // it stale even if the host answers before it sees that unlink.
+  const exists = d.locked(() => ((epoch = d.epoch()), d.has(key)));
+  if (!exists) return null;
   const a = request("attach", { name }, true);
-  if (a.code !== Reply.ok) return null;
-  const [sab, epoch] = a.message as [SharedArrayBuffer, Int32Array];
-  t.epoch = epoch;
-  remember(t, name, sab, a.epoch);
+  if (a.code !== Reply.ok) return null; // unlinked since the lookup
+  const sab = a.message as SharedArrayBuffer;
+  remember(t, name, sab, epoch);
   return sab;
 }
 
-/** Removes `name` from the registry; returns false when it was not there (ENOENT). */
+/** Removes `name`; returns false when it was not there (ENOENT). */
 export function unlinkSegment(name: string): boolean {
-  threadState().cache.delete(name);
-  return request("unlink", { name }, false).code === Reply.ok;
+  const t = threadState();
+  const d = directory(t);
+  t.cache.delete(name);
+  const key = Buffer.from(name, "utf8");
+  return d.locked(() => {
+    if (!d.remove(key)) return false;
+    tell("unlink", { name });
+    return true;
+  });
 }
 
-/** The names currently registered (for tests and leak reports). */
+/** The names the host holds (for tests and leak reports). */
 export function segmentNames(): string[] {
   return request("names", {}, true).message as string[];
 }
