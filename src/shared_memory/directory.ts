@@ -14,11 +14,13 @@ const kLock = 0;
 export const kEpoch = 1;
 const kLive = 2;
 const kTombstones = 3;
-const kHeaderBytes = 16;
+/** Last generation handed out: each created segment gets the next one. */
+const kGeneration = 4;
+const kHeaderBytes = 32;
 
 /** Longest name, in UTF-8 bytes (NAME_MAX, as POSIX shm_open enforces). */
 export const kMaxNameBytes = 255;
-const kSlotBytes = 8 + 256; // state, length, name
+const kSlotBytes = 16 + 256; // state, length, generation, (spare), name
 /** Names the directory holds at once (like a full /dev/shm, more raise ENOSPC). */
 export const kCapacity = 8192;
 
@@ -41,7 +43,7 @@ export class Directory {
   readonly #view: DataView;
 
   constructor(sab: SharedArrayBuffer) {
-    this.cells = new Int32Array(sab, 0, 4);
+    this.cells = new Int32Array(sab, 0, kHeaderBytes / 4);
     this.#bytes = new Uint8Array(sab);
     this.#view = new DataView(sab);
   }
@@ -78,7 +80,7 @@ export class Directory {
 
   #matches(at: number, name: Uint8Array): boolean {
     if (this.#view.getInt32(at + 4, true) !== name.length) return false;
-    const base = at + 8;
+    const base = at + 16;
     for (let k = 0; k < name.length; k++) if (this.#bytes[base + k] !== name[k]) return false;
     return true;
   }
@@ -102,49 +104,55 @@ export class Directory {
     return -1;
   }
 
-  /** Under the lock: true if `name` exists. */
-  has(name: Uint8Array): boolean {
-    return this.#find(name) >= 0;
+  /** Under the lock: the generation of `name`, or -1 when it does not exist. */
+  lookup(name: Uint8Array): number {
+    const at = this.#find(name);
+    return at < 0 ? -1 : this.#view.getInt32(at + 8, true);
   }
 
-  /** Under the lock: adds `name`; "exists" if it is there, "full" when the directory is. */
-  insert(name: Uint8Array): "ok" | "exists" | "full" {
+  /**
+   * Under the lock: adds `name` with a new generation and returns it; "exists" if the name is
+   * there, "full" when the directory is.
+   */
+  insert(name: Uint8Array, generation = Atomics.add(this.cells, kGeneration, 1) + 1): number | "exists" | "full" {
     const free = { at: -1 };
     if (this.#find(name, free) >= 0) return "exists";
     if (free.at < 0 || this.cells[kLive]! >= kCapacity - 1) return "full";
     if (this.#view.getInt32(free.at, true) === Slot.tombstone) this.cells[kTombstones]!--;
     this.#view.setInt32(free.at + 4, name.length, true);
-    this.#bytes.set(name, free.at + 8);
+    this.#view.setInt32(free.at + 8, generation, true);
+    this.#bytes.set(name, free.at + 16);
     this.#view.setInt32(free.at, Slot.used, true);
     this.cells[kLive]!++;
-    return "ok";
+    return generation;
   }
 
-  /** Under the lock: removes `name`; false if it was not there. Counts an unlink. */
-  remove(name: Uint8Array): boolean {
+  /** Under the lock: removes `name` and returns its generation, or -1 if it was not there. Counts an unlink. */
+  remove(name: Uint8Array): number {
     const at = this.#find(name);
-    if (at < 0) return false;
+    if (at < 0) return -1;
+    const generation = this.#view.getInt32(at + 8, true);
     this.#view.setInt32(at, Slot.tombstone, true);
     this.cells[kLive]!--;
     this.cells[kTombstones]!++;
     Atomics.add(this.cells, kEpoch, 1);
     if (this.cells[kTombstones]! > kCapacity / 4) this.#rebuild();
-    return true;
+    return generation;
   }
 
   /** Under the lock: re-inserts the live names into a cleared table (drops the tombstones). */
   #rebuild(): void {
-    const names: Uint8Array[] = [];
+    const live: [Uint8Array, number][] = [];
     for (let i = 0; i < kCapacity; i++) {
       const at = this.#slot(i);
       if (this.#view.getInt32(at, true) === Slot.used) {
         const len = this.#view.getInt32(at + 4, true);
-        names.push(this.#bytes.slice(at + 8, at + 8 + len));
+        live.push([this.#bytes.slice(at + 16, at + 16 + len), this.#view.getInt32(at + 8, true)]);
       }
     }
-    this.#bytes.fill(0, kHeaderBytes);
+    this.#bytes.fill(0, this.#slot(0));
     this.cells[kLive] = 0;
     this.cells[kTombstones] = 0;
-    for (const n of names) this.insert(n);
+    for (const [name, generation] of live) this.insert(name, generation);
   }
 }

@@ -22,6 +22,7 @@
 
 import { BroadcastChannel, isMainThread, receiveMessageOnPort, threadId, Worker } from "node:worker_threads";
 import { waitWhile } from "../shared/semlock.js";
+import { atExit } from "../shared/current.js";
 import { RuntimeError } from "../shared/pyerrors.js";
 import { Directory, newDirectory } from "./directory.js";
 
@@ -46,9 +47,13 @@ const kCollectDelayMs = 200;
 export const Reply = { pending: 0, ok: 1, notFound: 2 } as const;
 export type Reply = (typeof Reply)[keyof typeof Reply];
 
-// The host's whole program. "create" and "unlink" are posted without a reply cell (the directory
-// already decided them); "hello" and "attach" carry one. A request whose cell is already set is a
-// re-sent duplicate of one answered (a requester re-sends until the host is listening): ignored.
+// The host's whole program. A thread says "hello" on the well-known request channel (re-sent
+// until the host listens; a duplicate, whose reply cell is already set, is ignored); the host
+// answers on that thread's own channel, which from then on carries the thread's requests both
+// ways. Messages on different channels may be handled in any order, so every segment has a
+// generation (from the directory): a "create" that arrives after the "unlink" of its generation
+// is dropped, an "unlink" of an older generation leaves a newer segment alone, and an "attach"
+// whose "create" has not arrived yet waits for it (it was posted before the name became visible).
 //
 // Freeing: an unlinked segment's buffer lives on in the host's heap as garbage until the host's
 // garbage collector runs, and an idle host never allocates enough to run it. So the host keeps a
@@ -65,52 +70,83 @@ try {
 finally { if (typeof globalThis.gc !== "function") v8.setFlagsFromString("--no-expose-gc"); }
 // Collect soon after a big unlink, lazily after small ones: a full collection per unlink would
 // stall the requests queued behind it.
-let freed = 0;
-let soon = false;
-let later = null;
+let freed = 0, soon = false, later = null;
 const run = () => { soon = false; if (later !== null) { clearTimeout(later); later = null; } freed = 0; collect(); };
-const segments = new Map();
-// One reply channel per requesting thread, kept (opening one costs ~35 µs).
-const replies = new Map();
-const replyTo = (name, message) => {
-  let out = replies.get(name);
-  if (out === undefined) { out = new BroadcastChannel(name); out.unref(); replies.set(name, out); }
-  out.postMessage(message);
+const account = (bytes) => {
+  freed += bytes;
+  if (freed >= ${kCollectBytes}) { if (!soon) { soon = true; setImmediate(run); } }
+  else if (later === null) later = setTimeout(run, ${kCollectDelayMs});
 };
-const requests = new BroadcastChannel(${JSON.stringify(kRequestChannel)});
-requests.onmessage = ({ data: m }) => {
-  if (m.op === "create") { segments.set(m.name, m.sab); return; }
-  if (m.op === "unlink") {
-    const sab = segments.get(m.name);
-    if (sab === undefined) return;
-    segments.delete(m.name);
-    freed += sab.byteLength;
-    if (freed >= ${kCollectBytes}) { if (!soon) { soon = true; setImmediate(run); } }
-    else if (later === null) later = setTimeout(run, ${kCollectDelayMs});
-    return;
+const segments = new Map(); // name -> { generation, sab }
+const killed = new Map();   // name -> { generation, at }: the last unlinked generation, for late creates
+const pending = new Map();  // name -> [[channel, request]]: attaches waiting for their create
+const channels = new Map(); // thread channel name -> BroadcastChannel
+const answer = (ch, m, code, value) => {
+  if (value !== undefined) ch.postMessage({ id: m.id, value });
+  // The reply message was queued above, before the cell flips: the requester finds it as soon
+  // as it wakes.
+  Atomics.store(m.cell, 0, code);
+  Atomics.notify(m.cell, 0);
+};
+const tryAttach = (ch, m) => {
+  const cur = segments.get(m.name);
+  if (cur !== undefined && cur.generation === m.generation) { answer(ch, m, ${Reply.ok}, cur.sab); return true; }
+  const k = killed.get(m.name);
+  if ((cur !== undefined && cur.generation > m.generation) || (k !== undefined && k.generation >= m.generation)) {
+    answer(ch, m, ${Reply.notFound}); // unlinked since the requester's lookup
+    return true;
   }
-  const cell = m.cell;
-  if (Atomics.load(cell, 0) !== ${Reply.pending}) return;
-  let r = ${Reply.ok};
-  if (m.op === "hello") replyTo(m.reply, { id: m.id, value: workerData.directory });
-  else if (m.op === "attach") {
-    const sab = segments.get(m.name);
-    if (sab === undefined) r = ${Reply.notFound};
-    else replyTo(m.reply, { id: m.id, value: sab });
-  } else if (m.op === "names") replyTo(m.reply, { id: m.id, value: [...segments.keys()] });
-  // The reply message (if any) was queued above, before the cell flips: the requester finds it
-  // as soon as it wakes.
-  Atomics.store(cell, 0, r);
-  Atomics.notify(cell, 0);
+  return false;
+};
+const settle = (name) => {
+  const waiting = pending.get(name);
+  if (waiting === undefined) return;
+  const rest = waiting.filter(([ch, m]) => !tryAttach(ch, m));
+  if (rest.length) pending.set(name, rest); else pending.delete(name);
+};
+const onRequest = (ch, m) => {
+  if (m.op === "create") {
+    const k = killed.get(m.name);
+    if (k !== undefined && k.generation >= m.generation) return;
+    const cur = segments.get(m.name);
+    if (cur === undefined || cur.generation < m.generation) segments.set(m.name, { generation: m.generation, sab: m.sab });
+    settle(m.name);
+  } else if (m.op === "unlink") {
+    const cur = segments.get(m.name);
+    if (cur !== undefined && cur.generation === m.generation) { segments.delete(m.name); account(cur.sab.byteLength); }
+    const k = killed.get(m.name);
+    if (k === undefined || k.generation < m.generation) killed.set(m.name, { generation: m.generation, at: Date.now() });
+    if (killed.size > 4096) { const old = Date.now() - 10000; for (const [n, v] of killed) if (v.at < old) killed.delete(n); }
+    settle(m.name);
+  } else if (m.op === "attach") {
+    if (!tryAttach(ch, m)) { const w = pending.get(m.name); if (w) w.push([ch, m]); else pending.set(m.name, [[ch, m]]); }
+  } else if (m.op === "names") {
+    answer(ch, m, ${Reply.ok}, [...segments.keys()]);
+  } else if (m.op === "bye") {
+    ch.close();
+    channels.delete(m.channel);
+  }
+};
+const hello = new BroadcastChannel(${JSON.stringify(kRequestChannel)});
+hello.onmessage = ({ data: m }) => {
+  if (Atomics.load(m.cell, 0) !== ${Reply.pending}) return;
+  let ch = channels.get(m.channel);
+  if (ch === undefined) {
+    ch = new BroadcastChannel(m.channel);
+    const own = ch;
+    own.onmessage = ({ data }) => onRequest(own, data);
+    channels.set(m.channel, ch);
+  }
+  answer(ch, m, ${Reply.ok}, workerData.directory);
 };
 `;
 
 interface ThreadState {
-  /** This thread's reply channel (replies to its own requests only). */
-  reply: BroadcastChannel | null;
-  replyName: string;
-  /** True once the host has answered this thread. */
-  reached: boolean;
+  /** This thread's own channel to the host (both ways), once the host has answered its hello. */
+  channel: BroadcastChannel | null;
+  channelName: string;
+  /** True once the exit hook that says goodbye to the host is registered. */
+  hooked: boolean;
   /** Id of this thread's last request (replies carry it). */
   seq: number;
   /** The shared directory of names (from the host's first answer). */
@@ -130,7 +166,7 @@ const kThread = Symbol.for("multiprocessing-ts.shm.thread");
 const kMain = Symbol.for("multiprocessing-ts.shm.main");
 
 function threadState(): ThreadState {
-  return ((globalThis as any)[kThread] ??= { reply: null, replyName: `${kPrefix}.reply.${threadId}`, reached: false, seq: 0, directory: null, cache: new Map() });
+  return ((globalThis as any)[kThread] ??= { channel: null, channelName: `${kPrefix}.thread.${threadId}`, hooked: false, seq: 0, directory: null, cache: new Map() });
 }
 
 function mainState(): MainState {
@@ -199,71 +235,98 @@ interface Answer {
   message: unknown;
 }
 
-/**
- * Sends `op` to the registry host and blocks until it answers (the reply cell changes).
- * @throws RuntimeError when the host cannot be reached
- */
-function request(op: string, fields: Record<string, unknown>, wantsMessage: boolean): Answer {
-  const t = threadState();
-  if (wantsMessage && t.reply === null) {
-    t.reply = new BroadcastChannel(t.replyName);
-    t.reply.unref();
+/** Reads the reply to request `id` from this thread's channel (skipping late replies to requests that gave up). */
+function receive(t: ThreadState, cell: Int32Array, id: number): unknown {
+  const next = () => {
+    for (let got = receiveMessageOnPort(t.channel as any); got !== undefined; got = receiveMessageOnPort(t.channel as any)) {
+      if ((got.message as { id: number }).id === id) return got.message as { value: unknown };
+    }
+    return undefined;
+  };
+  // The host queued the message before setting the cell; the loop is a guard.
+  let got = next();
+  for (let i = 0; got === undefined && i < 1000; i++) {
+    waitWhile(cell, 0, Atomics.load(cell, 0), 1); // the cell keeps its value: a 1 ms sleep
+    got = next();
   }
+  if (got === undefined) throw new RuntimeError("shared_memory: the segment registry's reply was lost");
+  return got.value;
+}
+
+/**
+ * Opens this thread's channel to the host: "hello" on the well-known channel, re-sent until the
+ * host (which may be booting, or not started yet) answers. Returns the shared directory.
+ * @throws RuntimeError when the host cannot be reached within kReachMs
+ */
+function hello(t: ThreadState): SharedArrayBuffer {
+  const channel = new BroadcastChannel(t.channelName);
+  channel.unref();
+  t.channel = channel;
   const cell = new Int32Array(new SharedArrayBuffer(4));
   const id = ++t.seq;
-  const message = { ...fields, op, cell, id, reply: t.replyName };
+  const message = { op: "hello", cell, id, channel: t.channelName };
   if (isMainThread) ensureHost();
-  else if (!t.reached) post(kBootChannel, null); // harmless when the host already runs
+  else post(kBootChannel, null); // harmless when the host already runs
   post(kRequestChannel, message);
   const start = performance.now();
-  // Sleeping on the reply cell: the host stores the code and notifies after queuing the reply,
-  // so a wake-up with the cell set always finds the message. While the host has never answered
-  // this thread, it may not be listening yet (a message sent before it listens is lost): re-send
-  // every kRetryMs. Re-sent duplicates carry the same cell and are ignored once it is set.
+  // A message sent before the host listens is lost: re-send every kRetryMs. Re-sent duplicates
+  // carry the same cell and are ignored once it is set.
   while (Atomics.load(cell, 0) === Reply.pending) {
-    const waited = performance.now() - start;
-    if (t.reached) {
-      if (waited > kAnswerMs) throw new RuntimeError(`shared_memory: the segment registry did not answer within ${kAnswerMs / 1000} s`);
-      waitWhile(cell, 0, Reply.pending, kAnswerMs - waited);
-      continue;
+    if (performance.now() - start > kReachMs) {
+      t.channel = null;
+      channel.close();
+      throw unreachable();
     }
-    if (waited > kReachMs) throw unreachable();
     if (waitWhile(cell, 0, Reply.pending, kRetryMs) === "timed-out" && Atomics.load(cell, 0) === Reply.pending) {
       if (!isMainThread) post(kBootChannel, null);
       post(kRequestChannel, message);
     }
   }
-  t.reached = true;
-  const code = Atomics.load(cell, 0) as Reply;
-  let reply: unknown;
-  if (wantsMessage && code === Reply.ok) {
-    // The host queued the message before setting the cell (see above); the loop is a guard. A
-    // reply to an earlier request that gave up waiting (it threw) is skipped by its id.
-    const receive = () => {
-      for (let got = receiveMessageOnPort(t.reply as any); got !== undefined; got = receiveMessageOnPort(t.reply as any)) {
-        if ((got.message as { id: number }).id === id) return got.message as { value: unknown };
-      }
-      return undefined;
-    };
-    let got = receive();
-    for (let i = 0; got === undefined && i < 1000; i++) {
-      waitWhile(cell, 0, code, 1); // the cell stays `code`: a 1 ms sleep
-      got = receive();
-    }
-    if (got === undefined) throw new RuntimeError("shared_memory: the segment registry's reply was lost");
-    reply = got.value;
+  if (!t.hooked) {
+    t.hooked = true;
+    // The host keeps one channel per thread: say goodbye when this process ends (a reused
+    // forkserver worker says hello again in its next process).
+    atExit(() => {
+      if (t.channel === null) return;
+      t.channel.postMessage({ op: "bye", channel: t.channelName });
+      t.channel.close();
+      t.channel = null;
+    });
   }
-  return { code, message: reply };
+  return receive(t, cell, id) as SharedArrayBuffer;
+}
+
+/**
+ * Sends `op` to the registry host on this thread's channel and blocks until it answers (the
+ * reply cell changes); returns the reply code and value.
+ * @throws RuntimeError when the host does not answer within kAnswerMs
+ */
+function request(op: "attach" | "names", fields: Record<string, unknown>): Answer {
+  const t = threadState();
+  if (t.channel === null) t.directory = new Directory(hello(t));
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const id = ++t.seq;
+  t.channel!.postMessage({ ...fields, op, cell, id });
+  const start = performance.now();
+  // Sleeping on the reply cell: the host stores the code and notifies after queuing the reply.
+  while (Atomics.load(cell, 0) === Reply.pending) {
+    const waited = performance.now() - start;
+    if (waited > kAnswerMs) throw new RuntimeError(`shared_memory: the segment registry did not answer within ${kAnswerMs / 1000} s`);
+    waitWhile(cell, 0, Reply.pending, kAnswerMs - waited);
+  }
+  const code = Atomics.load(cell, 0) as Reply;
+  return { code, message: code === Reply.ok ? receive(t, cell, id) : undefined };
 }
 
 /** This thread's view of the shared directory (one round trip, the first time). */
 function directory(t: ThreadState): Directory {
-  return (t.directory ??= new Directory(request("hello", {}, true).message as SharedArrayBuffer));
+  if (t.channel === null) t.directory = new Directory(hello(t));
+  return t.directory!;
 }
 
-/** Posts a request that needs no answer; the host listens (this thread got its directory from it). */
-function tell(op: "create" | "unlink", fields: Record<string, unknown>): void {
-  post(kRequestChannel, { ...fields, op });
+/** Posts a request that needs no answer on this thread's channel (open: the caller has the directory). */
+function tell(t: ThreadState, op: "create" | "unlink", fields: Record<string, unknown>): void {
+  t.channel!.postMessage({ ...fields, op });
 }
 
 function remember(t: ThreadState, name: string, sab: SharedArrayBuffer, epoch: number): void {
@@ -281,11 +344,12 @@ export function registerSegment(name: string, sab: SharedArrayBuffer): "ok" | "e
   const key = Buffer.from(name, "utf8");
   let epoch = 0;
   const r = d.locked(() => {
-    const r = d.insert(key);
+    const generation = d.insert(key);
+    if (typeof generation !== "number") return generation;
     // Posted before the lock is released: whoever finds the name next asks the host after this.
-    if (r === "ok") tell("create", { name, sab });
+    tell(t, "create", { name, generation, sab });
     epoch = d.epoch();
-    return r;
+    return "ok" as const;
   });
   if (r === "ok") remember(t, name, sab, epoch);
   return r;
@@ -308,9 +372,9 @@ export function lookupSegment(name: string): SharedArrayBuffer | null {
   let epoch = 0;
   // The epoch read with the lookup stamps the cached buffer: an unlink after this point makes
   // it stale even if the host answers before it sees that unlink.
-  const exists = d.locked(() => ((epoch = d.epoch()), d.has(key)));
-  if (!exists) return null;
-  const a = request("attach", { name }, true);
+  const generation = d.locked(() => ((epoch = d.epoch()), d.lookup(key)));
+  if (generation < 0) return null;
+  const a = request("attach", { name, generation });
   if (a.code !== Reply.ok) return null; // unlinked since the lookup
   const sab = a.message as SharedArrayBuffer;
   remember(t, name, sab, epoch);
@@ -324,13 +388,14 @@ export function unlinkSegment(name: string): boolean {
   t.cache.delete(name);
   const key = Buffer.from(name, "utf8");
   return d.locked(() => {
-    if (!d.remove(key)) return false;
-    tell("unlink", { name });
+    const generation = d.remove(key);
+    if (generation < 0) return false;
+    tell(t, "unlink", { name, generation });
     return true;
   });
 }
 
 /** The names the host holds (for tests and leak reports). */
 export function segmentNames(): string[] {
-  return request("names", {}, true).message as string[];
+  return request("names", {}).message as string[];
 }
