@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import mp from "multiprocessing-ts";
-import { FileExistsError, FileNotFoundError, TypeError, ValueError, repr } from "multiprocessing-ts/py";
+import { FileExistsError, FileNotFoundError, OSError, TypeError, ValueError, repr } from "multiprocessing-ts/py";
 import { SharedMemory } from "multiprocessing-ts/shared_memory";
 import { describe, expect, test } from "vitest";
 import * as t from "./fixtures/shm_targets.js";
@@ -157,6 +157,38 @@ describe("SharedMemory in one process", () => {
     shm.close();
   });
 
+  test("names shm_open refuses raise its OSErrors: EINVAL for '/' or '', ENAMETOOLONG past 255 bytes", () => {
+    const slash = thrown(() => new SharedMemory("a/b", true, 1));
+    expect(slash).toBeInstanceOf(OSError);
+    expect(slash.message).toBe("[Errno 22] Invalid argument: '/a/b'");
+    expect(thrown(() => new SharedMemory("a/b")).errno).toBe(22);
+    expect(thrown(() => new SharedMemory("", true, 1)).message).toBe("[Errno 22] Invalid argument: '/'");
+    const long = thrown(() => new SharedMemory("x".repeat(256), true, 1));
+    expect(long.errno).toBe(36);
+    expect(long.message).toBe(`[Errno 36] File name too long: '/${"x".repeat(256)}'`);
+    const ok = new SharedMemory("y".repeat(255), true, 1);
+    ok.close();
+    ok.unlink();
+  });
+
+  test("thousands of create/unlink cycles keep the name directory consistent", () => {
+    const keep = Array.from({ length: 50 }, (_, i) => new SharedMemory(`${uniqueName()}_keep${i}`, true, 4));
+    keep.forEach((s, i) => (s.buf![0] = i));
+    for (let i = 0; i < 3000; i++) {
+      const s = new SharedMemory(`${uniqueName()}_tmp`, true, 4);
+      s.close();
+      s.unlink();
+    }
+    keep.forEach((s, i) => {
+      const again = new SharedMemory(s.name);
+      expect(again.buf![0]).toBe(i);
+      again.close();
+      s.close();
+      s.unlink();
+      expect(thrown(() => new SharedMemory(s.name))).toBeInstanceOf(FileNotFoundError);
+    });
+  });
+
   test("an unlinked name can be created again, as a new block", () => {
     const name = uniqueName();
     const old = new SharedMemory(name, true, 16);
@@ -266,6 +298,32 @@ describe.concurrent("SharedMemory across processes", () => {
     expect([...shm.buf!]).toEqual(Array(8).fill(0xab));
     shm.close();
     shm.unlink();
+  });
+
+  test("processes creating, unlinking and attaching names at once all see a consistent set of names", () => {
+    new SharedMemory(null, true, 1).unlink();
+    const tag = uniqueName();
+    const q = mp.Queue();
+    const procs = [
+      spawn({ target: t.churn, args: [`${tag}a`, 150] }),
+      spawn({ target: t.churn, args: [`${tag}b`, 150] }),
+      spawn({ target: t.attachAll, args: [`${tag}a`, 150, q] }),
+    ];
+    t.churn(`${tag}c`, 150); // the parent churns too
+    expect(q.get(true, 60)).toBe(150);
+    for (const p of procs) {
+      p.join(60);
+      expect(p.exitcode).toBe(0);
+    }
+    for (const x of ["a", "b", "c"]) {
+      for (let i = 0; i < 150; i++) {
+        const s = new SharedMemory(`${tag}${x}_${i}`);
+        expect(s.size).toBe(i % 3 === 0 ? 16 : 8);
+        expect(s.buf![0]).toBe((i % 3 === 0 ? i + 1 : i) % 256);
+        s.close();
+        s.unlink();
+      }
+    }
   });
 
   test("a child gets CPython's FileNotFoundError for a missing name", () => {
