@@ -16,8 +16,8 @@
 // after sleeping on a one-cell reply word (semlock.waitWhile). A thread that cannot reach the
 // host within kReachMs gets a clear error, never an endless wait.
 //
-// Lifetime: the host holds a segment from creation to unlink; each SharedMemory holds it from
-// attach to close(). Once unlinked and closed everywhere, nothing references the buffer and the
+// Lifetime: the host holds a segment's buffer from creation to unlink; each SharedMemory holds it
+// from attach to close(). Once unlinked and closed everywhere, nothing references the buffer and the
 // garbage collector frees it. Whatever is still linked when the OS process ends goes with it.
 
 import { BroadcastChannel, isMainThread, receiveMessageOnPort, threadId, Worker } from "node:worker_threads";
