@@ -63,6 +63,7 @@ const kSharedMemoryKeywords = ["name", "create", "size"] as const;
  * @throws ValueError `'size' must be a positive integer` (negative size), `'size' must be a positive number different from zero` (create without a size), `'name' can only be None if create=True`
  * @throws FileExistsError `[Errno 17] File exists: '/<name>'` when creating a name in use
  * @throws FileNotFoundError `[Errno 2] No such file or directory: '/<name>'` when attaching to a name not in use
+ * @throws OSError `[Errno 22] Invalid argument` for a name with `/`, `[Errno 36] File name too long` past 255 bytes, `[Errno 12] Cannot allocate memory` for a size that cannot be allocated, `[Errno 28] No space left on device` past 8191 segments
  */
 export class SharedMemory extends PyObject {
   #name: string;
@@ -91,7 +92,11 @@ export class SharedMemory extends PyObject {
     if (name !== null && Buffer.byteLength(name) > kMaxNameBytes) throw osError(OSError, ENAMETOOLONG, name);
     let sab: SharedArrayBuffer;
     if (create) {
-      sab = new SharedArrayBuffer(size as number); // zero-filled, as ftruncate() leaves a new segment
+      try {
+        sab = new SharedArrayBuffer(size as number); // zero-filled, as ftruncate() leaves a new segment
+      } catch {
+        throw new OSError(12, "Cannot allocate memory"); // what mmap() raises for a block too big to map
+      }
       let r: ReturnType<typeof registerSegment>;
       if (name === null) {
         do r = registerSegment((name = makeFilename()), sab);

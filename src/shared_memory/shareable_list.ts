@@ -146,8 +146,9 @@ export interface ShareableListOptions {
  * null; a string or bytes item gets a slot of 8·(len//8 + 1) bytes); `new ShareableList(null,
  * { name })` attaches. `sl[i]`, `sl[-1] = v`, `sl.length` / `len(sl)`, `for...of`.
  *
- * Differs from Python: an integral number is stored as an int (`q`): JavaScript has one number
- * type, so `3.0` packs as `q` where Python's float packs as `d`.
+ * Differs from Python: JavaScript has one number type, so an integral number up to 2**53 is
+ * stored as an int (`q`; `3.0` too, where Python's float packs as `d`), any other number as a
+ * float (`d`), a bigint as an int. Indices below `-len` raise IndexError (CPython reads garbage).
  *
  * @throws KeyError `<class 'list'>` for an item of a type it cannot store
  * @throws struct.error `argument out of range` for an integer outside int64
