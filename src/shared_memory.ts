@@ -34,9 +34,18 @@ function osError(cls: typeof OSError, [errno, text]: readonly [number, string], 
   return e;
 }
 
+/** Random bytes for names, drawn 4 at a time from a pool (one randomBytes() call costs ~10-70 µs). */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
 /** CPython's _make_filename(): `psm_` and 8 hex digits (14 characters with POSIX's leading `/`). */
 function makeFilename(): string {
-  return "psm_" + randomBytes(4).toString("hex");
+  if (poolAt + 4 > pool.length) {
+    pool = randomBytes(1024);
+    poolAt = 0;
+  }
+  poolAt += 4;
+  return "psm_" + pool.toString("hex", poolAt - 4, poolAt);
 }
 
 /** Options of `new SharedMemory(...)`, with Python's keyword names. */

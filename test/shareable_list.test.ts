@@ -180,6 +180,16 @@ describe("ShareableList items", () => {
     twin.shm.close();
   });
 
+  test("__reduce__ gives what attaches to the same list by name (pickle's round trip)", () => {
+    const sl = make([1, "two"]);
+    const [cls, args] = sl.__reduce__();
+    const copy = new cls(...args);
+    copy[0] = 10;
+    expect(sl[0]).toBe(10);
+    expect(copy.shm.name).toBe(sl.shm.name);
+    copy.shm.close();
+  });
+
   test("items of a closed list cannot be read", () => {
     const sl = make([1]);
     sl.shm.close();

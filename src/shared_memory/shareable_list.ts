@@ -319,6 +319,11 @@ export class ShareableList<T = any> extends PyObject implements Iterable<T> {
     throw new ValueError(`${pyRepr(value)} not in this container`);
   }
 
+  /** Python's `__reduce__`: a copy attaches to the same segment by name. */
+  __reduce__(): [typeof ShareableList, [null, { name: string }]] {
+    return [this.constructor as typeof ShareableList, [null, { name: this.shm.name }]];
+  }
+
   /** `ShareableList(['howdy', 42], name='psm_1a2b3c4d')`. */
   __repr__(): string {
     return `${this.constructor.name}(${pyRepr([...this])}, name=${pyRepr(this.shm.name)})`;
