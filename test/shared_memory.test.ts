@@ -10,7 +10,7 @@ import { FileExistsError, FileNotFoundError, OSError, TypeError, ValueError, rep
 import { SharedMemory } from "multiprocessing-ts/shared_memory";
 import { describe, expect, test } from "vitest";
 import * as t from "./fixtures/shm_targets.js";
-import { spawn } from "./helpers/processes.js";
+import { spawn, track } from "./helpers/processes.js";
 
 const programs = fileURLToPath(new URL("./fixtures/programs/", import.meta.url));
 let serial = 0;
@@ -323,6 +323,31 @@ describe.concurrent("SharedMemory across processes", () => {
         s.close();
         s.unlink();
       }
+    }
+  });
+
+  test("processes run one after another on a reused forkserver worker each attach and create", () => {
+    const ctx = mp.get_context("forkserver");
+    const shm = new SharedMemory(null, true, 8);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const p = track(new ctx.Process({ target: t.attachAndWrite, args: [shm.name, Buffer.from([i + 1])] }));
+        p.start();
+        p.join(30);
+        expect(p.exitcode).toBe(0);
+        expect(shm.buf![0]).toBe(i + 1);
+        const name = `${uniqueName()}_fs${i}`;
+        const c = track(new ctx.Process({ target: t.createAndLeave, args: [name, 4, i] }));
+        c.start();
+        c.join(30);
+        const made = new SharedMemory(name);
+        expect([...made.buf!]).toEqual([i, i, i, i]);
+        made.close();
+        made.unlink();
+      }
+    } finally {
+      shm.close();
+      shm.unlink();
     }
   });
 

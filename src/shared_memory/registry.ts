@@ -144,7 +144,10 @@ hello.onmessage = ({ data: m }) => {
 interface ThreadState {
   /** This thread's own channel to the host (both ways), once the host has answered its hello. */
   channel: BroadcastChannel | null;
+  /** Its name: new at each hello, so that a late "bye" never closes the host's end of a newer one. */
   channelName: string;
+  /** Hellos said so far. */
+  hellos: number;
   /** True once the exit hook that says goodbye to the host is registered. */
   hooked: boolean;
   /** Id of this thread's last request (replies carry it). */
@@ -166,7 +169,7 @@ const kThread = Symbol.for("multiprocessing-ts.shm.thread");
 const kMain = Symbol.for("multiprocessing-ts.shm.main");
 
 function threadState(): ThreadState {
-  return ((globalThis as any)[kThread] ??= { channel: null, channelName: `${kPrefix}.thread.${threadId}`, hooked: false, seq: 0, directory: null, cache: new Map() });
+  return ((globalThis as any)[kThread] ??= { channel: null, channelName: "", hellos: 0, hooked: false, seq: 0, directory: null, cache: new Map() });
 }
 
 function mainState(): MainState {
@@ -259,6 +262,7 @@ function receive(t: ThreadState, cell: Int32Array, id: number): unknown {
  * @throws RuntimeError when the host cannot be reached within kReachMs
  */
 function hello(t: ThreadState): SharedArrayBuffer {
+  t.channelName = `${kPrefix}.thread.${threadId}.${++t.hellos}`;
   const channel = new BroadcastChannel(t.channelName);
   channel.unref();
   t.channel = channel;
