@@ -11,10 +11,11 @@
 // create and unlink only post their buffer or name to the host; attach asks the host for the
 // buffer (once per thread, while nothing is unlinked).
 //
-// Transport: any thread reaches the host through a BroadcastChannel with a well-known name, and
-// gets replies on a BroadcastChannel of its own, read synchronously with receiveMessageOnPort
-// after sleeping on a one-cell reply word (semlock.waitWhile). A thread that cannot reach the
-// host within kReachMs gets a clear error, never an endless wait.
+// Transport: a thread says hello to the host once, through a BroadcastChannel with a well-known
+// name; from then on it talks to the host on a BroadcastChannel of its own (both ways), and reads
+// replies synchronously with receiveMessageOnPort after sleeping on a one-cell reply word
+// (semlock.waitWhile). A thread that cannot reach the host within kReachMs gets a clear error,
+// never an endless wait.
 //
 // Lifetime: the host holds a segment's buffer from creation to unlink; each SharedMemory holds it
 // from attach to close(). Once unlinked and closed everywhere, nothing references the buffer and the
@@ -27,16 +28,16 @@ import { RuntimeError } from "../shared/pyerrors.js";
 import { Directory, newDirectory } from "./directory.js";
 
 const kPrefix = "multiprocessing-ts.shm.v1";
-/** Requests to the host. */
+/** Hellos to the host (each thread's first message). */
 const kRequestChannel = `${kPrefix}.request`;
 /** Requests to the main thread to start the host (sent by children). */
 const kBootChannel = `${kPrefix}.boot`;
 
 /** How long a thread tries to reach a host it has never reached (it may be booting), in ms. */
 const kReachMs = 5000;
-/** How long a reached host may take to answer one request, in ms (it only touches a Map). */
+/** How long a reached host may take to answer one request, in ms (it only touches Maps). */
 const kAnswerMs = 30000;
-/** Interval between re-sent requests while the host is not reached yet (messages sent before it listens are lost). */
+/** Interval between re-sent hellos while the host is not reached yet (messages sent before it listens are lost). */
 const kRetryMs = 10;
 
 /** Unlinked bytes that make the host collect at once; below that it collects after kCollectDelayMs. */
