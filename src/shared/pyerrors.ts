@@ -130,3 +130,6 @@ export const SystemExit = define(
     },
 );
 export type SystemExit = InstanceType<typeof SystemExit>;
+/** `struct.error` (raised by ShareableList for an int outside int64; its `__name__` is `error`). */
+export const StructError = define("struct.error", () => class error extends Exception {});
+export type StructError = InstanceType<typeof StructError>;

@@ -1,0 +1,158 @@
+// Part of the shared_memory module: the directory of segment names, a hash table in a
+// SharedArrayBuffer that every thread of the tree reads and writes under one lock, as /dev/shm's
+// directory is shared by every process. It answers "does this name exist?" without a round trip:
+// create and unlink are decided here, and only the buffers themselves travel to and from the
+// registry thread (registry.ts). Open addressing with linear probing; unlinked slots become
+// tombstones, and the table is rebuilt in place when they pile up.
+
+import { lockAcquire, lockRelease } from "../shared/semlock.js";
+import { RuntimeError } from "../shared/pyerrors.js";
+
+/** Int32 cells of the header. */
+const kLock = 0;
+/** Number of unlinks so far: a buffer looked up before the last unlink may be stale. */
+export const kEpoch = 1;
+const kLive = 2;
+const kTombstones = 3;
+/** Last generation handed out: each created segment gets the next one. */
+const kGeneration = 4;
+const kHeaderBytes = 32;
+
+/** Longest name, in UTF-8 bytes (NAME_MAX, as POSIX shm_open enforces). */
+export const kMaxNameBytes = 255;
+const kSlotBytes = 16 + 256; // state, length, generation, (spare), name
+/** Names the directory holds at once (like a full /dev/shm, more raise ENOSPC). */
+export const kCapacity = 8192;
+
+const Slot = { empty: 0, used: 1, tombstone: 2 } as const;
+
+/** How long a thread waits for the directory lock before deciding its holder died inside a call, in ms. */
+const kLockMs = 5000;
+
+/** A new, empty directory (made once, by the registry thread). */
+export function newDirectory(): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(kHeaderBytes + kCapacity * kSlotBytes);
+  new Int32Array(sab)[kLock] = 1; // semlock's kUnlocked
+  return sab;
+}
+
+/** A thread's view of the directory. */
+export class Directory {
+  readonly cells: Int32Array;
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.cells = new Int32Array(sab, 0, kHeaderBytes / 4);
+    this.#bytes = new Uint8Array(sab);
+    this.#view = new DataView(sab);
+  }
+
+  /** Runs `fn` holding the directory lock. @throws RuntimeError when the lock cannot be had in kLockMs */
+  locked<T>(fn: () => T): T {
+    // One lock orders every create, unlink and lookup of the tree: a name is inserted (and its
+    // buffer posted to the registry) before any other thread can find it, so the registry always
+    // receives a segment before any request to attach to it.
+    if (!lockAcquire(this.cells, kLock, kLockMs)) {
+      throw new RuntimeError(`the shared_memory directory stayed locked for ${kLockMs / 1000} s (a process was terminated inside a shared_memory call?)`);
+    }
+    try {
+      return fn();
+    } finally {
+      lockRelease(this.cells, kLock);
+    }
+  }
+
+  /** The unlink count (call under the lock for a value consistent with a lookup). */
+  epoch(): number {
+    return Atomics.load(this.cells, kEpoch);
+  }
+
+  #slot(i: number): number {
+    return kHeaderBytes + i * kSlotBytes;
+  }
+
+  #hash(name: Uint8Array): number {
+    let h = 0x811c9dc5; // FNV-1a
+    for (const b of name) h = Math.imul(h ^ b, 0x01000193);
+    return (h >>> 0) % kCapacity;
+  }
+
+  #matches(at: number, name: Uint8Array): boolean {
+    if (this.#view.getInt32(at + 4, true) !== name.length) return false;
+    const base = at + 16;
+    for (let k = 0; k < name.length; k++) if (this.#bytes[base + k] !== name[k]) return false;
+    return true;
+  }
+
+  /** Under the lock: the slot holding `name`, or -1; `free` gets the first slot an insert may use. */
+  #find(name: Uint8Array, free?: { at: number }): number {
+    let i = this.#hash(name);
+    for (let n = 0; n < kCapacity; n++, i = (i + 1) % kCapacity) {
+      const at = this.#slot(i);
+      const state = this.#view.getInt32(at, true);
+      if (state === Slot.empty) {
+        if (free && free.at < 0) free.at = at;
+        return -1;
+      }
+      if (state === Slot.tombstone) {
+        if (free && free.at < 0) free.at = at;
+      } else if (this.#matches(at, name)) {
+        return at;
+      }
+    }
+    return -1;
+  }
+
+  /** Under the lock: the generation of `name`, or -1 when it does not exist. */
+  lookup(name: Uint8Array): number {
+    const at = this.#find(name);
+    return at < 0 ? -1 : this.#view.getInt32(at + 8, true);
+  }
+
+  /**
+   * Under the lock: adds `name` with a new generation and returns it; "exists" if the name is
+   * there, "full" when the directory is.
+   */
+  insert(name: Uint8Array, generation = Atomics.add(this.cells, kGeneration, 1) + 1): number | "exists" | "full" {
+    const free = { at: -1 };
+    if (this.#find(name, free) >= 0) return "exists";
+    if (free.at < 0 || this.cells[kLive]! >= kCapacity - 1) return "full";
+    if (this.#view.getInt32(free.at, true) === Slot.tombstone) this.cells[kTombstones]!--;
+    this.#view.setInt32(free.at + 4, name.length, true);
+    this.#view.setInt32(free.at + 8, generation, true);
+    this.#bytes.set(name, free.at + 16);
+    this.#view.setInt32(free.at, Slot.used, true);
+    this.cells[kLive]!++;
+    return generation;
+  }
+
+  /** Under the lock: removes `name` and returns its generation, or -1 if it was not there. Counts an unlink. */
+  remove(name: Uint8Array): number {
+    const at = this.#find(name);
+    if (at < 0) return -1;
+    const generation = this.#view.getInt32(at + 8, true);
+    this.#view.setInt32(at, Slot.tombstone, true);
+    this.cells[kLive]!--;
+    this.cells[kTombstones]!++;
+    Atomics.add(this.cells, kEpoch, 1);
+    if (this.cells[kTombstones]! > kCapacity / 4) this.#rebuild();
+    return generation;
+  }
+
+  /** Under the lock: re-inserts the live names into a cleared table (drops the tombstones). */
+  #rebuild(): void {
+    const live: [Uint8Array, number][] = [];
+    for (let i = 0; i < kCapacity; i++) {
+      const at = this.#slot(i);
+      if (this.#view.getInt32(at, true) === Slot.used) {
+        const len = this.#view.getInt32(at + 4, true);
+        live.push([this.#bytes.slice(at + 16, at + 16 + len), this.#view.getInt32(at + 8, true)]);
+      }
+    }
+    this.#bytes.fill(0, this.#slot(0));
+    this.cells[kLive] = 0;
+    this.cells[kTombstones] = 0;
+    for (const [name, generation] of live) this.insert(name, generation);
+  }
+}

@@ -1,0 +1,380 @@
+// SharedMemory: the bytes, the name, close()/unlink(), every error of CPython with its text,
+// attaching by name from children (made before or after they started, while the parent is busy
+// writing), passing one to a child, a segment outliving its creator, the memory being released
+// once unlinked and closed, and a child that cannot reach the registry failing instead of hanging.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
+import mp from "multiprocessing-ts";
+import { FileExistsError, FileNotFoundError, OSError, TypeError, ValueError, repr } from "multiprocessing-ts/py";
+import { SharedMemory } from "multiprocessing-ts/shared_memory";
+import { describe, expect, test } from "vitest";
+import * as t from "./fixtures/shm_targets.js";
+import { spawn, track } from "./helpers/processes.js";
+
+const programs = fileURLToPath(new URL("./fixtures/programs/", import.meta.url));
+let serial = 0;
+const uniqueName = () => `shmtest_${process.pid}_${++serial}`;
+
+function runProgram(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: programs, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+function thrown(fn: () => unknown): any {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected an exception");
+}
+
+describe("SharedMemory in one process", () => {
+  test("a created block has a Buffer over zero-filled shared bytes, its name and its size", () => {
+    const name = uniqueName();
+    const shm = new SharedMemory(name, true, 512);
+    try {
+      expect(Buffer.isBuffer(shm.buf)).toBe(true);
+      expect(shm.buf!.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(shm.buf!.length).toBe(512);
+      expect(shm.buf!.every((b) => b === 0)).toBe(true);
+      expect(shm.name).toBe(name);
+      expect(shm.size).toBe(512);
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  });
+
+  test("a generated name is psm_ and 8 hex digits, distinct each time", () => {
+    const a = new SharedMemory({ create: true, size: 10 });
+    const b = new SharedMemory(null, true, 10);
+    try {
+      expect(a.name).toMatch(/^psm_[0-9a-f]{8}$/);
+      expect(b.name).toMatch(/^psm_[0-9a-f]{8}$/);
+      expect(a.name).not.toBe(b.name);
+    } finally {
+      for (const s of [a, b]) (s.close(), s.unlink());
+    }
+  });
+
+  test("positional, keyword and mixed forms bind as Python binds them", () => {
+    const name = uniqueName();
+    const shm = new SharedMemory(name, { create: true, size: 8 });
+    try {
+      expect(new SharedMemory({ name }).size).toBe(8);
+      expect(new SharedMemory(name, false, 1000).size).toBe(8); // an attach's size is ignored
+      expect(() => new SharedMemory(name, { sise: 3 } as any)).toThrow("SharedMemory.__init__() got an unexpected keyword argument 'sise'");
+      expect(() => new SharedMemory(name, { name } as any)).toThrow("SharedMemory.__init__() got multiple values for argument 'name'");
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  });
+
+  test("writes through one instance are seen by another attached by name", () => {
+    const name = uniqueName();
+    const a = new SharedMemory(name, true, 64);
+    const b = new SharedMemory(name);
+    try {
+      a.buf![3] = 42;
+      a.buf!.write("hi", 10);
+      expect(b.buf![3]).toBe(42);
+      expect(b.buf!.toString("latin1", 10, 12)).toBe("hi");
+      new Float64Array(b.buf!.buffer, 16, 1)[0] = 2.5;
+      expect(new Float64Array(a.buf!.buffer, 16, 1)[0]).toBe(2.5);
+    } finally {
+      b.close();
+      a.close();
+      a.unlink();
+    }
+  });
+
+  test("close() is idempotent and leaves buf null; name, size and repr stay", () => {
+    const name = uniqueName();
+    const shm = new SharedMemory(name, true, 32);
+    shm.close();
+    expect(shm.buf).toBeNull();
+    expect(shm.close()).toBeUndefined();
+    expect(shm.name).toBe(name);
+    expect(shm.size).toBe(32);
+    expect(repr(shm)).toBe(`SharedMemory('${name}', size=32)`);
+    expect(String(shm)).toBe(`SharedMemory('${name}', size=32)`);
+    expect(inspect(shm)).toBe(`SharedMemory('${name}', size=32)`);
+    shm.unlink();
+  });
+
+  test("the size rules raise CPython's ValueErrors, checked in CPython's order", () => {
+    const cases: [() => unknown, string][] = [
+      [() => new SharedMemory({ create: true, size: -2 }), "'size' must be a positive integer"],
+      [() => new SharedMemory({ name: "x", size: -1 }), "'size' must be a positive integer"],
+      [() => new SharedMemory({ create: true, size: 0 }), "'size' must be a positive number different from zero"],
+      [() => new SharedMemory({ create: true }), "'size' must be a positive number different from zero"],
+      [() => new SharedMemory({ create: false }), "'name' can only be None if create=True"],
+      [() => new SharedMemory(), "'name' can only be None if create=True"],
+    ];
+    for (const [fn, text] of cases) {
+      const e = thrown(fn);
+      expect(e).toBeInstanceOf(ValueError);
+      expect(e.message).toBe(text);
+    }
+    expect(thrown(() => new SharedMemory({ create: true, size: 1.5 }))).toBeInstanceOf(TypeError);
+    expect(thrown(() => new SharedMemory({ create: true, size: "3" as any })).message).toBe("'>=' not supported between instances of 'str' and 'int'");
+  });
+
+  test("creating a name in use raises FileExistsError [Errno 17] with the POSIX name", () => {
+    const name = uniqueName();
+    const shm = new SharedMemory(name, true, 16);
+    try {
+      const e = thrown(() => new SharedMemory(name, true, 16));
+      expect(e).toBeInstanceOf(FileExistsError);
+      expect(e.name).toBe("FileExistsError");
+      expect(e.errno).toBe(17);
+      expect(e.message).toBe(`[Errno 17] File exists: '/${name}'`);
+      expect(e.filename).toBe(`/${name}`);
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  });
+
+  test("attaching to a missing name and unlinking twice raise FileNotFoundError [Errno 2]", () => {
+    const e = thrown(() => new SharedMemory("shmtest_not_there"));
+    expect(e).toBeInstanceOf(FileNotFoundError);
+    expect(e.errno).toBe(2);
+    expect(e.message).toBe("[Errno 2] No such file or directory: '/shmtest_not_there'");
+    const name = uniqueName();
+    const shm = new SharedMemory(name, true, 16);
+    shm.unlink();
+    expect(thrown(() => shm.unlink()).message).toBe(`[Errno 2] No such file or directory: '/${name}'`);
+    expect(thrown(() => new SharedMemory(name))).toBeInstanceOf(FileNotFoundError);
+    // Still open here after unlink, as with POSIX shm: the bytes stay usable.
+    shm.buf![0] = 9;
+    expect(shm.buf![0]).toBe(9);
+    shm.close();
+  });
+
+  test("names shm_open refuses raise its OSErrors: EINVAL for '/' or '', ENAMETOOLONG past 255 bytes", () => {
+    const slash = thrown(() => new SharedMemory("a/b", true, 1));
+    expect(slash).toBeInstanceOf(OSError);
+    expect(slash.message).toBe("[Errno 22] Invalid argument: '/a/b'");
+    expect(thrown(() => new SharedMemory("a/b")).errno).toBe(22);
+    expect(thrown(() => new SharedMemory("", true, 1)).message).toBe("[Errno 22] Invalid argument: '/'");
+    const long = thrown(() => new SharedMemory("x".repeat(256), true, 1));
+    expect(long.errno).toBe(36);
+    expect(long.message).toBe(`[Errno 36] File name too long: '/${"x".repeat(256)}'`);
+    const ok = new SharedMemory("y".repeat(255), true, 1);
+    ok.close();
+    ok.unlink();
+  });
+
+  test("thousands of create/unlink cycles keep the name directory consistent", () => {
+    const keep = Array.from({ length: 50 }, (_, i) => new SharedMemory(`${uniqueName()}_keep${i}`, true, 4));
+    keep.forEach((s, i) => (s.buf![0] = i));
+    for (let i = 0; i < 3000; i++) {
+      const s = new SharedMemory(`${uniqueName()}_tmp`, true, 4);
+      s.close();
+      s.unlink();
+    }
+    keep.forEach((s, i) => {
+      const again = new SharedMemory(s.name);
+      expect(again.buf![0]).toBe(i);
+      again.close();
+      s.close();
+      s.unlink();
+      expect(thrown(() => new SharedMemory(s.name))).toBeInstanceOf(FileNotFoundError);
+    });
+  });
+
+  test("an unlinked name can be created again, as a new block", () => {
+    const name = uniqueName();
+    const old = new SharedMemory(name, true, 16);
+    old.buf![0] = 1;
+    old.unlink();
+    const fresh = new SharedMemory(name, true, 32);
+    try {
+      expect(fresh.size).toBe(32);
+      expect(fresh.buf![0]).toBe(0);
+      expect(old.buf![0]).toBe(1);
+    } finally {
+      old.close();
+      fresh.close();
+      fresh.unlink();
+    }
+  });
+
+  test("__reduce__ gives what re-attaches by name (pickle's round trip)", () => {
+    const shm = new SharedMemory(null, true, 16);
+    const [cls, args] = shm.__reduce__();
+    const copy = new cls(...args);
+    copy.buf![0] = 5;
+    expect(shm.buf![0]).toBe(5);
+    copy.close();
+    shm.close();
+    shm.unlink();
+    expect(thrown(() => new cls(...args))).toBeInstanceOf(FileNotFoundError);
+  });
+});
+
+describe.concurrent("SharedMemory across processes", () => {
+  test("a child attaches by name to a block made before it started and writes into it", () => {
+    const name = uniqueName();
+    const shm = new SharedMemory(name, true, 16);
+    try {
+      const p = spawn({ target: t.attachAndWrite, args: [name, Buffer.from("howdy")] });
+      p.join(30);
+      expect(p.exitcode).toBe(0);
+      expect(shm.buf!.toString("latin1", 0, 5)).toBe("howdy");
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  });
+
+  test("a SharedMemory passed as a Process argument re-attaches by name in the child", () => {
+    const shm = new SharedMemory(null, true, 16);
+    try {
+      const p = spawn({ target: t.attachAndWrite, args: [shm, Buffer.from("HELLO")] });
+      p.join(30);
+      expect(p.exitcode).toBe(0);
+      expect(shm.buf!.toString("latin1", 0, 5)).toBe("HELLO");
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  });
+
+  test("a child attaches to a block made after it started, and sees its real size", () => {
+    const names = mp.Queue();
+    const out = mp.Queue();
+    const p = spawn({ target: t.attachLater, args: [names, out] });
+    const shm = new SharedMemory(null, true, 100);
+    try {
+      shm.buf!.write("late");
+      names.put(shm.name);
+      expect(out.get(true, 30)).toEqual(Buffer.from("late"));
+      p.join(30);
+      const q = mp.Queue();
+      const r = spawn({ target: t.attachAndRead, args: [shm.name, 2, q] });
+      expect(q.get(true, 30)).toEqual([100, Buffer.from("la")]);
+      r.join(30);
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  });
+
+  test("a child attaches by name while the parent is busy writing, not waiting", () => {
+    const shm = new SharedMemory(null, true, 16);
+    const cells = new Int32Array(shm.buf!.buffer, 0, 4);
+    try {
+      const p = spawn({ target: t.watchCounter, args: [shm.name] });
+      // The parent never blocks or yields here: the child's attach is answered by the registry.
+      const deadline = Date.now() + 30_000;
+      let n = 0;
+      while (Atomics.load(cells, 3) === 0 && Date.now() < deadline) Atomics.store(cells, 0, ++n);
+      expect(Atomics.load(cells, 3)).toBe(1);
+      expect(Atomics.load(cells, 2)).toBeGreaterThan(0);
+      expect(Atomics.load(cells, 2)).toBeLessThanOrEqual(n);
+      p.join(30);
+      expect(p.exitcode).toBe(0);
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  });
+
+  test("a block made by a child outlives the child until someone unlinks it", () => {
+    const name = uniqueName();
+    new SharedMemory(null, true, 1).unlink(); // the registry runs before the child needs it
+    const p = spawn({ target: t.createAndLeave, args: [name, 8, 0xab] });
+    p.join(30);
+    expect(p.exitcode).toBe(0);
+    const shm = new SharedMemory(name);
+    expect(shm.size).toBe(8);
+    expect([...shm.buf!]).toEqual(Array(8).fill(0xab));
+    shm.close();
+    shm.unlink();
+  });
+
+  test("processes creating, unlinking and attaching names at once all see a consistent set of names", () => {
+    new SharedMemory(null, true, 1).unlink();
+    const tag = uniqueName();
+    const q = mp.Queue();
+    const procs = [
+      spawn({ target: t.churn, args: [`${tag}a`, 150] }),
+      spawn({ target: t.churn, args: [`${tag}b`, 150] }),
+      spawn({ target: t.attachAll, args: [`${tag}a`, 150, q] }),
+    ];
+    t.churn(`${tag}c`, 150); // the parent churns too
+    expect(q.get(true, 60)).toBe(150);
+    for (const p of procs) {
+      p.join(60);
+      expect(p.exitcode).toBe(0);
+    }
+    for (const x of ["a", "b", "c"]) {
+      for (let i = 0; i < 150; i++) {
+        const s = new SharedMemory(`${tag}${x}_${i}`);
+        expect(s.size).toBe(i % 3 === 0 ? 16 : 8);
+        expect(s.buf![0]).toBe((i % 3 === 0 ? i + 1 : i) % 256);
+        s.close();
+        s.unlink();
+      }
+    }
+  });
+
+  test("processes run one after another on a reused forkserver worker each attach and create", () => {
+    const ctx = mp.get_context("forkserver");
+    const shm = new SharedMemory(null, true, 8);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const p = track(new ctx.Process({ target: t.attachAndWrite, args: [shm.name, Buffer.from([i + 1])] }));
+        p.start();
+        p.join(30);
+        expect(p.exitcode).toBe(0);
+        expect(shm.buf![0]).toBe(i + 1);
+        const name = `${uniqueName()}_fs${i}`;
+        const c = track(new ctx.Process({ target: t.createAndLeave, args: [name, 4, i] }));
+        c.start();
+        c.join(30);
+        const made = new SharedMemory(name);
+        expect([...made.buf!]).toEqual([i, i, i, i]);
+        made.close();
+        made.unlink();
+      }
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  });
+
+  test("a child gets CPython's FileNotFoundError for a missing name", () => {
+    const q = mp.Queue();
+    const p = spawn({ target: t.attachError, args: ["shmtest_absent", q] });
+    expect(q.get(true, 30)).toEqual(["FileNotFoundError", "[Errno 2] No such file or directory: '/shmtest_absent'"]);
+    p.join(30);
+  });
+});
+
+describe.concurrent("SharedMemory lifetime (whole programs)", () => {
+  test("memory is released once the block is unlinked and every instance is closed", async () => {
+    const r = await runProgram(["--expose-gc", "--import", "tsx", "shm_free.ts"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("created 64\nunlinked, one still open 64 3\nunlinked and closed 0\n");
+  });
+
+  test("a child may use shared_memory first while the main thread's event loop runs", async () => {
+    const r = await runProgram(["--import", "tsx", "shm_child_first.ts"]);
+    expect(r.stdout).toBe("ok\nin time\n7\n");
+    expect(r.code).toBe(0);
+  });
+
+  test("a child that cannot reach the registry (main blocked in join) fails with a clear error instead of hanging", async () => {
+    const r = await runProgram(["--import", "tsx", "shm_child_first.ts", "--blocked"]);
+    expect(r.stdout).toMatch(/^RuntimeError: shared_memory: the segment registry could not be reached within 5 s\. .*main thread.*\nin time\n$/);
+    expect(r.code).toBe(0);
+  });
+});
