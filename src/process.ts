@@ -11,6 +11,7 @@ import { current } from "./shared/current.js";
 import { PyObject } from "./shared/pyobject.js";
 import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js";
 import { isTypeScriptUrl, kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
+import { checkNotImportingMain } from "./shared/bootstrapping.js";
 import { reduceValue, globalRefOf, modulesOf, releaseReduced, type ReduceOptions } from "./shared/reduction.js";
 import { timeoutMs } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
@@ -140,8 +141,8 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
     this.#module = module ? moduleUrlOf(module) : null;
     this.#callerModule = callerModule(libraryDir);
     if (target !== null && target !== undefined) {
-      if (typeof target !== "function") throw new (TypeErrorPy())("target must be callable");
-      globalRefOf(target, { defaultModule: "x", what: "Process target" }); // refuses anonymous targets now
+      if (typeof target !== "function" && typeof (target as any)?.__call__ !== "function") throw new (TypeErrorPy())("target must be callable");
+      if (typeof target === "function") globalRefOf(target, { locate: (fn) => this.#module ?? definingModule(fn), defaultModule: this.#module ?? this.#callerModule ?? undefined, what: "Process target" }); // refuses what cannot travel now
     }
   }
 
@@ -166,6 +167,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
     if (this.#popen !== null) throw new AssertionError("cannot start a process twice");
     if (this.#parentPid !== current().pid) throw new AssertionError("can only start a process object created by current process");
     if (S.daemon) throw new AssertionError("daemonic processes are not allowed to have children");
+    checkNotImportingMain();
     reapFinished();
     const method = this.#startMethod ?? defaultMethod();
     const guess = this.#module ?? this.#callerModule;

@@ -14,7 +14,8 @@
 import { receiveMessageOnPort, workerData, threadId } from "node:worker_threads";
 import { patchStdioSync } from "../shared/stdio.js";
 import { kBrand, isTypeScriptUrl, reportExit, kStatusField, Status, type ParentToChildSpec } from "../shared/protocol.js";
-import { lookupGlobal, rebuildValue, releaseReduced, type GlobalRef } from "../shared/reduction.js";
+import { lookupGlobal, moduleRegistry, rebuildValue, releaseReduced, type GlobalRef } from "../shared/reduction.js";
+import { setImportingMain } from "../shared/bootstrapping.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf, runExitHooks } from "../shared/current.js";
 import { SystemExit } from "../shared/pyerrors.js";
@@ -27,7 +28,8 @@ type Py = typeof import("../py.js");
 patchStdioSync();
 
 let tsxRegistered = false;
-const imported = new Map<string, unknown>();
+/** The modules this thread imported, by URL: shared with the codec, which finds by-reference values there. */
+const imported = moduleRegistry();
 
 async function registerTsx(): Promise<void> {
   if (tsxRegistered) return;
@@ -45,7 +47,14 @@ async function registerTsx(): Promise<void> {
 
 async function importModules(urls: string[]): Promise<void> {
   if (urls.some(isTypeScriptUrl)) await registerTsx();
-  for (const url of urls) if (!imported.has(url)) imported.set(url, await import(url));
+  // While the target's modules run their top-level code, starting a process raises (CPython's
+  // _check_not_importing_main): a program without the is_main guard cannot multiply itself.
+  setImportingMain(true);
+  try {
+    for (const url of urls) if (!imported.has(url)) imported.set(url, await import(url));
+  } finally {
+    setImportingMain(false);
+  }
 }
 
 let lib: Library;
@@ -107,6 +116,11 @@ async function runSpec(spec: ParentToChildSpec): Promise<number> {
     lib._adoptChildState(spec, new lib.Process({ name: spec.name }));
     await importModules(spec.modules);
     const call = rebuildValue(spec.run.call, imported) as { target: any; args: unknown[]; kwargs: Record<string, unknown> };
+    // An object with a `__call__` method is called as Python calls a callable instance.
+    if (call.target !== null && typeof call.target === "object" && typeof call.target.__call__ === "function") {
+      const obj = call.target;
+      call.target = Object.defineProperty((...a: unknown[]) => obj.__call__(...a), "name", { value: obj.constructor?.name ?? "__call__" });
+    }
     if (spec.run.instance) {
       const inst = spec.run.instance as { cls: GlobalRef; fields: unknown };
       const cls = lookupGlobal(imported.get(inst.cls.module), inst.cls) as any;

@@ -6,7 +6,8 @@ import { threadId } from "node:worker_threads";
 import { workerData } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
 import { isTypeScriptUrl, type ParentToChildSpec } from "../shared/protocol.js";
-import { lookupGlobal, rebuildValue, type GlobalRef } from "../shared/reduction.js";
+import { lookupGlobal, moduleRegistry, rebuildValue, type GlobalRef } from "../shared/reduction.js";
+import { setImportingMain } from "../shared/bootstrapping.js";
 import { decode, encode, packItems, sliceItems, unpackItems, warmUp } from "../shared/codec.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf } from "../shared/current.js";
@@ -17,7 +18,7 @@ patchStdioSync();
 
 const data = workerData as PoolWorkerData;
 const libraryDir = new URL("../", import.meta.url).href;
-const modules = new Map<string, unknown>();
+const modules = moduleRegistry(); // shared with the codec: by-reference items are found there
 let tsx = false;
 
 async function load(urls: Iterable<string>): Promise<void> {
@@ -45,7 +46,8 @@ proc._adoptChildState(
   } as unknown as ParentToChildSpec,
   new proc.Process({ name }),
 );
-await load(data.modules);
+setImportingMain(true); // a Pool() at the top level of an unguarded main module raises here
+await load(data.modules).finally(() => setImportingMain(false));
 warmUp();
 warmUpCalls();
 if (data.initializer) {
