@@ -11,7 +11,7 @@ import { current } from "./shared/current.js";
 import { PyObject } from "./shared/pyobject.js";
 import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js";
 import { isTypeScriptUrl, kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
-import { checkNotImportingMain } from "./shared/bootstrapping.js";
+import { checkNotImportingMain, mainModuleUrl } from "./shared/bootstrapping.js";
 import { reduceValue, globalRefOf, modulesOf, releaseReduced, type ReduceOptions } from "./shared/reduction.js";
 import { timeoutMs } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
@@ -220,6 +220,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
       run,
       tsx: needsTsx(modules),
       libraryEntry,
+      mainUrl: mainModuleUrl() ?? entryUrl(),
     };
   }
 

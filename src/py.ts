@@ -6,6 +6,7 @@ import { availableParallelism } from "node:os";
 import { current } from "./shared/current.js";
 import { repr as pyRepr, str as pyStr, tuple as pyTuple } from "./shared/format.js";
 import { kGlobalRef, registerModule } from "./shared/reduction.js";
+import { mainModuleUrl } from "./shared/bootstrapping.js";
 import { sleepMs } from "./shared/semlock.js";
 import { writeAllSync } from "./shared/stdio.js";
 import { SystemExit, TypeError, ValueError } from "./shared/pyerrors.js";
@@ -209,7 +210,9 @@ export function __name__(meta: ImportMeta | { filename?: string; id?: string }):
   } catch {
     // keep url as it is
   }
-  if (url === entryModuleUrl()) return isMainThread && !current().isChild ? "__main__" : "__mp_main__";
+  if (isMainThread && !current().isChild) {
+    if (url === entryModuleUrl()) return "__main__";
+  } else if (url === mainModuleUrl()) return "__mp_main__";
   const base = url.slice(url.lastIndexOf("/") + 1);
   return base.replace(/\.[^.]*$/, "");
 }

@@ -13,7 +13,7 @@ import { newSharedId, register, rebuildOnce, rememberShared } from "./shared/red
 import { Lock, RLock } from "./synchronize.js";
 import { Acquirable } from "./shared/pyobject.js";
 import { kLocked, kUnlocked, lockRelease } from "./shared/semlock.js";
-import { CArray, CScalar, kId, kType, kView, locked, type LockLike } from "./sharedctypes/raw.js";
+import { CArray, CScalar, kId, kType, kView, locked, makeArray, makeScalar, type LockLike } from "./sharedctypes/raw.js";
 
 export { ctypes } from "./shared/ctypes.js";
 export { CArray, CScalar, type LockLike } from "./sharedctypes/raw.js";
@@ -196,7 +196,7 @@ const kLockSlot = 8;
 
 function newRawValue(type: CType, value: unknown, withLockSlot = false): CScalar {
   const view = withLockSlot ? new type.view(new SharedArrayBuffer(kLockSlot + type.size), kLockSlot, 1) : new type.view(new SharedArrayBuffer(type.size));
-  const v = new CScalar(type, view, newSharedId());
+  const v = makeScalar(type, view, newSharedId());
   if (value !== undefined) v.value = value;
   rememberShared(v[kId], v);
   return v;
@@ -222,7 +222,7 @@ function newRawArray(type: CType, sizeOrInit: unknown): CArray {
   }
   const view = new type.view(new SharedArrayBuffer(Math.max(1, length) * type.size), 0, length);
   if (values) for (let i = 0; i < length; i++) view[i] = type.toRaw(values[i]) as never;
-  const a = new CArray(type, view, newSharedId());
+  const a = makeArray(type, view, newSharedId());
   rememberShared(a[kId], a);
   return a;
 }
@@ -294,7 +294,7 @@ export function copy<T extends CScalar | CArray>(obj: T): T {
   const t = obj[kType];
   const view = new t.view(new SharedArrayBuffer(Math.max(1, obj[kView].length) * t.size), 0, obj[kView].length);
   view.set(obj[kView]);
-  const out = obj instanceof CArray ? new CArray(t, view, newSharedId()) : new CScalar(t, view, newSharedId());
+  const out = obj instanceof CArray ? makeArray(t, view, newSharedId()) : makeScalar(t, view, newSharedId());
   return out as T;
 }
 
@@ -316,11 +316,11 @@ function viewState(o: CScalar | CArray) {
 
 register("RawValue", CScalar, {
   reduce: viewState,
-  rebuild: (s) => rebuildOnce(s.id, () => new CScalar(ctypeOf(s.code), s.view, s.id)),
+  rebuild: (s) => rebuildOnce(s.id, () => makeScalar(ctypeOf(s.code), s.view, s.id)),
 });
 register("RawArray", CArray, {
   reduce: viewState,
-  rebuild: (s) => rebuildOnce(s.id, () => new CArray(ctypeOf(s.code), s.view, s.id)),
+  rebuild: (s) => rebuildOnce(s.id, () => makeArray(ctypeOf(s.code), s.view, s.id)),
 });
 register("Synchronized", Synchronized, {
   reduce: (v: Synchronized) => ({ obj: v.get_obj(), lock: v.get_lock(), id: v.get_obj()[kId] + "/s" }),

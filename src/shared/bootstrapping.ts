@@ -46,3 +46,15 @@ export function isImportingMain(): boolean {
 export function checkNotImportingMain(): void {
   if (isImportingMain()) throw new RuntimeError(kBootstrapMessage);
 }
+
+const kMainUrl = Symbol.for("multiprocessing-ts.mainUrl");
+
+/** In a child: the URL of the program's entry module, as the parent sent it (null in the main thread). */
+export function mainModuleUrl(): string | null {
+  return (globalThis as any)[kMainUrl] ?? null;
+}
+
+/** Records the program's entry module in a child. */
+export function setMainModuleUrl(url: string | null | undefined): void {
+  (globalThis as any)[kMainUrl] = url ?? null;
+}

@@ -4,7 +4,7 @@
 // Linux x86-64 (LP64) sizes, as CPython on this machine: c_long is 8 bytes.
 
 import { reprBytes } from "./format.js";
-import { TypeError } from "./pyerrors.js";
+import { OverflowError, TypeError } from "./pyerrors.js";
 
 type View = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
 type ViewCtor = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): View; BYTES_PER_ELEMENT: number };
@@ -38,7 +38,9 @@ function typeName(v: unknown): string {
 
 function intOf(v: unknown): number | bigint {
   if (typeof v === "number") {
-    if (Number.isInteger(v)) return v;
+    if (Number.isSafeInteger(v)) return v;
+    // A number beyond 2**53 (1e300) is a float to Python: storing it would silently change it.
+    if (Number.isInteger(v)) throw new TypeError("'float' object cannot be interpreted as an integer (an integer beyond 2**53 is exact only as a bigint: 2n ** 60n)");
     throw new TypeError(`'${typeName(v)}' object cannot be interpreted as an integer`);
   }
   if (typeof v === "bigint") return v;
@@ -60,7 +62,11 @@ function int64(v: unknown): bigint {
 
 function floatOf(v: unknown): number {
   if (typeof v === "number") return v;
-  if (typeof v === "bigint") return Number(v);
+  if (typeof v === "bigint") {
+    const f = Number(v);
+    if (!Number.isFinite(f)) throw new OverflowError("int too large to convert to float");
+    return f;
+  }
   if (typeof v === "boolean") return v ? 1 : 0;
   throw new TypeError(`must be real number, not ${typeName(v)}`);
 }

@@ -15,7 +15,7 @@ import { receiveMessageOnPort, workerData, threadId } from "node:worker_threads"
 import { patchStdioSync } from "../shared/stdio.js";
 import { kBrand, isTypeScriptUrl, reportExit, kStatusField, Status, type ParentToChildSpec } from "../shared/protocol.js";
 import { lookupGlobal, moduleRegistry, rebuildValue, releaseReduced, type GlobalRef } from "../shared/reduction.js";
-import { setImportingMain } from "../shared/bootstrapping.js";
+import { setImportingMain, setMainModuleUrl } from "../shared/bootstrapping.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf, runExitHooks } from "../shared/current.js";
 import { SystemExit } from "../shared/pyerrors.js";
@@ -105,6 +105,7 @@ async function runSpec(spec: ParentToChildSpec): Promise<number> {
   current().pid = spec.pid ?? pidOf(threadId);
   current().name = spec.name;
   current().isChild = true;
+  setMainModuleUrl(spec.mainUrl);
   (globalThis as any)[Symbol.for("multiprocessing-ts.parentPid")] = spec.parentPid;
   Atomics.store(spec.status, kStatusField, Status.running);
   Atomics.notify(spec.status, kStatusField); // a spare waits for this (popen/spawn.ts)
