@@ -5,7 +5,7 @@
 
 import { addressOf } from "../shared/current.js";
 import { reprScalar, type CType } from "../shared/ctypes.js";
-import { IndexError, TypeError, ValueError } from "../shared/pyerrors.js";
+import { AttributeError, IndexError, TypeError, ValueError } from "../shared/pyerrors.js";
 import { Lock } from "../synchronize.js";
 import { PyObject } from "../shared/pyobject.js";
 import { kLocked, kUnlocked } from "../shared/semlock.js";
@@ -161,7 +161,10 @@ const arrayHandler: ProxyHandler<any> = {
     return k in t;
   },
   deleteProperty(t, k) {
-    if (isIndexKey(k)) throw new TypeError("Array does not support item deletion");
+    if (isIndexKey(k)) {
+      if (t._lock !== null) throw new AttributeError(`'${t.constructor.name}' object has no attribute '__delitem__'`);
+      throw new TypeError("Array does not support item deletion"); // a raw ctypes array
+    }
     return delete t[k];
   },
 };
