@@ -149,7 +149,9 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
   /** Method to be run in the child; by default it calls `target(...args, kwargs)`. */
   run(): unknown {
     const target = this.#target;
-    if (target) return Reflect.apply(target, undefined, Object.keys(this.#kwargs).length ? [...this.#args, this.#kwargs] : this.#args);
+    const args = Object.keys(this.#kwargs).length ? [...this.#args, this.#kwargs] : this.#args;
+    if (target !== null && typeof target === "object") return (target as any).__call__(...args); // Python's callable object
+    if (target) return Reflect.apply(target, undefined, args);
     return undefined;
   }
 

@@ -117,11 +117,6 @@ async function runSpec(spec: ParentToChildSpec): Promise<number> {
     lib._adoptChildState(spec, new lib.Process({ name: spec.name }));
     await importModules(spec.modules);
     const call = rebuildValue(spec.run.call, imported) as { target: any; args: unknown[]; kwargs: Record<string, unknown> };
-    // An object with a `__call__` method is called as Python calls a callable instance.
-    if (call.target !== null && typeof call.target === "object" && typeof call.target.__call__ === "function") {
-      const obj = call.target;
-      call.target = Object.defineProperty((...a: unknown[]) => obj.__call__(...a), "name", { value: obj.constructor?.name ?? "__call__" });
-    }
     if (spec.run.instance) {
       const inst = spec.run.instance as { cls: GlobalRef; fields: unknown };
       const cls = lookupGlobal(imported.get(inst.cls.module), inst.cls) as any;
