@@ -6,7 +6,7 @@
 import { deserialize, serialize } from "node:v8";
 import { isTuple, markTuple } from "./format.js";
 import { RuntimeError, TypeError } from "./pyerrors.js";
-import { callReduced, globalRefOf, kReduceType, rebuildInstance, reduceInstance, resolveGlobal, type GlobalRef, type ReduceOptions } from "./reduction.js";
+import { callReduced, globalRefOf, kReduceType, reduceInstance, resolveGlobal, type GlobalRef, type ReduceOptions, type ReducedInstance } from "./reduction.js";
 
 const T = {
   null: 0, undefined: 1, false: 2, true: 3, int32: 4, float64: 5, string: 6, bytes: 7, bigint: 8,
@@ -36,19 +36,45 @@ function writeFunction(fn: Function): void {
   writeRef(ref);
 }
 
+/** Per class: the reference its plain instances travel with (null: it has __reduce__). */
+const instanceRefs = new WeakMap<Function, GlobalRef | null>();
+
 function writeInstance(o: object, depth: number): void {
-  badValue = o;
-  const r = reduceInstance(o, byRefOptions, kItemPath);
-  badValue = undefined;
-  room(1);
-  if (r.kind === "reduce") {
+  const ctor = (o as any).constructor as Function | undefined;
+  let ref = typeof ctor === "function" ? instanceRefs.get(ctor) : undefined;
+  if (ref === undefined || Object.getPrototypeOf(o) !== ctor!.prototype) {
+    badValue = o;
+    const r = reduceInstance(o, byRefOptions, kItemPath);
+    badValue = undefined;
+    room(1);
+    if (r.kind === "reduce") {
+      if (typeof ctor === "function" && Object.getPrototypeOf(o) === ctor.prototype) instanceRefs.set(ctor, null);
+      scratch[at++] = T.reduce;
+      writeRef(r.fn);
+      write(r.args, depth + 1);
+      return;
+    }
+    if (Object.getPrototypeOf(o) === ctor!.prototype) instanceRefs.set(ctor!, r.cls);
+    ref = r.cls;
+  } else if (ref === null) {
+    badValue = o;
+    const r = reduceInstance(o, byRefOptions, kItemPath) as Extract<ReducedInstance, { kind: "reduce" }>;
+    badValue = undefined;
+    room(1);
     scratch[at++] = T.reduce;
     writeRef(r.fn);
     write(r.args, depth + 1);
-  } else {
-    scratch[at++] = T.inst;
-    writeRef(r.cls);
-    write(r.fields, depth + 1);
+    return;
+  }
+  // The class once, then the own fields as an object's entries (no intermediate object).
+  room(1);
+  scratch[at++] = T.inst;
+  writeRef(ref);
+  const keys = Object.keys(o);
+  u32(keys.length);
+  for (const k of keys) {
+    writeString(k);
+    write((o as any)[k], depth + 1);
   }
 }
 
@@ -265,9 +291,20 @@ export function encode(value: unknown, what: string = "item"): Buffer {
   return scratch.subarray(0, at);
 }
 
-function readRef(): GlobalRef {
+/** Globals already resolved in this thread, by module then path. */
+const resolved = new Map<string, Map<string, unknown>>();
+
+function readGlobal(): unknown {
   const module = readString();
-  return { module, path: readString() };
+  const path = readString();
+  let byPath = resolved.get(module);
+  if (byPath === undefined) resolved.set(module, (byPath = new Map()));
+  let v = byPath.get(path);
+  if (v === undefined) {
+    v = resolveGlobal({ module, path });
+    byPath.set(path, v);
+  }
+  return v;
 }
 
 let rbuf: Buffer;
@@ -365,13 +402,21 @@ function read(): unknown {
       return out;
     }
     case T.ref:
-      return resolveGlobal(readRef());
+      return readGlobal();
     case T.inst: {
-      const cls = resolveGlobal(readRef()) as Function;
-      return rebuildInstance(cls, read() as Record<string, unknown>);
+      // As unpickling: a new object of the class, its own fields restored, no constructor run.
+      const cls = readGlobal() as Function;
+      const out = Object.create(cls.prototype);
+      const n = rbuf.readUInt32LE(rat);
+      rat += 4;
+      for (let i = 0; i < n; i++) {
+        const k = readString();
+        out[k] = read();
+      }
+      return out;
     }
     case T.reduce: {
-      const fn = resolveGlobal(readRef()) as Function;
+      const fn = readGlobal() as Function;
       return callReduced(fn, read() as unknown[]);
     }
     case T.v8: {
