@@ -108,12 +108,15 @@ export const typecodes: Readonly<Record<string, CType>> = {
 };
 
 /** A ctypes simple type given instead of a typecode: `Value(ctypes.c_int, 0)`. */
-export interface CTypeRef {
+export interface SimpleCTypeRef {
   readonly _type_: string;
   readonly __name__: string;
 }
 
-function ref(code: string, name: string): CTypeRef {
+/** A ctypes type given instead of a typecode: a simple type, or a `ctypes.Structure` subclass. */
+export type CTypeRef = SimpleCTypeRef | (abstract new (...args: any[]) => Structure);
+
+function ref(code: string, name: string): SimpleCTypeRef {
   return Object.freeze({ _type_: code, __name__: name, toString: () => `<class 'ctypes.${name}'>` });
 }
 
@@ -131,7 +134,7 @@ export const ctypes = Object.freeze({
 /** Finds the C type for a typecode or a ctypes type; Python's TypeError for anything else. */
 export function ctypeOf(typecodeOrType: unknown): CType {
   if (isStructClass(typecodeOrType)) return layoutOf(typecodeOrType).ctype;
-  const code = typeof typecodeOrType === "string" ? typecodeOrType : (typecodeOrType as CTypeRef | null)?._type_;
+  const code = typeof typecodeOrType === "string" ? typecodeOrType : (typecodeOrType as SimpleCTypeRef | null)?._type_;
   const t = typeof code === "string" && Object.hasOwn(typecodes, code) ? typecodes[code] : undefined;
   if (!t) throw new TypeError("this type has no size");
   return t;

@@ -1,6 +1,6 @@
 // Port of python/docs_pool_keyword_timeouts.py: Python docs, multiprocessing, "Using a pool of workers"
 // (https://docs.python.org/3/library/multiprocessing.html#using-a-pool-of-workers), with the
-// keyword timeouts, as the docs write them (res.get(timeout=10)). Needs the signature binder (#21 §1).
+// keyword timeouts, as the docs write them (res.get(timeout=10)). Needs the signature binder (#21 §1); its `as any` casts go once the binder's overloads type these calls.
 import mp from "multiprocessing-ts";
 import { Pool, TimeoutError } from "multiprocessing-ts";
 import { print, range, time, os } from "multiprocessing-ts/py";
@@ -21,20 +21,20 @@ if (mp.is_main(import.meta)) {
 
     // evaluate "f(20)" asynchronously
     let res: mp.pool.AsyncResult<unknown> = pool.apply_async(f, [20]); // runs in *only* one process
-    print(res.get({ timeout: 10 })); // prints "400"
+    print(res.get({ timeout: 10 } as any)); // prints "400"
 
     // evaluate "os.getpid()" asynchronously
     res = pool.apply_async(os.getpid, []); // runs in *only* one process
-    print(res.get({ timeout: 10 }) !== os.getpid()); // the PID of that process is not ours
+    print(res.get({ timeout: 10 } as any) !== os.getpid()); // the PID of that process is not ours
 
     // launching multiple evaluations asynchronously *may* use more processes
     const multiple_results = [...range(4)].map(() => pool.apply_async(os.getpid, []));
-    print(multiple_results.every((res) => typeof res.get({ timeout: 10 }) === "number"));
+    print(multiple_results.every((res) => typeof res.get({ timeout: 10 } as any) === "number"));
 
     // make a single worker sleep for 2 seconds
     res = pool.apply_async(time.sleep, [2]);
     try {
-      print(res.get({ timeout: 0.2 }));
+      print(res.get({ timeout: 0.2 } as any));
     } catch (e) {
       if (!(e instanceof TimeoutError)) throw e;
       print("We lacked patience and got a multiprocessing.TimeoutError");

@@ -27,7 +27,7 @@ if (mp.is_main(import.meta)) {
 
   const n = Value("i", 7);
   const x = Value(ctypes.c_double, 1.0 / 3.0, { lock: false });
-  const s = Array("c", Buffer.from("hello world"), { lock });
+  const s = Array("c", Buffer.from("hello world"), { lock }) as mp.sharedctypes.SynchronizedString;
   const A = Array(Point, [[1.875, -6.25], [-5.75, 2.0], [2.375, 9.5]], { lock });
 
   const p = new mp.Process({ target: modify, args: [n, x, s, A] });

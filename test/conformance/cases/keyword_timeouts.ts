@@ -1,6 +1,7 @@
 // Port of python/keyword_timeouts.py: every blocking call's timeout= keyword from Python docs'
 // multiprocessing reference, spelled as API.md says (one trailing options object). Needs the
-// signature binder (#21 §1): until it lands, several of these wait instead of timing out.
+// signature binder (#21 §1): until it lands, several of these wait instead of timing out (and the `as any` casts
+// go once its overloads type these calls).
 import mp from "multiprocessing-ts";
 import { Empty, TimeoutError, BrokenBarrierError } from "multiprocessing-ts";
 import { print, time } from "multiprocessing-ts/py";

@@ -1,7 +1,7 @@
 // Port of python/pymotw_import_main.py: PyMOTW-3, multiprocessing, "Importable Target Functions"
 // (https://pymotw.com/3/multiprocessing/basics.html): the target lives in another module.
 import mp from "multiprocessing-ts";
-import * as multiprocessing_import_worker from "../helpers/multiprocessing_import_worker.ts";
+import * as multiprocessing_import_worker from "../helpers/multiprocessing_import_worker.js";
 import { range } from "multiprocessing-ts/py";
 
 if (mp.is_main(import.meta)) {
