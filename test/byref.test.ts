@@ -7,6 +7,7 @@ import mp from "multiprocessing-ts";
 import { os, time, str, repr } from "multiprocessing-ts/py";
 import { describe, expect, test } from "vitest";
 import * as t from "./fixtures/byref_targets.js";
+import { Item } from "./fixtures/byref_items.js";
 import { spawn } from "./helpers/processes.js";
 
 const require = createRequire(import.meta.url);
@@ -69,6 +70,18 @@ describe("by reference: values that travel", () => {
     expect(pt).toBeInstanceOf(t.Point);
     expect(pt.norm1()).toBe(7);
     expect(fn).toBe(t.mul);
+    p.join(30);
+  });
+
+  test("a class of a module that the target's module imports is found on both sides", () => {
+    const q = mp.Queue();
+    const out = mp.Queue();
+    const p = spawn({ target: t.itemRoundTrip, args: [q, out] });
+    q.put(new Item(20));
+    const [isItem, doubled, next] = out.get(true, 30) as [boolean, number, Item];
+    expect([isItem, doubled]).toEqual([true, 40]);
+    expect(next).toBeInstanceOf(Item);
+    expect(next.double()).toBe(42);
     p.join(30);
   });
 

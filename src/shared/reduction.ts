@@ -237,15 +237,29 @@ export function resolveGlobal(ref: GlobalRef): unknown {
   if (ns !== undefined) return lookupGlobal(ns, ref);
   const key = `${ref.module}#${ref.path}`;
   if (state.known.has(key)) return state.known.get(key);
-  // Another value of the same module known here: its module scope has the binding.
-  if (state.scopeLookup && !ref.path.includes(".")) {
-    for (const [k, v] of state.known) {
-      if (k.startsWith(ref.module + "#") && typeof v === "function") {
-        const found = state.scopeLookup(v, ref.path);
-        if (found !== undefined) {
-          state.known.set(key, found);
-          return found;
+  // A function known here whose module scope has the binding: one of the same module first,
+  // then any (a module that imports the class has it in its scope too); the value found must
+  // have been defined in the named module.
+  if (state.scopeLookup && !ref.path.includes(".") && ref.path !== "default") {
+    const candidates: Function[] = [];
+    for (const [k, v] of state.known) if (typeof v === "function" && k.startsWith(ref.module + "#")) candidates.push(v);
+    for (const [k, v] of state.known) if (typeof v === "function" && !k.startsWith(ref.module + "#")) candidates.push(v);
+    for (const ns of state.modules.values()) {
+      for (const v of Object.values((ns ?? {}) as object)) {
+        if (typeof v === "function") {
+          candidates.push(v);
+          break;
         }
+      }
+    }
+    const tried = new Set<Function>();
+    for (const fn of candidates) {
+      if (tried.has(fn)) continue;
+      tried.add(fn);
+      const found = state.scopeLookup(fn, ref.path);
+      if (found !== undefined && (typeof found !== "function" || (state.locate?.(found) ?? ref.module) === ref.module)) {
+        state.known.set(key, found);
+        return found;
       }
     }
   }
