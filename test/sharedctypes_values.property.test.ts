@@ -1,6 +1,7 @@
 // Property test of issue #12 point 5 (shared ctypes part): for each typecode, any index and any
 // value either stores what CPython would store (integers wrap like C) or raises one of Python's
 // error classes, leaving the array unchanged: never a silent change of a stored value.
+import { execFile } from "node:child_process";
 import fc from "fast-check";
 import { RawArray, Value } from "multiprocessing-ts/sharedctypes";
 import mp from "multiprocessing-ts";
@@ -9,6 +10,7 @@ import { describe, expect, test } from "vitest";
 const { TypeError, IndexError, OverflowError, ValueError } = mp.py;
 const pythonErrors = [TypeError, IndexError, OverflowError, ValueError];
 const N = 4;
+const hasPython = await new Promise<boolean>((res) => execFile("python3", ["--version"], (err) => res(!err)));
 
 const intBits: Record<string, [number, boolean]> = {
   b: [8, true], B: [8, false], h: [16, true], H: [16, false], i: [32, true], I: [32, false],
@@ -136,5 +138,39 @@ describe("shared ctypes values: CPython's result or CPython's error class, never
     expect(() => a[null as any]).toThrow("indices must be integers");
     expect(a[true as any]).toBe(6);
     expect(() => (a[null as any] = 7)).toThrow("indices must be integer");
+  });
+});
+
+describe("error texts are CPython's for the same calls", () => {
+  const calls: [string, string, () => unknown][] = [
+    ["a[NaN] = 7", "a[float('nan')] = 7", () => ((RawArray("i", 3) as any)[NaN] = 7)],
+    ["a[null] = 7", "a[None] = 7", () => ((RawArray("i", 3) as any)[null as any] = 7)],
+    ['a["a"] = 7', "a['a'] = 7", () => ((RawArray("i", 3) as any)["a"] = 7)],
+    ["a[1.5] = 7", "a[1.5] = 7", () => ((RawArray("i", 3) as any)[1.5] = 7)],
+    ["a[null]", "a[None]", () => (RawArray("i", 3) as any)[null as any]],
+    ["a[5]", "a[5]", () => (RawArray("i", 3) as any)[5]],
+    ["Value('i', 1e300)", "Value('i', 1e300)", () => Value("i", 1e300)],
+    ["a[0] = 1e300", "a[0] = 1e300", () => ((RawArray("i", 3) as any)[0] = 1e300)],
+    ["Value('i', 1.5)", "Value('i', 1.5)", () => Value("i", 1.5)],
+    ["Value('d', 10n ** 400n)", "Value('d', 10**400)", () => Value("d", 10n ** 400n)],
+    ["Value('d', 'x')", "Value('d', 'x')", () => Value("d", "x" as any)],
+    ["Value('c', 300)", "Value('c', 300)", () => Value("c", 300)],
+    ["Value('u', 'ab')", "Value('u', 'ab')", () => Value("u", "ab")],
+    ["del raw[0]", "del a[0]", () => delete (RawArray("i", 3) as any)[0]],
+  ];
+
+  test.runIf(hasPython)("each refusal has CPython's class and message (ours may add the fix after it)", async () => {
+    const script = ["from multiprocessing.sharedctypes import RawArray, Value", "for src in " + JSON.stringify(calls.map((c) => c[1])) + ":",
+      "    a = RawArray('i', 3)", "    try:", "        exec(src)", "        print('no error')", "    except Exception as e:", "        print(type(e).__name__ + ': ' + str(e))"].join("\n");
+    const theirs = (await new Promise<string>((res, rej) => execFile("python3", ["-c", script], (err, out) => (err ? rej(err) : res(out))))).trim().split("\n");
+    calls.forEach(([label, , fn], i) => {
+      let ours = "no error";
+      try {
+        fn();
+      } catch (e: any) {
+        ours = `${e.name}: ${e.message}`;
+      }
+      expect(ours.startsWith(theirs[i]!), `${label}: ours ${ours} / CPython ${theirs[i]}`).toBe(true);
+    });
   });
 });
