@@ -189,11 +189,14 @@ function privateMemberOf(ctor: Function): string | null {
   if (privateCache.has(ctor)) return privateCache.get(ctor)!;
   let found: string | null = null;
   for (let c: any = ctor; typeof c === "function" && c !== Object && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
-    const m = /(?:^|[\s;{}])(?:static\s+)?(?:(?:get|set|async)\s+)?\*?(#[A-Za-z_$][\w$]*)\s*[=;(\n}]/m.exec(Function.prototype.toString.call(c));
-    if (m && !/^static/.test(m[0].trim())) {
-      found = `${c.name}.${m[1]}`;
-      break;
+    // An instance member declared `#name` (a static one belongs to the class, which travels by name).
+    for (const m of Function.prototype.toString.call(c).matchAll(/(?:^|[\s;{}])(static\s+)?(?:(?:get|set|async)\s+)?\*?(#[A-Za-z_$][\w$]*)\s*[=;(\n}]/gm)) {
+      if (!m[1]) {
+        found = `${c.name}.${m[2]}`;
+        break;
+      }
     }
+    if (found !== null) break;
   }
   privateCache.set(ctor, found);
   return found;
