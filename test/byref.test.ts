@@ -2,7 +2,9 @@
 // as module + export name in Process args, queue items, pipe messages, pool tasks and results;
 // instances travel with their class and own fields (or through __reduce__); what cannot travel is
 // refused in the sender, with the path of the bad value and the fix.
+import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import mp from "multiprocessing-ts";
 import { os, time, str, repr } from "multiprocessing-ts/py";
 import { describe, expect, test } from "vitest";
@@ -185,6 +187,16 @@ describe("by reference: what cannot travel is refused in the sender", () => {
     expect(q.get(true, 5)).toBe(cjs.shared);
     const e = refusal(() => q.put([cjs.getLocal()]));
     expect(e.message).toMatch(/function 'local' \(item\[0\]\) is not in module\.exports of .*byref_cjs\.cjs: add it \(`module\.exports\.local = local`\)/);
+  });
+});
+
+describe("by reference from a CommonJS program", () => {
+  test("a function in module.exports travels through a queue; one missing from it is refused with module.exports as the fix", async () => {
+    const program = fileURLToPath(new URL("./fixtures/programs/byref_cjs_main.cjs", import.meta.url));
+    const r = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [program], { timeout: 30_000 }, (err, stdout) => resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout })));
+    expect(r.stdout).toBe("double(21) = 42\nTypeError True\n__name__: __main__\n");
+    expect(r.code).toBe(0);
   });
 });
 
