@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { threadId } from "node:worker_threads";
 import { isTuple, markTuple } from "./format.js";
+import { callerUrl, esmDistUrl } from "./location.js";
 import { TypeError } from "./pyerrors.js";
 
 const kTag = "\u0000mp";
@@ -91,6 +92,11 @@ function at(path: string, key: string | number): string {
 }
 
 const refCache = new WeakMap<Function, GlobalRef>();
+
+// The library's own modules are named by their ESM URL, whichever build sent them: a child loads
+// the ESM build, and one copy of the library per thread.
+const esmRoot = esmDistUrl(callerUrl(), 1);
+const cjsRoot = esmRoot + "cjs/";
 const sourceCache = new Map<string, string | null>();
 
 /** The text of a module (its exports are read from it), or null when it cannot be read. */
@@ -172,7 +178,7 @@ export function globalRefOf(fn: Function, opts: ReduceOptions, path: string = op
     }
     if (found !== undefined) exportPath = found;
   }
-  const ref = { module, path: exportPath };
+  const ref = { module: module.startsWith(cjsRoot) ? esmRoot + module.slice(cjsRoot.length) : module, path: exportPath };
   refCache.set(fn, ref);
   state.known.set(`${module}#${exportPath}`, fn);
   return ref;
