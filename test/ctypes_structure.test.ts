@@ -4,7 +4,7 @@ import mp from "multiprocessing-ts";
 import { ctypes, copy, RawArray, RawValue, Value, Array as SharedArray } from "multiprocessing-ts/sharedctypes";
 import { repr } from "multiprocessing-ts/py";
 import { describe, expect, test } from "vitest";
-import { classNameOf, Pair, squarePairs } from "./fixtures/byref_targets.js";
+import { classNameOf, Pair, pairCopies, squarePairs } from "./fixtures/byref_targets.js";
 import { spawn } from "./helpers/processes.js";
 
 function error(fn: () => unknown): string {
@@ -100,5 +100,20 @@ describe("ctypes.Structure", () => {
     expect(error(() => (A[0] = 5))).toBe("TypeError: expected Pair instance, got int");
     const s = copy(Value(Pair as any, 1, 2, { lock: false }) as any) as any;
     expect([s.x, s.n]).toEqual([1, 2]);
+  });
+
+  test("a Structure in a queue travels as a copy of its bytes, as ctypes pickles it (a shared one too)", () => {
+    const q = mp.Queue();
+    const out = mp.Queue();
+    const shared = RawValue(Pair as any, 2.5, 3) as any;
+    const p = spawn({ target: pairCopies, args: [q, out] });
+    q.put(new Pair(1.5, 2));
+    q.put(shared);
+    const [isPair, ax, an, bx, bn, made] = out.get(true, 30) as [boolean, number, number, number, number, Pair];
+    expect([isPair, ax, an, bx, bn]).toEqual([true, 1.5, 2, 2.5, 1000]);
+    expect(shared.n).toBe(3); // the child changed its copy
+    expect(made).toBeInstanceOf(Pair);
+    expect([made.x, made.n]).toEqual([7, 8]);
+    p.join(30);
   });
 });

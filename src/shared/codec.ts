@@ -6,7 +6,8 @@
 import { deserialize, serialize } from "node:v8";
 import { isTuple, markTuple } from "./format.js";
 import { RuntimeError, TypeError } from "./pyerrors.js";
-import { callReduced, globalRefOf, kReduceType, reduceInstance, resolveGlobal, type GlobalRef, type ReduceOptions, type ReducedInstance } from "./reduction.js";
+import { kBytes, structFromBytes, type Structure } from "./ctypes.js";
+import { callReduced, globalRefOf, kGlobalRef, kReduceType, reduceInstance, resolveGlobal, type GlobalRef, type ReduceOptions, type ReducedInstance } from "./reduction.js";
 
 const T = {
   null: 0, undefined: 1, false: 2, true: 3, int32: 4, float64: 5, string: 6, bytes: 7, bigint: 8,
@@ -76,6 +77,23 @@ function writeInstance(o: object, depth: number): void {
     writeString(k);
     write((o as any)[k], depth + 1);
   }
+}
+
+/** A ctypes Structure in a queue or pipe travels as a copy of its bytes, as ctypes pickles it. */
+function writeStructCopy(o: Structure, depth: number): void {
+  badValue = o;
+  const cls = globalRefOf(o.constructor, byRefOptions, kItemPath);
+  badValue = undefined;
+  room(1);
+  scratch[at++] = T.reduce;
+  writeRef((structFromBytes as any)[kGlobalRef]);
+  room(1);
+  scratch[at++] = T.array;
+  u32(2);
+  room(1);
+  scratch[at++] = T.ref;
+  writeRef(cls);
+  write(Buffer.from(o[kBytes]), depth + 1);
 }
 
 /** The path of `target` inside `root` (`item[0].handler`), or null. */
@@ -199,6 +217,7 @@ function write(v: unknown, depth: number): void {
   const o = v as object;
   const shared = (o as any)[kReduceType] as string | undefined;
   if (shared !== undefined) {
+    if (shared === "Structure") return writeStructCopy(o as Structure, depth);
     throw new RuntimeError(`${shared} objects should only be shared between processes through inheritance`);
   }
   if (depth > 64) return writeV8(o);

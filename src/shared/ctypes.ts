@@ -5,6 +5,8 @@
 
 import { reprBytes } from "./format.js";
 import { addressOf } from "./current.js";
+import { callerUrl, esmDistUrl } from "./location.js";
+import { kGlobalRef, registerModule } from "./reduction.js";
 import { OverflowError, TypeError } from "./pyerrors.js";
 
 type View = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
@@ -309,3 +311,14 @@ function structCType(cls: new () => Structure, layout: Layout): CType {
   };
   return { name: cls.name, code: "T", size, view: StructView as unknown as ViewCtor, toRaw: check, fromRaw: (r) => r, zero: null, struct: cls } as CType;
 }
+
+/** Rebuilds a Structure copied through a queue or pipe: a new one of class `cls` with those bytes. */
+export function structFromBytes(cls: new (...a: any[]) => Structure, bytes: Uint8Array): Structure {
+  const s = new cls();
+  s[kBytes].set(bytes.subarray(0, s[kBytes].length));
+  return s;
+}
+// Named for the trip by the ESM URL of this file, which every thread registers as it loads it.
+const selfUrl = esmDistUrl(callerUrl(), 1) + "shared/ctypes.js";
+Object.defineProperty(structFromBytes, kGlobalRef, { value: { module: selfUrl, path: "structFromBytes" } });
+registerModule(selfUrl, { structFromBytes });
