@@ -11,6 +11,7 @@ import { current } from "./shared/current.js";
 import { PyObject } from "./shared/pyobject.js";
 import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js";
 import { isTypeScriptUrl, kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
+import { checkNotImportingMain, mainModuleUrl } from "./shared/bootstrapping.js";
 import { reduceValue, globalRefOf, modulesOf, releaseReduced, type ReduceOptions } from "./shared/reduction.js";
 import { timeoutMs } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
@@ -140,15 +141,17 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
     this.#module = module ? moduleUrlOf(module) : null;
     this.#callerModule = callerModule(libraryDir);
     if (target !== null && target !== undefined) {
-      if (typeof target !== "function") throw new (TypeErrorPy())("target must be callable");
-      globalRefOf(target, { defaultModule: "x", what: "Process target" }); // refuses anonymous targets now
+      if (typeof target !== "function" && typeof (target as any)?.__call__ !== "function") throw new (TypeErrorPy())("target must be callable");
+      if (typeof target === "function") globalRefOf(target, { locate: (fn) => this.#module ?? definingModule(fn), defaultModule: this.#module ?? this.#callerModule ?? undefined, what: "Process target" }); // refuses what cannot travel now
     }
   }
 
   /** Method to be run in the child; by default it calls `target(...args, kwargs)`. */
   run(): unknown {
     const target = this.#target;
-    if (target) return Reflect.apply(target, undefined, Object.keys(this.#kwargs).length ? [...this.#args, this.#kwargs] : this.#args);
+    const args = Object.keys(this.#kwargs).length ? [...this.#args, this.#kwargs] : this.#args;
+    if (target !== null && typeof target === "object") return (target as any).__call__(...args); // Python's callable object
+    if (target) return Reflect.apply(target, undefined, args);
     return undefined;
   }
 
@@ -166,6 +169,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
     if (this.#popen !== null) throw new AssertionError("cannot start a process twice");
     if (this.#parentPid !== current().pid) throw new AssertionError("can only start a process object created by current process");
     if (S.daemon) throw new AssertionError("daemonic processes are not allowed to have children");
+    checkNotImportingMain();
     reapFinished();
     const method = this.#startMethod ?? defaultMethod();
     const guess = this.#module ?? this.#callerModule;
@@ -218,6 +222,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
       run,
       tsx: needsTsx(modules),
       libraryEntry,
+      mainUrl: mainModuleUrl() ?? entryUrl(),
     };
   }
 

@@ -5,11 +5,14 @@
 import { availableParallelism } from "node:os";
 import { current } from "./shared/current.js";
 import { repr as pyRepr, str as pyStr, tuple as pyTuple } from "./shared/format.js";
-import { kGlobalRef } from "./shared/reduction.js";
+import { kGlobalRef, registerModule } from "./shared/reduction.js";
+import { mainModuleUrl } from "./shared/bootstrapping.js";
 import { sleepMs } from "./shared/semlock.js";
 import { writeAllSync } from "./shared/stdio.js";
 import { SystemExit, TypeError, ValueError } from "./shared/pyerrors.js";
 import { isMainThread } from "node:worker_threads";
+import { existsSync, realpathSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { callable } from "./shared/callable.js";
 import { callerUrl, esmDistUrl } from "./shared/location.js";
 
@@ -170,3 +173,47 @@ export const sys = exported({
   },
 }, "sys");
 exported(sys.exit, "sys.exit");
+// Every function of time, os and sys travels by reference too (`pool.apply_async(os.getpid)`).
+for (const [name, ns] of [["time", time], ["os", os], ["sys", sys]] as const) {
+  for (const [k, v] of Object.entries(ns)) if (typeof v === "function" && !Object.hasOwn(v, kGlobalRef)) exported(v, `${name}.${k}`);
+}
+exported(len, "len");
+exported(range, "range");
+// Receivers find these by the ESM URL of this file, whichever build sent them.
+registerModule(selfUrl, { str, repr, print, len, range, time, os, sys });
+
+/** The program's entry module as a URL (argv[1] with Node's extension probing; the same in every thread). */
+function entryModuleUrl(): string | null {
+  const argv1 = process.argv[1];
+  if (!argv1) return null;
+  for (const ext of ["", ".ts", ".mts", ".js", ".mjs", ".cjs", ".cts", ".tsx"]) {
+    try {
+      if (existsSync(argv1 + ext)) return pathToFileURL(realpathSync(argv1 + ext)).href;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/**
+ * Python's `__name__` of the calling module: `__name__(import.meta)` (CommonJS: `__name__(module)`)
+ * is `"__main__"` in the program's entry module, `"__mp_main__"` when a child re-imported that
+ * module (as Python's spawn names it), else the module's file name without its extension.
+ */
+export function __name__(meta: ImportMeta | { filename?: string; id?: string }): string {
+  const m = meta as any;
+  let url: string | null = typeof m?.url === "string" ? m.url.replace(/[?#].*$/, "") : typeof m?.filename === "string" ? pathToFileURL(m.filename).href : null;
+  if (url === null) throw new TypeError("__name__() takes import.meta (or a CommonJS module)");
+  try {
+    url = pathToFileURL(realpathSync(fileURLToPath(url))).href;
+  } catch {
+    // keep url as it is
+  }
+  if (isMainThread && !current().isChild) {
+    if (url === entryModuleUrl()) return "__main__";
+  } else if (url === mainModuleUrl()) return "__mp_main__";
+  const base = url.slice(url.lastIndexOf("/") + 1);
+  return base.replace(/\.[^.]*$/, "");
+}
+exported(__name__, "__name__");

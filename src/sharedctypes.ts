@@ -6,16 +6,16 @@
 // reading or writing one element of a synchronized object skips the lock when this process
 // already holds it (Python would deadlock on a plain Lock there).
 
-import { ctypeOf, type CType } from "./shared/ctypes.js";
+import { assignStruct, ctypeOf, kBytes, layoutOf, Structure, structAt, type CType } from "./shared/ctypes.js";
 import { repr } from "./shared/format.js";
 import { AssertionError, AttributeError, TypeError, ValueError } from "./shared/pyerrors.js";
 import { newSharedId, register, rebuildOnce, rememberShared } from "./shared/reduction.js";
 import { Lock, RLock } from "./synchronize.js";
 import { Acquirable } from "./shared/pyobject.js";
 import { kLocked, kUnlocked, lockRelease } from "./shared/semlock.js";
-import { CArray, CScalar, kId, kType, kView, locked, type LockLike } from "./sharedctypes/raw.js";
+import { CArray, CScalar, kId, kType, kView, locked, makeArray, makeScalar, type LockLike } from "./sharedctypes/raw.js";
 
-export { ctypes } from "./shared/ctypes.js";
+export { ctypes, Structure } from "./shared/ctypes.js";
 export { CArray, CScalar, type LockLike } from "./sharedctypes/raw.js";
 export type { CTypeRef } from "./shared/ctypes.js";
 
@@ -196,7 +196,7 @@ const kLockSlot = 8;
 
 function newRawValue(type: CType, value: unknown, withLockSlot = false): CScalar {
   const view = withLockSlot ? new type.view(new SharedArrayBuffer(kLockSlot + type.size), kLockSlot, 1) : new type.view(new SharedArrayBuffer(type.size));
-  const v = new CScalar(type, view, newSharedId());
+  const v = makeScalar(type, view, newSharedId());
   if (value !== undefined) v.value = value;
   rememberShared(v[kId], v);
   return v;
@@ -222,7 +222,7 @@ function newRawArray(type: CType, sizeOrInit: unknown): CArray {
   }
   const view = new type.view(new SharedArrayBuffer(Math.max(1, length) * type.size), 0, length);
   if (values) for (let i = 0; i < length; i++) view[i] = type.toRaw(values[i]) as never;
-  const a = new CArray(type, view, newSharedId());
+  const a = makeArray(type, view, newSharedId());
   rememberShared(a[kId], a);
   return a;
 }
@@ -242,6 +242,7 @@ export type ValueOf<C> = C extends "q" | "Q" | "l" | "L" ? bigint : C extends "c
  * @throws TypeError "this type has no size" for an unknown typecode.
  */
 export function rawValue<C extends string>(typecodeOrType: C | import("./shared/ctypes.js").CTypeRef, ...args: unknown[]): CScalar {
+  if (ctypeOf(typecodeOrType).struct) return newStruct(typecodeOrType as any, args) as any;
   if (args.length > 1) throw new TypeError(`__init__ expected at most 1 argument, got ${args.length}`);
   return newRawValue(ctypeOf(typecodeOrType), args[0]);
 }
@@ -258,6 +259,11 @@ export function rawArray(typecodeOrType: string | import("./shared/ctypes.js").C
 export function value<C extends string>(typecodeOrType: C | import("./shared/ctypes.js").CTypeRef, ...args: unknown[]): Synchronized<ValueOf<C>> {
   const opts = args.length && isOptions(args[args.length - 1]) ? (args.pop() as SynchronizedOptions) : {};
   const l = opts.lock;
+  if (ctypeOf(typecodeOrType).struct) {
+    const obj = newStruct(typecodeOrType as any, args);
+    const lock = lockFor(opts.lock);
+    return (lock === null ? obj : wrapStruct(obj, lock)) as any;
+  }
   if (l === undefined || l === null || l === true || (l as unknown) === 1) {
     // The default RLock lives in the same buffer as the value: `with v.get_lock(): v.value += 1`
     // then moves one cache line between processes instead of two.
@@ -289,12 +295,78 @@ function wrapArray(raw: CArray, lock: LockLike): SynchronizedArray {
   return new Cls(t, raw[kView], raw[kId], lock);
 }
 
+// --- Structures in shared memory ---------------------------------------------------------------
+
+const kStructId = Symbol("structId");
+
+/** A Structure of class `cls` in shared memory, initialized as `cls(...args)` would be. */
+function newStruct(cls: new (...a: any[]) => Structure, args: unknown[]): Structure {
+  const { size } = layoutOf(cls as any);
+  const s = structAt(cls, new SharedArrayBuffer(size), 0);
+  const init = args.length === 1 && (Array.isArray(args[0]) || args[0] instanceof Structure) ? args[0] : args.length && !(args.length === 1 && isPlainObject(args[0])) ? args : args[0];
+  if (init !== undefined) assignStruct(s, init);
+  Object.defineProperty(s, kStructId, { value: newSharedId() });
+  rememberShared((s as any)[kStructId], s);
+  return s;
+}
+
+function isPlainObject(v: unknown): boolean {
+  return v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+const syncStructClasses = new Map<Function, new (obj: any, lock: LockLike) => Synchronized>();
+
+/** `Value(Point, ...)`: a `SynchronizedPoint` whose fields read and write under the lock. */
+function wrapStruct(obj: Structure, lock: LockLike): Synchronized {
+  const cls = obj.constructor;
+  let Sync = syncStructClasses.get(cls);
+  if (!Sync) {
+    Sync = class extends Synchronized {};
+    Object.defineProperty(Sync, "name", { value: `Synchronized${cls.name}` });
+    for (const f of layoutOf(cls as any).fields) {
+      Object.defineProperty(Sync.prototype, f.name, {
+        get(this: Synchronized) {
+          return locked(this.get_lock(), () => (this.get_obj() as any)[f.name]);
+        },
+        set(this: Synchronized, v: unknown) {
+          locked(this.get_lock(), () => ((this.get_obj() as any)[f.name] = v));
+        },
+      });
+    }
+    syncStructClasses.set(cls, Sync);
+  }
+  return new Sync(obj, lock);
+}
+
+register("Structure", Structure, {
+  reduce: (s: Structure) => ({ cls: s.constructor, bytes: s[kBytes], id: (s as any)[kStructId] ?? null }),
+  rebuild: (st) => {
+    const make = () => {
+      const s = structAt(st.cls, st.bytes.buffer, st.bytes.byteOffset);
+      if (st.id) Object.defineProperty(s, kStructId, { value: st.id });
+      return s;
+    };
+    return st.id ? rebuildOnce(st.id, make) : make();
+  },
+});
+
 /** Returns a new shared object with a copy of `obj`'s contents (no lock). */
 export function copy<T extends CScalar | CArray>(obj: T): T {
+  if (obj instanceof Structure) {
+    const s = newStruct(obj.constructor as any, []);
+    s[kBytes].set((obj as Structure)[kBytes]);
+    return s as unknown as T;
+  }
   const t = obj[kType];
+  if (t.struct) {
+    const n = obj[kView].length;
+    const view = new t.view(new SharedArrayBuffer(Math.max(1, n) * t.size), 0, n);
+    (view as any)[kBytes].set(obj[kView][kBytes]);
+    return makeArray(t, view, newSharedId()) as T;
+  }
   const view = new t.view(new SharedArrayBuffer(Math.max(1, obj[kView].length) * t.size), 0, obj[kView].length);
   view.set(obj[kView]);
-  const out = obj instanceof CArray ? new CArray(t, view, newSharedId()) : new CScalar(t, view, newSharedId());
+  const out = obj instanceof CArray ? makeArray(t, view, newSharedId()) : makeScalar(t, view, newSharedId());
   return out as T;
 }
 
@@ -311,25 +383,37 @@ export function synchronized(obj: CScalar | CArray, lock?: LockLike | null): Syn
 // --- reducers ----------------------------------------------------------------------------------
 
 function viewState(o: CScalar | CArray) {
-  return { code: o[kType].code, view: o[kView], id: o[kId] };
+  const t = o[kType];
+  // An Array of Structures sends its bytes and its class (by reference); the receiver makes the view again.
+  if (t.struct) return { code: t.code, struct: t.struct, bytes: o[kView][kBytes], length: o[kView].length, id: o[kId] };
+  return { code: t.code, view: o[kView], id: o[kId] };
+}
+
+/** The element type and view of a reduced raw array (see viewState). */
+function viewOfState(s: any): [CType, any] {
+  if (s.struct) {
+    const t = ctypeOf(s.struct);
+    return [t, new t.view(s.bytes.buffer, s.bytes.byteOffset, s.length)];
+  }
+  return [ctypeOf(s.code), s.view];
 }
 
 register("RawValue", CScalar, {
   reduce: viewState,
-  rebuild: (s) => rebuildOnce(s.id, () => new CScalar(ctypeOf(s.code), s.view, s.id)),
+  rebuild: (s) => rebuildOnce(s.id, () => makeScalar(ctypeOf(s.code), s.view, s.id)),
 });
 register("RawArray", CArray, {
   reduce: viewState,
-  rebuild: (s) => rebuildOnce(s.id, () => new CArray(ctypeOf(s.code), s.view, s.id)),
+  rebuild: (s) => rebuildOnce(s.id, () => makeArray(...viewOfState(s), s.id)),
 });
 register("Synchronized", Synchronized, {
-  reduce: (v: Synchronized) => ({ obj: v.get_obj(), lock: v.get_lock(), id: v.get_obj()[kId] + "/s" }),
-  rebuild: (s) => rebuildOnce(s.id, () => new Synchronized(s.obj, s.lock)),
+  reduce: (v: Synchronized) => ({ obj: v.get_obj(), lock: v.get_lock(), id: ((v.get_obj() as any)[kId] ?? (v.get_obj() as any)[kStructId]) + "/s" }),
+  rebuild: (s) => rebuildOnce(s.id, () => (s.obj instanceof Structure ? wrapStruct(s.obj, s.lock) : new Synchronized(s.obj, s.lock))),
 });
 for (const [name, Cls] of [["SynchronizedArray", SynchronizedArray], ["SynchronizedString", SynchronizedString]] as const) {
   register(name, Cls, {
     reduce: (a: SynchronizedArray) => ({ ...viewState(a), lock: a._lock }),
-    rebuild: (s) => rebuildOnce(s.id + "/s", () => new Cls(ctypeOf(s.code), s.view, s.id, s.lock)),
+    rebuild: (s) => rebuildOnce(s.id + "/s", () => new Cls(...viewOfState(s), s.id, s.lock)),
   });
 }
 export type { Lock };

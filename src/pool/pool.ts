@@ -16,6 +16,7 @@ import { current } from "../shared/current.js";
 import { encode, isPrimitiveArray, packItems, unpackItems, warmUp, type PackedItems } from "../shared/codec.js";
 import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
+import { checkNotImportingMain } from "../shared/bootstrapping.js";
 import { globalRefOf, modulesOf, reduceValue, type GlobalRef, type ReduceOptions } from "../shared/reduction.js";
 import { waitWhileAsync } from "../shared/semlock.js";
 import { kAnyMessage, kControlCells, kHostGone, kPosted, kWaitFor, type HostToMainMessage, type MainToHostMessage, type PoolStats, type PoolWorkerData } from "../shared/pool_protocol.js";
@@ -78,6 +79,7 @@ export class Pool extends PyObject implements Disposable {
    */
   constructor(processes?: number | boolean | null | PoolOptions, initializer?: AnyFn | null, initargs: unknown[] = [], maxtasksperchild: number | null = null) {
     super();
+    checkNotImportingMain(); // a Pool starts processes: not while a child imports its main module
     if (processes !== null && typeof processes === "object") {
       ({ processes = null, initializer = null, initargs = [], maxtasksperchild = null } = processes);
     }

@@ -7,6 +7,7 @@
 
 import { Session } from "node:inspector";
 import { pathToFileURL } from "node:url";
+import { setLocator } from "../shared/reduction.js";
 
 const cache = new WeakMap<Function, string | null>();
 const scripts = new Map<string, string>();
@@ -91,3 +92,45 @@ export function callerModule(libraryDir: string): string | null {
     Error.stackTraceLimit = limit;
   }
 }
+
+/**
+ * The value of the module-level binding `name` in the module that defines `fn` (read from V8's
+ * [[Scopes]] of `fn`), or undefined: how a thread that never imported a module through the
+ * library finds a class of it that comes back by reference.
+ */
+export function moduleBinding(fn: Function, name: string): unknown {
+  if (sessionFailed || session === null) return undefined;
+  try {
+    (globalThis as any)[kSlot] = fn;
+    const ev = post<any>("Runtime.evaluate", { expression: `globalThis[Symbol.for("multiprocessing-ts.locate.slot")]`, objectGroup: "mp-scopes" });
+    const props = post<any>("Runtime.getProperties", { objectId: ev.result.objectId, ownProperties: true });
+    const scopes = props.internalProperties?.find((p: any) => p.name === "[[Scopes]]")?.value?.objectId;
+    if (!scopes) return undefined;
+    const list = post<any>("Runtime.getProperties", { objectId: scopes, ownProperties: true });
+    for (const s of list.result ?? []) {
+      const scopeId = s.value?.objectId;
+      if (!scopeId || !/^Module|^Closure/.test(String(s.value?.description ?? ""))) continue;
+      const vars = post<any>("Runtime.getProperties", { objectId: scopeId, ownProperties: true });
+      const hit = (vars.result ?? []).find((v: any) => v.name === name);
+      if (!hit?.value) continue;
+      if (!hit.value.objectId) return hit.value.value;
+      post("Runtime.callFunctionOn", {
+        objectId: hit.value.objectId,
+        functionDeclaration: `function () { globalThis[Symbol.for("multiprocessing-ts.locate.slot")] = this; }`,
+      });
+      return (globalThis as any)[kSlot];
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    delete (globalThis as any)[kSlot];
+    try {
+      post("Runtime.releaseObjectGroup", { objectGroup: "mp-scopes" });
+    } catch {
+      // nothing to release
+    }
+  }
+}
+
+setLocator(definingModule, moduleBinding);

@@ -6,12 +6,126 @@
 import { deserialize, serialize } from "node:v8";
 import { isTuple, markTuple } from "./format.js";
 import { RuntimeError, TypeError } from "./pyerrors.js";
-import { kReduceType } from "./reduction.js";
+import { kBytes, structFromBytes, type Structure } from "./ctypes.js";
+import { callReduced, globalRefOf, kGlobalRef, kReduceType, reduceInstance, resolveGlobal, type GlobalRef, type ReduceOptions, type ReducedInstance } from "./reduction.js";
 
 const T = {
   null: 0, undefined: 1, false: 2, true: 3, int32: 4, float64: 5, string: 6, bytes: 7, bigint: 8,
   array: 9, tuple: 10, object: 11, v8: 12, map: 13, set: 14, asciiString: 15,
+  ref: 16, inst: 17, reduce: 18,
 } as const;
+
+// Functions, classes and instances of user classes travel by reference, as pickle sends them:
+// module URL + export path (+ the instance's own fields, or what its __reduce__() returns).
+// A value that cannot travel is refused here, in the sender; the error names its path, found
+// after the fact (the fast path keeps no path).
+const kItemPath = "\u0000item";
+const byRefOptions: ReduceOptions = { what: kItemPath };
+let badValue: unknown = undefined;
+
+function writeRef(ref: GlobalRef): void {
+  writeString(ref.module);
+  writeString(ref.path);
+}
+
+function writeFunction(fn: Function): void {
+  badValue = fn;
+  const ref = globalRefOf(fn, byRefOptions, kItemPath);
+  badValue = undefined;
+  room(1);
+  scratch[at++] = T.ref;
+  writeRef(ref);
+}
+
+/** Per class: the reference its plain instances travel with (null: it has __reduce__). */
+const instanceRefs = new WeakMap<Function, GlobalRef | null>();
+
+function writeInstance(o: object, depth: number): void {
+  const ctor = (o as any).constructor as Function | undefined;
+  let ref = typeof ctor === "function" ? instanceRefs.get(ctor) : undefined;
+  if (ref === undefined || Object.getPrototypeOf(o) !== ctor!.prototype) {
+    badValue = o;
+    const r = reduceInstance(o, byRefOptions, kItemPath);
+    badValue = undefined;
+    room(1);
+    if (r.kind === "reduce") {
+      if (typeof ctor === "function" && Object.getPrototypeOf(o) === ctor.prototype) instanceRefs.set(ctor, null);
+      scratch[at++] = T.reduce;
+      writeRef(r.fn);
+      write(r.args, depth + 1);
+      return;
+    }
+    if (Object.getPrototypeOf(o) === ctor!.prototype) instanceRefs.set(ctor!, r.cls);
+    ref = r.cls;
+  } else if (ref === null) {
+    badValue = o;
+    const r = reduceInstance(o, byRefOptions, kItemPath) as Extract<ReducedInstance, { kind: "reduce" }>;
+    badValue = undefined;
+    room(1);
+    scratch[at++] = T.reduce;
+    writeRef(r.fn);
+    write(r.args, depth + 1);
+    return;
+  }
+  // The class once, then the own fields as an object's entries (no intermediate object).
+  room(1);
+  scratch[at++] = T.inst;
+  writeRef(ref);
+  const keys = Object.keys(o);
+  u32(keys.length);
+  for (const k of keys) {
+    writeString(k);
+    write((o as any)[k], depth + 1);
+  }
+}
+
+/** A ctypes Structure in a queue or pipe travels as a copy of its bytes, as ctypes pickles it. */
+function writeStructCopy(o: Structure, depth: number): void {
+  badValue = o;
+  const cls = globalRefOf(o.constructor, byRefOptions, kItemPath);
+  badValue = undefined;
+  room(1);
+  scratch[at++] = T.reduce;
+  writeRef((structFromBytes as any)[kGlobalRef]);
+  room(1);
+  scratch[at++] = T.array;
+  u32(2);
+  room(1);
+  scratch[at++] = T.ref;
+  writeRef(cls);
+  write(Buffer.from(o[kBytes]), depth + 1);
+}
+
+/** The path of `target` inside `root` (`item[0].handler`), or null. */
+function pathOf(root: unknown, target: unknown, path: string, seen: Set<unknown>): string | null {
+  if (root === target) return path;
+  if (root === null || typeof root !== "object" || seen.has(root)) return null;
+  seen.add(root);
+  const step = (k: string | number, v: unknown) =>
+    pathOf(v, target, typeof k === "number" ? `${path}[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, seen);
+  if (Array.isArray(root)) {
+    for (let i = 0; i < root.length; i++) {
+      const p = step(i, root[i]);
+      if (p) return p;
+    }
+  } else if (root instanceof Map) {
+    for (const [k, v] of root) {
+      const p = step(String(k), v);
+      if (p) return p;
+    }
+  } else if (root instanceof Set) {
+    for (const v of root) {
+      const p = pathOf(v, target, path, seen);
+      if (p) return p;
+    }
+  } else {
+    for (const k of Object.keys(root)) {
+      const p = step(k, (root as any)[k]);
+      if (p) return p;
+    }
+  }
+  return null;
+}
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
 let at = 0;
@@ -90,7 +204,8 @@ function write(v: unknown, depth: number): void {
       return;
     }
     case "function":
-      throw new TypeError(`cannot pickle 'function' object: send data, not functions`);
+      writeFunction(v);
+      return;
     case "symbol":
       throw new TypeError("cannot pickle 'symbol' object");
   }
@@ -102,6 +217,7 @@ function write(v: unknown, depth: number): void {
   const o = v as object;
   const shared = (o as any)[kReduceType] as string | undefined;
   if (shared !== undefined) {
+    if (shared === "Structure") return writeStructCopy(o as Structure, depth);
     throw new RuntimeError(`${shared} objects should only be shared between processes through inheritance`);
   }
   if (depth > 64) return writeV8(o);
@@ -152,7 +268,10 @@ function write(v: unknown, depth: number): void {
     }
     return;
   }
-  writeV8(o);
+  if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof SharedArrayBuffer || o instanceof Date || o instanceof RegExp || o instanceof Error) {
+    return writeV8(o);
+  }
+  writeInstance(o, depth);
 }
 
 function writeV8(o: object): void {
@@ -175,10 +294,36 @@ function writeV8(o: object): void {
  * @throws RuntimeError for shared objects (Python's "should only be shared ... through inheritance");
  * TypeError for functions and other values that cannot be copied.
  */
-export function encode(value: unknown): Buffer {
+export function encode(value: unknown, what: string = "item"): Buffer {
   at = 0;
-  write(value, 0);
+  try {
+    write(value, 0);
+  } catch (e: any) {
+    if (typeof e?.message === "string" && e.message.includes(kItemPath)) {
+      const path = (badValue !== undefined && pathOf(value, badValue, what, new Set())) || what;
+      e.message = e.message.split(kItemPath).join(path);
+      if (Array.isArray(e.args) && typeof e.args[0] === "string") e.args[0] = e.message;
+    }
+    badValue = undefined;
+    throw e;
+  }
   return scratch.subarray(0, at);
+}
+
+/** Globals already resolved in this thread, by module then path. */
+const resolved = new Map<string, Map<string, unknown>>();
+
+function readGlobal(): unknown {
+  const module = readString();
+  const path = readString();
+  let byPath = resolved.get(module);
+  if (byPath === undefined) resolved.set(module, (byPath = new Map()));
+  let v = byPath.get(path);
+  if (v === undefined) {
+    v = resolveGlobal({ module, path });
+    byPath.set(path, v);
+  }
+  return v;
 }
 
 let rbuf: Buffer;
@@ -274,6 +419,24 @@ function read(): unknown {
       const out = new Set();
       for (let i = 0; i < n; i++) out.add(read());
       return out;
+    }
+    case T.ref:
+      return readGlobal();
+    case T.inst: {
+      // As unpickling: a new object of the class, its own fields restored, no constructor run.
+      const cls = readGlobal() as Function;
+      const out = Object.create(cls.prototype);
+      const n = rbuf.readUInt32LE(rat);
+      rat += 4;
+      for (let i = 0; i < n; i++) {
+        const k = readString();
+        out[k] = read();
+      }
+      return out;
+    }
+    case T.reduce: {
+      const fn = readGlobal() as Function;
+      return callReduced(fn, read() as unknown[]);
     }
     case T.v8: {
       const n = rbuf.readUInt32LE(rat);

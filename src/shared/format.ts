@@ -2,6 +2,7 @@
 // Used by print() and by every __repr__ in the library, on both sides of a worker.
 
 import { BaseException, installFormatters } from "./pyerrors.js";
+import { addressOf } from "./current.js";
 
 /** Marks an Array that prints as a Python tuple: `(1, 2)`, `(1,)`. */
 export const kTuple = Symbol.for("multiprocessing-ts.tuple");
@@ -119,7 +120,8 @@ export function repr(v: unknown, seen: Set<unknown> = new Set()): string {
       return `{${Object.entries(v as object).map(([k, x]) => `${reprString(k)}: ${repr(x, seen)}`).join(", ")}}`;
     }
     if (typeof o.toString === "function" && o.toString !== Object.prototype.toString) return String(o.toString());
-    return `<${o.constructor?.name ?? "object"} object>`;
+    // Python's default repr: `<__main__.Task object at 0x7f…>` (the module is shown as __main__).
+    return `<__main__.${o.constructor?.name ?? "object"} object at ${addressOf(o)}>`;
   } finally {
     seen.delete(v);
   }

@@ -7,8 +7,12 @@
 // The receiving side imports the named modules, then rebuilds the same tree. Each shared type
 // registers its reducer at the bottom of its own file (CPython's reduction.register).
 
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { threadId } from "node:worker_threads";
 import { isTuple, markTuple } from "./format.js";
+import { callerUrl, esmDistUrl } from "./location.js";
 import { TypeError } from "./pyerrors.js";
 
 const kTag = "\u0000mp";
@@ -52,20 +56,238 @@ export interface ReduceOptions {
   what?: string;
 }
 
-/** Describes a function for a worker, or throws Python's pickling error for ones that cannot travel. */
-export function globalRefOf(fn: Function, opts: ReduceOptions): GlobalRef {
+// --- finding functions and classes by name, on both sides ------------------------------------
+
+const kState = Symbol.for("multiprocessing-ts.reduction.state");
+const state: {
+  /** Module namespaces this thread imported through the library, by URL. */
+  modules: Map<string, unknown>;
+  /** Functions and classes this thread named for a trip, by `module#path`: it knows them when they come back. */
+  known: Map<string, unknown>;
+  /** Finds the module that defines a function (popen/locate.ts installs V8's answer). */
+  locate: Locator | null;
+  /** Reads a function's module-level bindings (popen/locate.ts installs the inspector's answer). */
+  scopeLookup: ((fn: Function, name: string) => unknown) | null;
+} = ((globalThis as any)[kState] ??= { modules: new Map(), known: new Map(), locate: null, scopeLookup: null });
+
+/** The module namespaces of this thread by URL (the bootstrap and pool workers fill it as they import). */
+export function moduleRegistry(): Map<string, unknown> {
+  return state.modules;
+}
+
+/** Records a module namespace (or a plain object standing for one) under its URL. */
+export function registerModule(url: string, ns: unknown): void {
+  state.modules.set(url, ns);
+}
+
+/** Installs the default locator (V8's record of where a function was defined). */
+export function setLocator(locate: Locator, scopeLookup?: (fn: Function, name: string) => unknown): void {
+  state.locate = locate;
+  if (scopeLookup) state.scopeLookup = scopeLookup;
+}
+
+/** Where a value sits in what is sent: `args[0].handler`. */
+function at(path: string, key: string | number): string {
+  return typeof key === "number" ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+const refCache = new WeakMap<Function, GlobalRef>();
+
+// The library's own modules are named by their ESM URL, whichever build sent them: a child loads
+// the ESM build, and one copy of the library per thread.
+const esmRoot = esmDistUrl(callerUrl(), 1);
+const cjsRoot = esmRoot + "cjs/";
+const sourceCache = new Map<string, string | null>();
+
+/** The text of a module (its exports are read from it), or null when it cannot be read. */
+function sourceOf(url: string): string | null {
+  if (sourceCache.has(url)) return sourceCache.get(url)!;
+  let text: string | null = null;
+  try {
+    if (url.startsWith("file:")) text = readFileSync(fileURLToPath(url), "utf8");
+  } catch {
+    text = null;
+  }
+  sourceCache.set(url, text);
+  return text;
+}
+
+/** The CommonJS exports of a loaded module file, or undefined when it is not a CommonJS module. */
+function commonJsExports(url: string): Record<string, unknown> | undefined {
+  const cache = requireShim.cache;
+  if (!cache || !url.startsWith("file:")) return undefined;
+  return cache[fileURLToPath(url)]?.exports;
+}
+const requireShim = createRequire(process.cwd() + "/");
+
+/**
+ * The name under which an ES module exports its top-level `name`, found in its text:
+ * `export function name`, `export class name`, `export const name`, `export { name as alias }`,
+ * `export default`. Null when the text has no such export; undefined when it cannot be read.
+ */
+function exportedName(url: string, name: string): string | null | undefined {
+  const text = sourceOf(url);
+  if (text === null) return undefined;
+  const n = name.replace(/[$]/g, "\\$");
+  if (new RegExp(`export\\s+(?:declare\\s+)?(?:abstract\\s+)?(?:async\\s+)?(?:function\\s*\\*?|class|const|let|var)\\s*${n}(?![\\w$])`).test(text)) return name;
+  if (new RegExp(`export\\s+default\\s+(?:abstract\\s+)?(?:async\\s+)?(?:function\\s*\\*?|class)\\s*${n}(?![\\w$])`).test(text)) return "default";
+  for (const m of text.matchAll(/export\s*(?:type\s*)?\{([^}]*)\}(?!\s*from)/g)) {
+    for (const part of m[1]!.split(",")) {
+      const [local, alias] = part.trim().split(/\s+as\s+/);
+      if (local === name) return alias ?? local;
+    }
+  }
+  return null;
+}
+
+/** Names a function or class for the trip: its module and export path; refuses what cannot travel. */
+export function globalRefOf(fn: Function, opts: ReduceOptions, path: string = opts.what ?? "value"): GlobalRef {
   const marked = (fn as any)[kGlobalRef] as GlobalRef | undefined;
   if (marked) return marked;
+  const cached = refCache.get(fn);
+  if (cached) return cached;
   const name = fn.name;
+  const kind = isClass(fn) ? "class" : "function";
   if (!name || name.startsWith("bound ") || /^(anonymous|<anonymous>)$/.test(name)) {
     throw new TypeError(
-      `cannot send an anonymous function to a worker (${opts.what ?? "value"}): ` +
-        "define it with `export function name(...)` at the top level of a module and pass it by name",
+      `cannot send an anonymous ${kind} to a worker (${path}): ` +
+        `define it with \`export ${kind === "class" ? "class Name" : "function name(...)"}\` at the top level of a module and pass it by name`,
     );
   }
-  const module = opts.locate?.(fn) ?? opts.defaultModule;
-  if (!module) throw new TypeError(`cannot find the module that defines '${name}'; pass { module: import.meta } to name it`);
-  return { module, path: name };
+  const module = opts.locate?.(fn) ?? state.locate?.(fn) ?? opts.defaultModule;
+  if (!module) throw new TypeError(`cannot find the module that defines '${name}' (${path}); pass { module: import.meta } to name it`);
+  let exportPath: string = name;
+  const cjs = commonJsExports(module);
+  if (cjs !== undefined) {
+    // CommonJS: the module's exports are known here; look the value up among them.
+    const key = Object.keys(cjs).find((k) => cjs[k] === fn) ?? (typeof cjs === "function" && cjs === fn ? "" : undefined);
+    if (key === undefined) {
+      throw new TypeError(
+        `${kind} '${name}' (${path}) is not in module.exports of ${module}: add it (\`module.exports.${name} = ${name}\`); ` +
+          "a worker finds functions and classes by module and exported name, as Python's pickle does (closures and local functions cannot travel)",
+      );
+    }
+    exportPath = key;
+  } else if (!module.startsWith("node:")) {
+    const found = exportedName(module, name);
+    if (found === null) {
+      throw new TypeError(
+        `${kind} '${name}' (${path}) is not exported from ${module}: declare it with \`export ${kind} ${name}\` at the top level of the module ` +
+          "(a worker finds functions and classes by module and exported name, as Python's pickle does; closures and local functions cannot travel)",
+      );
+    }
+    if (found !== undefined) exportPath = found;
+  }
+  const ref = { module: module.startsWith(cjsRoot) ? esmRoot + module.slice(cjsRoot.length) : module, path: exportPath };
+  refCache.set(fn, ref);
+  state.known.set(`${module}#${exportPath}`, fn);
+  return ref;
+}
+
+/** True for a `class` (which must be called with `new`). */
+export function isClass(fn: Function): boolean {
+  return /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}
+
+const privateCache = new WeakMap<Function, string | null>();
+/** The first `#private` member declared by `ctor` or a base class of it, or null. */
+function privateMemberOf(ctor: Function): string | null {
+  if (privateCache.has(ctor)) return privateCache.get(ctor)!;
+  let found: string | null = null;
+  for (let c: any = ctor; typeof c === "function" && c !== Object && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    // An instance member declared `#name` (a static one belongs to the class, which travels by name).
+    for (const m of Function.prototype.toString.call(c).matchAll(/(?:^|[\s;{}])(static\s+)?(?:(?:get|set|async)\s+)?\*?(#[A-Za-z_$][\w$]*)\s*[=;(\n}]/gm)) {
+      if (!m[1]) {
+        found = `${c.name}.${m[2]}`;
+        break;
+      }
+    }
+    if (found !== null) break;
+  }
+  privateCache.set(ctor, found);
+  return found;
+}
+
+/** A user instance reduced as pickle does: `__reduce__()`'s [callable, args], or its class and own fields. */
+export type ReducedInstance =
+  | { kind: "reduce"; fn: GlobalRef; args: unknown[] }
+  | { kind: "inst"; cls: GlobalRef; fields: Record<string, unknown> };
+
+/** Describes an instance of a user class for the trip, or throws with its path and the fix. */
+export function reduceInstance(value: object, opts: ReduceOptions, path: string): ReducedInstance {
+  const o = value as any;
+  if (typeof o.__reduce__ === "function") {
+    const r = o.__reduce__();
+    if (!Array.isArray(r) || r.length < 2 || typeof r[0] !== "function" || !Array.isArray(r[1])) {
+      throw new TypeError(`__reduce__ must return a tuple: [callable, args] (${path})`);
+    }
+    return { kind: "reduce", fn: globalRefOf(r[0], opts, `${path}.__reduce__()[0]`), args: r[1] };
+  }
+  const ctor = o.constructor as Function | undefined;
+  if (typeof ctor !== "function" || Object.getPrototypeOf(value) !== ctor.prototype && !(value instanceof ctor)) {
+    throw new TypeError(`cannot pickle '${ctor?.name ?? "object"}' object (${path}): send data, or an instance of an exported class`);
+  }
+  const priv = privateMemberOf(ctor);
+  if (priv !== null) {
+    throw new TypeError(
+      `cannot pickle '${ctor.name}' object (${path}): its class declares the private member ${priv}, which cannot be copied to another process; ` +
+        "use an ordinary field (e.g. `_name`), or define `__reduce__()` returning [callable, args]",
+    );
+  }
+  const cls = globalRefOf(ctor, opts, `${path}.constructor`);
+  const fields: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) fields[k] = o[k];
+  return { kind: "inst", cls, fields };
+}
+
+/** Looks up a global named by `ref` in this thread: a module it imported, or a value it sent itself. */
+export function resolveGlobal(ref: GlobalRef): unknown {
+  const ns = state.modules.get(ref.module);
+  if (ns !== undefined) return lookupGlobal(ns, ref);
+  const key = `${ref.module}#${ref.path}`;
+  if (state.known.has(key)) return state.known.get(key);
+  // A function known here whose module scope has the binding: one of the same module first,
+  // then any (a module that imports the class has it in its scope too); the value found must
+  // have been defined in the named module.
+  if (state.scopeLookup && !ref.path.includes(".") && ref.path !== "default") {
+    const candidates: Function[] = [];
+    for (const [k, v] of state.known) if (typeof v === "function" && k.startsWith(ref.module + "#")) candidates.push(v);
+    for (const [k, v] of state.known) if (typeof v === "function" && !k.startsWith(ref.module + "#")) candidates.push(v);
+    for (const ns of state.modules.values()) {
+      for (const v of Object.values((ns ?? {}) as object)) {
+        if (typeof v === "function") {
+          candidates.push(v);
+          break;
+        }
+      }
+    }
+    const tried = new Set<Function>();
+    for (const fn of candidates) {
+      if (tried.has(fn)) continue;
+      tried.add(fn);
+      const found = state.scopeLookup(fn, ref.path);
+      if (found !== undefined && (typeof found !== "function" || (state.locate?.(found) ?? ref.module) === ref.module)) {
+        state.known.set(key, found);
+        return found;
+      }
+    }
+  }
+  throw new (globalThis as any)[Symbol.for("multiprocessing-ts.pyerrors")].AttributeError(
+    `cannot find '${ref.path}' of ${ref.module} in this process: it has not loaded that module through the library ` +
+      "(pass a function of that module to this process first, e.g. as the target, or import it in the target's module)",
+  );
+}
+
+/** Calls what `__reduce__()` named with its arguments (`new` for a class). */
+export function callReduced(fn: Function, args: unknown[]): unknown {
+  return isClass(fn) ? Reflect.construct(fn, args) : Reflect.apply(fn, undefined, args);
+}
+
+/** Rebuilds an instance from its class and fields, as unpickling does (no constructor runs). */
+export function rebuildInstance(cls: Function, fields: Record<string, unknown>): object {
+  const out = Object.create(cls.prototype);
+  for (const k of Object.keys(fields)) out[k] = fields[k];
+  return out;
 }
 
 function isPlain(v: object): boolean {
@@ -74,9 +296,10 @@ function isPlain(v: object): boolean {
 }
 
 /** Replaces shared objects, functions and class instances in `value` by transferable descriptions. */
-export function reduceValue(value: unknown, opts: ReduceOptions = {}, seen = new Map<object, unknown>()): unknown {
+export function reduceValue(value: unknown, opts: ReduceOptions = {}, seen = new Map<object, unknown>(), path: string = opts.what ?? "value"): unknown {
   if (value === null || typeof value !== "object") {
-    if (typeof value === "function") return { [kTag]: "fn", ref: globalRefOf(value, opts) };
+    if (typeof value === "function") return { [kTag]: "fn", ref: globalRefOf(value, opts, path) };
+    if (typeof value === "symbol") throw new TypeError(`cannot pickle 'symbol' object (${path})`);
     return value;
   }
   if (seen.has(value)) return seen.get(value);
@@ -86,33 +309,33 @@ export function reduceValue(value: unknown, opts: ReduceOptions = {}, seen = new
     seen.set(value, out);
     // The reduced state may hold other shared objects or functions (a Condition's lock, a
     // Barrier's action): reduce it in turn.
-    out.state = reduceValue(registry.get(typeName)!.reduce(value), opts, seen);
+    out.state = reduceValue(registry.get(typeName)!.reduce(value), opts, seen, path);
     return out;
   }
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     seen.set(value, isTuple(value) ? { [kTag]: "tuple", items: out } : out);
-    for (const x of value) out.push(reduceValue(x, opts, seen));
+    for (let i = 0; i < value.length; i++) out.push(reduceValue(value[i], opts, seen, at(path, i)));
     return seen.get(value);
   }
   if (value instanceof Map) {
     const entries: unknown[] = [];
     const out = { [kTag]: "map", entries };
     seen.set(value, out);
-    for (const [k, v] of value) entries.push([reduceValue(k, opts, seen), reduceValue(v, opts, seen)]);
+    for (const [k, v] of value) entries.push([reduceValue(k, opts, seen, path), reduceValue(v, opts, seen, at(path, String(k)))]);
     return out;
   }
   if (value instanceof Set) {
     const items: unknown[] = [];
     const out = { [kTag]: "set", items };
     seen.set(value, out);
-    for (const v of value) items.push(reduceValue(v, opts, seen));
+    for (const v of value) items.push(reduceValue(v, opts, seen, path));
     return out;
   }
   if (isPlain(value)) {
     const out: Record<string, unknown> = {};
     seen.set(value, out);
-    for (const k of Object.keys(value)) out[k] = reduceValue((value as any)[k], opts, seen);
+    for (const k of Object.keys(value)) out[k] = reduceValue((value as any)[k], opts, seen, at(path, k));
     return out;
   }
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer ||
@@ -120,12 +343,17 @@ export function reduceValue(value: unknown, opts: ReduceOptions = {}, seen = new
     return value; // structured clone carries these as they are
   }
   // An instance of a user class: send its class by name and its own fields, as pickle does.
-  const ctor = (value as any).constructor as Function | undefined;
-  if (typeof ctor !== "function") throw new TypeError(`cannot send ${String(value)} to a worker`);
+  const r = reduceInstance(value, opts, path);
+  if (r.kind === "reduce") {
+    const out: Record<string, unknown> = { [kTag]: "reduce", fn: r.fn };
+    seen.set(value, out);
+    out.args = reduceValue(r.args, opts, seen, `${path}.__reduce__()[1]`);
+    return out;
+  }
   const fields: Record<string, unknown> = {};
-  const out = { [kTag]: "inst", cls: globalRefOf(ctor, opts), fields };
+  const out = { [kTag]: "inst", cls: r.cls, fields };
   seen.set(value, out);
-  for (const k of Object.keys(value)) fields[k] = reduceValue((value as any)[k], opts, seen);
+  for (const k of Object.keys(r.fields)) fields[k] = reduceValue(r.fields[k], opts, seen, at(path, k));
   return out;
 }
 
@@ -136,6 +364,7 @@ export function modulesOf(reduced: unknown, acc = new Set<string>(), seen = new 
   const tag = (reduced as any)[kTag];
   if (tag === "fn") acc.add((reduced as any).ref.module);
   else if (tag === "inst") acc.add((reduced as any).cls.module);
+  else if (tag === "reduce") acc.add((reduced as any).fn.module);
   if (ArrayBuffer.isView(reduced) || reduced instanceof SharedArrayBuffer || reduced instanceof ArrayBuffer) return acc;
   for (const v of Object.values(reduced)) modulesOf(v, acc, seen);
   return acc;
@@ -155,6 +384,11 @@ export function lookupGlobal(ns: any, ref: GlobalRef): unknown {
   );
 }
 
+function findGlobal(modules: Map<string, unknown>, ref: GlobalRef): unknown {
+  const ns = modules.get(ref.module);
+  return ns !== undefined ? lookupGlobal(ns, ref) : resolveGlobal(ref);
+}
+
 /** Rebuilds a value reduced by `reduceValue`; `modules` maps each URL of `modulesOf` to its namespace. */
 export function rebuildValue(reduced: unknown, modules: Map<string, unknown>, seen = new Map<object, unknown>()): unknown {
   if (reduced === null || typeof reduced !== "object") return reduced;
@@ -163,7 +397,7 @@ export function rebuildValue(reduced: unknown, modules: Map<string, unknown>, se
   const r = reduced as any;
   switch (tag) {
     case "fn":
-      return lookupGlobal(modules.get(r.ref.module), r.ref);
+      return findGlobal(modules, r.ref);
     case "obj": {
       const reducer = registry.get(r.type);
       if (!reducer) throw new TypeError(`Internal error: no reducer registered for ${r.type}`);
@@ -190,10 +424,16 @@ export function rebuildValue(reduced: unknown, modules: Map<string, unknown>, se
       return out;
     }
     case "inst": {
-      const cls = lookupGlobal(modules.get(r.cls.module), r.cls) as Function;
+      const cls = findGlobal(modules, r.cls) as Function;
       const out = Object.create(cls.prototype);
       seen.set(reduced, out);
       for (const k of Object.keys(r.fields)) out[k] = rebuildValue(r.fields[k], modules, seen);
+      return out;
+    }
+    case "reduce": {
+      const fn = findGlobal(modules, r.fn) as Function;
+      const out = callReduced(fn, rebuildValue(r.args, modules, seen) as unknown[]);
+      seen.set(reduced, out);
       return out;
     }
   }

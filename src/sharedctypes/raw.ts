@@ -55,7 +55,7 @@ export class CScalar extends PyObject {
   }
   set value(v: any) {
     // Fast path: a number the typed array stores exactly as Python would (integers wrap).
-    if (this.#plain && typeof v === "number" && (this.#float || Number.isInteger(v))) this.#view[0] = v;
+    if (this.#plain && typeof v === "number" && (this.#float || Number.isSafeInteger(v))) this.#view[0] = v;
     else this.#view[0] = this.#type.toRaw(v);
   }
   /** `c_int(5)`. */
@@ -102,7 +102,7 @@ function sliceBounds(length: number, start?: number | null, stop?: number | null
 function storableAsIs(values: unknown[], float: boolean): boolean {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v !== "number" || (!float && !Number.isInteger(v))) return false;
+    if (typeof v !== "number" || (!float && !Number.isSafeInteger(v))) return false;
   }
   return true;
 }
@@ -115,11 +115,23 @@ function isIndexKey(k: string | symbol): k is string {
 
 // The traps are on every element access: they test the key's first character only, and leave
 // the rest (range, integer check, conversion, lock) to the array's own _get/_set.
+// JavaScript turns every key into a string: a[true] is a["true"], a[NaN] is a["NaN"]. Python
+// indexes with True as 1 and refuses None, NaN and other non-integers: so do we, rather than
+// setting (or reading) a property of that name and losing the value.
+const kBoolKeys: Record<string, string> = { true: "1", false: "0" };
+const kBadKeys = new Set(["NaN", "null", "undefined", "Infinity"]);
+
 const arrayHandler: ProxyHandler<any> = {
   get(t, k) {
     if (typeof k === "string") {
       const c = k.charCodeAt(0);
       if (c < 58 && (c > 47 || c === 45)) return t._get(k);
+      const v = t[k];
+      if (v === undefined && !(k in t)) {
+        if (k in kBoolKeys) return t._get(kBoolKeys[k]);
+        if (kBadKeys.has(k)) throw new TypeError("indices must be integers");
+      }
+      return v;
     }
     return t[k];
   },
@@ -129,6 +141,13 @@ const arrayHandler: ProxyHandler<any> = {
       if (c < 58 && (c > 47 || c === 45)) {
         t._set(k, v);
         return true;
+      }
+      if (!(k in t)) {
+        if (k in kBoolKeys) {
+          t._set(kBoolKeys[k], v);
+          return true;
+        }
+        throw new TypeError("indices must be integer");
       }
     }
     t[k] = v;
@@ -142,7 +161,10 @@ const arrayHandler: ProxyHandler<any> = {
     return k in t;
   },
   deleteProperty(t, k) {
-    if (isIndexKey(k)) throw new AttributeError(`'${t.constructor.name}' object has no attribute '__delitem__'`);
+    if (isIndexKey(k)) {
+      if (t._lock !== null) throw new AttributeError(`'${t.constructor.name}' object has no attribute '__delitem__'`);
+      throw new TypeError("Array does not support item deletion"); // a raw ctypes array
+    }
     return delete t[k];
   },
 };
@@ -185,12 +207,13 @@ export class CArray extends PyObject implements Iterable<any> {
   }
 
   /** @internal the index for key `k` (a string, from the Proxy), or Python's errors. */
-  _index(k: string): number {
+  _index(k: string, setting = false): number {
     const n = this._v.length;
     let i = +k;
     if (i < 0) i += n;
     if (i >= 0 && i < n && Number.isInteger(i)) return i;
-    if (!Number.isInteger(+k)) throw new TypeError("indices must be integers");
+    // CPython's own texts: "indices must be integers" when reading, "... integer" when writing.
+    if (!Number.isInteger(+k) || k.trim() !== k || k === "") throw new TypeError(setting ? "indices must be integer" : "indices must be integers");
     throw new IndexError("invalid index");
   }
 
@@ -223,8 +246,8 @@ export class CArray extends PyObject implements Iterable<any> {
     const n = v.length;
     let i = +k;
     if (i < 0) i += n;
-    if (!(i >= 0 && i < n && (i | 0) === i)) i = this._index(k);
-    const x = this._plain && typeof value === "number" && (this._float || Number.isInteger(value)) ? value : this._t.toRaw(value);
+    if (!(i >= 0 && i < n && (i | 0) === i)) i = this._index(k, true);
+    const x = this._plain && typeof value === "number" && (this._float || Number.isSafeInteger(value)) ? value : this._t.toRaw(value);
     const l = this._ours;
     if (l !== null) {
       if (l.count > 0) v[i] = x;
@@ -304,13 +327,50 @@ export class CArray extends PyObject implements Iterable<any> {
     const t = this._t;
     for (let k = 0; k < values.length; k++) {
       const x = values[k];
-      v[idx === null ? first + k : idx[k]!] = this._plain && typeof x === "number" && (this._float || Number.isInteger(x)) ? x : t.toRaw(x);
+      v[idx === null ? first + k : idx[k]!] = this._plain && typeof x === "number" && (this._float || Number.isSafeInteger(x)) ? x : t.toRaw(x);
     }
   }
   /** `<multiprocessing.sharedctypes.c_int_Array_3 object at 0x7f…>`. */
   __repr__(): string {
     return `<multiprocessing.sharedctypes.${this[kType].name}_Array_${this.length} object at ${addressOf(this)}>`;
   }
+}
+
+// --- ctypes' class names ------------------------------------------------------------------------
+// A raw object is an instance of a class named as ctypes names it: RawValue('i') is a `c_int`,
+// RawArray('d', 2) a `c_double_Array_2` (subclasses of CScalar / CArray, made once per name).
+
+const scalarClasses = new Map<string, typeof CScalar>();
+const arrayClasses = new Map<string, typeof CArray>();
+
+function named<C extends Function>(cls: C, name: string): C {
+  Object.defineProperty(cls, "name", { value: name });
+  return cls;
+}
+
+/** The class of a raw scalar of type `t`: `c_int`. */
+export function scalarClass(t: CType): typeof CScalar {
+  let cls = scalarClasses.get(t.name);
+  if (!cls) scalarClasses.set(t.name, (cls = named(class extends CScalar {}, t.name)));
+  return cls;
+}
+
+/** The class of a raw array of `n` elements of type `t`: `c_double_Array_2`. */
+export function arrayClass(t: CType, n: number): typeof CArray {
+  const name = `${t.name}_Array_${n}`;
+  let cls = arrayClasses.get(name);
+  if (!cls) arrayClasses.set(name, (cls = named(class extends CArray {}, name)));
+  return cls;
+}
+
+/** A raw scalar with its ctypes class. */
+export function makeScalar(t: CType, view: any, id: string): CScalar {
+  return new (scalarClass(t))(t, view, id);
+}
+
+/** A raw array with its ctypes class. */
+export function makeArray(t: CType, view: any, id: string): CArray {
+  return new (arrayClass(t, view.length))(t, view, id);
 }
 
 // --- synchronized wrappers ----------------------------------------------------------------------

@@ -15,7 +15,8 @@ import { receiveMessageOnPort, workerData, threadId } from "node:worker_threads"
 import { patchStdioSync } from "../shared/stdio.js";
 import { registerTsx, registerTsxFor } from "./tsx.js";
 import { kBrand, reportExit, kStatusField, Status, type ParentToChildSpec } from "../shared/protocol.js";
-import { lookupGlobal, rebuildValue, releaseReduced, type GlobalRef } from "../shared/reduction.js";
+import { lookupGlobal, moduleRegistry, rebuildValue, releaseReduced, type GlobalRef } from "../shared/reduction.js";
+import { setImportingMain, setMainModuleUrl } from "../shared/bootstrapping.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf, runExitHooks } from "../shared/current.js";
 import { SystemExit } from "../shared/pyerrors.js";
@@ -27,11 +28,19 @@ type Py = typeof import("../py.js");
 
 patchStdioSync();
 
-const imported = new Map<string, unknown>();
+/** The modules this thread imported, by URL: shared with the codec, which finds by-reference values there. */
+const imported = moduleRegistry();
 
 async function importModules(urls: string[]): Promise<void> {
   await registerTsxFor(urls);
-  for (const url of urls) if (!imported.has(url)) imported.set(url, await import(url));
+  // While the target's modules run their top-level code, starting a process raises (CPython's
+  // _check_not_importing_main): a program without the is_main guard cannot multiply itself.
+  setImportingMain(true);
+  try {
+    for (const url of urls) if (!imported.has(url)) imported.set(url, await import(url));
+  } finally {
+    setImportingMain(false);
+  }
 }
 
 let lib: Library;
@@ -82,6 +91,7 @@ async function runSpec(spec: ParentToChildSpec): Promise<number> {
   current().pid = spec.pid ?? pidOf(threadId);
   current().name = spec.name;
   current().isChild = true;
+  setMainModuleUrl(spec.mainUrl);
   (globalThis as any)[Symbol.for("multiprocessing-ts.parentPid")] = spec.parentPid;
   Atomics.store(spec.status, kStatusField, Status.running);
   Atomics.notify(spec.status, kStatusField); // a spare waits for this (popen/spawn.ts)

@@ -7,7 +7,8 @@ import { workerData } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
 import { type ParentToChildSpec } from "../shared/protocol.js";
 import { registerTsxFor } from "./tsx.js";
-import { lookupGlobal, rebuildValue, type GlobalRef } from "../shared/reduction.js";
+import { lookupGlobal, moduleRegistry, rebuildValue, type GlobalRef } from "../shared/reduction.js";
+import { setImportingMain } from "../shared/bootstrapping.js";
 import { decode, encode, packItems, sliceItems, unpackItems, warmUp } from "../shared/codec.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf } from "../shared/current.js";
@@ -18,7 +19,7 @@ patchStdioSync();
 
 const data = workerData as PoolWorkerData;
 const libraryDir = new URL("../", import.meta.url).href;
-const modules = new Map<string, unknown>();
+const modules = moduleRegistry(); // shared with the codec: by-reference items are found there
 
 async function load(urls: Iterable<string>): Promise<void> {
   for (const url of urls) {
@@ -41,7 +42,8 @@ proc._adoptChildState(
   } as unknown as ParentToChildSpec,
   new proc.Process({ name }),
 );
-await load(data.modules);
+setImportingMain(true); // a Pool() at the top level of an unguarded main module raises here
+await load(data.modules).finally(() => setImportingMain(false));
 warmUp();
 warmUpCalls();
 if (data.initializer) {
