@@ -8,3 +8,4 @@ export * as py from "./py.js";
 export * as queues from "./queues.js";
 export * as connection from "./connection.js";
 export * as pool from "./pool.js";
+export * as managers from "./managers.js";
