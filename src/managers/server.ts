@@ -14,7 +14,8 @@ import { formatException } from "../shared/traceback.js";
 import { AttributeError, KeyError, StopIteration, TypeError, ValueError } from "../shared/pyerrors.js";
 import { caller, kKeywords, setCaller } from "./referents.js";
 import { dictMethods, listMethods } from "./containers.js";
-import { flattenException, kError, kProxy, kReturn, kTraceback, Token, type ReplyKind } from "./wire.js";
+import { kReduceType } from "../shared/reduction.js";
+import { flattenException, kProxyType, kError, kProxy, kReturn, kTraceback, Token, type ReplyKind } from "./wire.js";
 
 /** What the server knows of a typeid: the callable making its referents (null: the object is the argument), exposed names, method → typeid. */
 export interface ServerEntry {
@@ -26,7 +27,13 @@ export interface ServerEntry {
 /** A reference to one of this server's own objects, found inside a request (a proxy sent back to its server). */
 export class LocalProxyRef {
   constructor(readonly state: Record<string, unknown>) {}
+  /** Sent on as the proxy it arrived as (a client rebuilds a live proxy). */
+  __reduce_state__(): Record<string, unknown> {
+    return this.state;
+  }
 }
+// Reduced with the proxies' reducer (managers/proxies.ts), which calls __reduce_state__().
+Object.defineProperty(LocalProxyRef.prototype, kReduceType, { value: kProxyType, enumerable: false });
 
 type Reply = [ReplyKind, unknown];
 
