@@ -8,7 +8,7 @@
 // reuse the dispatch (managers/server.ts).
 
 import { randomBytes } from "node:crypto";
-import { isMainThread, threadId } from "node:worker_threads";
+import { isMainThread, setEnvironmentData, threadId } from "node:worker_threads";
 import { Channel } from "./shared/channel.js";
 import { PyObject } from "./shared/pyobject.js";
 import { AssertionError, AttributeError, EOFError, OSError, TypeError, ValueError } from "./shared/pyerrors.js";
@@ -18,7 +18,7 @@ import { waitWhile } from "./shared/semlock.js";
 import { ProcessError } from "./errors.js";
 import { get_context } from "./context.js";
 import { addressOf, atExit } from "./shared/current.js";
-import { ManagerConnection, kCtlCells, kCtlState, ServerState } from "./managers/connection.js";
+import { ManagerConnection, kCtlCells, kCtlState, rendezvousName, ServerState } from "./managers/connection.js";
 import {
   AcquirerProxy, ArrayProxy, AutoProxy, BarrierProxy, BaseListProxy, BaseProxy, ConditionProxy, convertToError, DictProxy, EventProxy,
   IteratorProxy, ListProxy, MakeProxyType, NamespaceProxy, PoolProxy, ValueProxy, type ProxyOptions,
@@ -210,6 +210,7 @@ export class BaseManager extends PyObject implements Disposable {
     }
     if (Atomics.load(this.#control, kCtlState) !== ServerState.serving) throw new EOFError();
     this.#connect();
+    setEnvironmentData(rendezvousName(this._address), { requests: this.#requests, control: this.#control });
     this._state.value = State.STARTED;
   }
 
@@ -315,6 +316,7 @@ export class BaseManager extends PyObject implements Disposable {
     Atomics.store(this.#control!, kCtlState, ServerState.stopped);
     Atomics.notify(this.#control!, kCtlState);
     ManagerConnection.forget(this._address!);
+    setEnvironmentData(rendezvousName(this._address!), undefined);
     liveManagers.delete(this);
     this._state.value = State.SHUTDOWN;
   }

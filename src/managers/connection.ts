@@ -7,7 +7,7 @@
 // has not heard of yet). A blocked call sleeps in Atomics.wait (any thread, main included).
 // Differs from Python: no sockets inside the tree; the request and reply shapes are CPython's.
 
-import { BroadcastChannel, threadId } from "node:worker_threads";
+import { BroadcastChannel, getEnvironmentData, threadId } from "node:worker_threads";
 import { Channel, kEOF, kTimeout } from "../shared/channel.js";
 import { atExit } from "../shared/current.js";
 import { definingModule } from "../popen/locate.js";
@@ -68,6 +68,9 @@ export class ManagerConnection {
   /** This thread's connection to `address`, made from the manager's rings if not known yet. */
   static get(address: string, rings?: { requests: SharedArrayBuffer; control: Int32Array }): ManagerConnection | undefined {
     let c = connections.get(address);
+    // A proxy that came through a queue or a pool task names its manager by address only: the
+    // rings are in the environment data every worker started after the manager inherits.
+    rings ??= c ? undefined : (getEnvironmentData(rendezvousName(address)) as unknown as { requests: SharedArrayBuffer; control: Int32Array } | undefined);
     if ((!c || c.serverGone) && rings) {
       c = new ManagerConnection(address, rings.requests, rings.control);
       connections.set(address, c);

@@ -13,9 +13,10 @@ import { addressOf } from "../shared/current.js";
 import { PyObject } from "../shared/pyobject.js";
 import { IndexError, StopIteration, TypeError } from "../shared/pyerrors.js";
 import { kGlobalRef, register } from "../shared/reduction.js";
+import { registerPicklable } from "../shared/codec.js";
 import { esmDistUrl, callerUrl } from "../shared/location.js";
 import { ManagerConnection, kCtlCells } from "./connection.js";
-import { kError, kProxy, kProxyType, kReturn, kTraceback, kUnserializable, rebuildException, reducingForWire, remoteError, Slice, Token, type FlatException } from "./wire.js";
+import { asWire, kError, kProxy, kProxyType, kReturn, kTraceback, kUnserializable, rebuildException, reducingForWire, remoteError, Slice, Token, type FlatException } from "./wire.js";
 
 const selfUrl = esmDistUrl(callerUrl(), 1) + "managers/proxies.js";
 const monotonicNow = (): number => performance.now() / 1000;
@@ -205,6 +206,12 @@ export function rebuildProxy(state: Record<string, any>): unknown {
 }
 register(kProxyType, BaseProxy, {
   reduce: (p: BaseProxy) => p.__reduce_state__(),
+  rebuild: rebuildProxy,
+});
+// Through queues, pipes and pool tasks (bytes): without the rings, which the receiver finds by
+// address (managers/connection.ts).
+registerPicklable(kProxyType, BaseProxy, {
+  reduce: (p: BaseProxy) => asWire(() => p.__reduce_state__()),
   rebuild: rebuildProxy,
 });
 

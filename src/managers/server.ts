@@ -34,6 +34,7 @@ export class LocalProxyRef {
 }
 // Reduced with the proxies' reducer (managers/proxies.ts), which calls __reduce_state__().
 Object.defineProperty(LocalProxyRef.prototype, kReduceType, { value: kProxyType, enumerable: false });
+Object.defineProperty(LocalProxyRef.prototype, Symbol.for("multiprocessing-ts.picklable"), { value: kProxyType, enumerable: false });
 
 type Reply = [ReplyKind, unknown];
 

@@ -169,6 +169,16 @@ function plain(v: unknown, depth = 0): boolean {
   return true;
 }
 
+/** Runs `fn` as a reduction for the wire (proxies leave out their rings). */
+export function asWire<T>(fn: () => T): T {
+  wireDepth++;
+  try {
+    return fn();
+  } finally {
+    wireDepth--;
+  }
+}
+
 /** Encodes a message (an array) into bytes: a flag byte says whether it went through reduction. */
 export function encodeMessage(msg: unknown[], locate?: Locator): Buffer {
   if (plain(msg)) {

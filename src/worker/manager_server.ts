@@ -7,7 +7,7 @@
 // runs: clients announce themselves on a BroadcastChannel, and parked calls (a blocked q.get(),
 // lock.acquire(), ev.wait()) settle through promises and timers while others are served.
 
-import { BroadcastChannel } from "node:worker_threads";
+import { BroadcastChannel, setEnvironmentData } from "node:worker_threads";
 import { Channel, kEOF, kTimeout } from "../shared/channel.js";
 import { isTypeScriptUrl } from "../shared/protocol.js";
 import { formatException } from "../shared/traceback.js";
@@ -54,6 +54,8 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
   serverHooks.localRef = (state) => server.localRef(state);
   serverHooks.resolve = (v) => server.resolve(v);
 
+  // Processes and pool workers this server starts find it by address, as the manager's own children do.
+  setEnvironmentData(rendezvousName(spec.address), { requests: spec.requests, control: spec.control });
   const requests = new Channel(spec.requests);
   const clients = new Map<number, Channel>();
   /** Requests of clients whose announcement has not arrived yet. */
