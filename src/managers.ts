@@ -18,7 +18,7 @@ import { waitWhile } from "./shared/semlock.js";
 import { ProcessError } from "./errors.js";
 import { get_context } from "./context.js";
 import { addressOf, atExit } from "./shared/current.js";
-import { ManagerConnection, kCtlCells, kCtlState, rendezvousName, ServerState } from "./managers/connection.js";
+import { knownCallables, ManagerConnection, kCtlCells, kCtlState, rendezvousName, ServerState } from "./managers/connection.js";
 import {
   AcquirerProxy, ArrayProxy, AutoProxy, BarrierProxy, BaseListProxy, BaseProxy, ConditionProxy, convertToError, DictProxy, EventProxy,
   IteratorProxy, ListProxy, MakeProxyType, NamespaceProxy, PoolProxy, ValueProxy, type ProxyOptions,
@@ -138,6 +138,7 @@ export class BaseManager extends PyObject implements Disposable {
       }
     }
     this._registry[typeid] = { callable, exposed, method_to_typeid: m2t, proxytype };
+    if (typeof callable === "function") knownCallables.add(callable);
     if (options.create_method ?? true) {
       Object.defineProperty(this.prototype, typeid, {
         value: function (this: BaseManager, ...args: unknown[]) {

@@ -12,7 +12,28 @@ import { Channel, kEOF, kTimeout } from "../shared/channel.js";
 import { atExit } from "../shared/current.js";
 import { definingModule } from "../popen/locate.js";
 import { BrokenPipeError, EOFError } from "../shared/pyerrors.js";
-import { decodeRaw, encodeMessage, finishMessage, importedModules, type ReplyKind } from "./wire.js";
+import { decodeRaw, encodeMessage, finishMessage, importedModules, neededModules, type ReplyKind } from "./wire.js";
+
+const kKnown = Symbol.for("multiprocessing-ts.managers.knownCallables");
+/** Functions and classes registered with managers in this thread: what replies may name. */
+export const knownCallables: Set<Function> = ((globalThis as any)[kKnown] ??= new Set());
+
+/**
+ * The module namespaces a reply needs. A thread cannot import a module synchronously, so a class
+ * named by a reply (a referent's copy from `_getvalue()`) is found among the callables registered
+ * here, by the module that defines it.
+ */
+function modulesFor(urls: string[]): Map<string, unknown> {
+  if (urls.every((u) => importedModules.has(u))) return importedModules;
+  const out = new Map(importedModules);
+  for (const url of urls) {
+    if (out.has(url)) continue;
+    const ns: Record<string, unknown> = {};
+    for (const fn of knownCallables) if (definingModule(fn) === url) ns[fn.name] = fn;
+    out.set(url, ns);
+  }
+  return out;
+}
 
 /** Control cells of a manager (an Int32Array shared by the manager, its server and its clients). */
 export const kCtlState = 0;
@@ -100,6 +121,7 @@ export class ManagerConnection {
   }
 
   #send(callId: number, ident: string | null, methodname: string, args: unknown[], kwds: Record<string, unknown> | null): void {
+    if (this.serverGone) throw new BrokenPipeError(32, "Broken pipe");
     this.#ensureRegistered();
     const bytes = encodeMessage([this.conn, callId, ident, methodname, args, kwds], definingModule);
     // Written in slices, so that a server that has died is noticed instead of waited for.
@@ -113,7 +135,7 @@ export class ManagerConnection {
     const r = this.#replies!.read(ms, decodeRaw);
     if (r === kTimeout) return null;
     if (r === kEOF) return kEOF;
-    const msg = finishMessage(r, importedModules) as [number, ReplyKind, unknown];
+    const msg = finishMessage(r, modulesFor(neededModules(r))) as [number, ReplyKind, unknown];
     const [callId, kind, value] = msg;
     const reply: Reply = [kind, value];
     const w = this.#waiting.get(callId);

@@ -10,6 +10,7 @@
 import { BroadcastChannel, setEnvironmentData } from "node:worker_threads";
 import { Channel, kEOF, kTimeout } from "../shared/channel.js";
 import { isTypeScriptUrl } from "../shared/protocol.js";
+import { definingModule } from "../popen/locate.js";
 import { formatException } from "../shared/traceback.js";
 import { kCtlState, rendezvousName, ServerState, type Hello } from "../managers/connection.js";
 import { LocalProxyRef, Server, type ServerEntry } from "../managers/server.js";
@@ -67,7 +68,7 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
     if (callId === 0) return;
     let bytes: Uint8Array;
     try {
-      bytes = encodeMessage([callId, reply[0], reply[1]]);
+      bytes = encodeMessage([callId, reply[0], reply[1]], definingModule);
     } catch (e) {
       bytes = encodeMessage([callId, kTraceback, formatException(e, libraryDir)]);
     }
