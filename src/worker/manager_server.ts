@@ -28,8 +28,10 @@ export interface ServerSpec {
 }
 
 const libraryDir = new URL("../", import.meta.url).href;
-/** How long the loop looks for more requests before it sleeps (µs of spinning). */
-const kSpinMs = 0.05;
+/** Longest sleep on the request ring between turns of the event loop while clients are active (ms). */
+const kActiveSliceMs = 1;
+/** Quiet time after which the server sleeps in the event loop only (ms). */
+const kIdleMs = 50;
 
 let tsxReady = false;
 async function importModule(url: string): Promise<void> {
@@ -129,13 +131,20 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
       } catch (e) {
         reply = [kTraceback, formatException(e, libraryDir)] as [string, unknown];
       }
-      if (reply instanceof Promise) reply.then((r) => send(conn, callId, r));
-      else send(conn, callId, reply as [string, unknown]);
+      if (reply instanceof Promise) {
+        parked++;
+        reply.then((r) => {
+          parked--;
+          send(conn, callId, r);
+        });
+      } else send(conn, callId, reply as [string, unknown]);
     } else {
       void dispatch(msg);
     }
   };
 
+  /** Calls waiting for their promise (a parked acquire); a call that completes one queues its reply as a microtask. */
+  let parked = 0;
   const hello = new BroadcastChannel(rendezvousName(spec.address));
   hello.onmessage = (ev: any) => {
     const h = ev.data as Hello;
@@ -148,16 +157,20 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
   Atomics.store(spec.control, kCtlState, ServerState.serving);
   Atomics.notify(spec.control, kCtlState);
   let lastYield = performance.now();
+  let lastRequest = lastYield;
   try {
     while (!server.stopping) {
       const m = requests.read(0, decodeRaw);
       if (m !== kTimeout && m !== kEOF) {
+        lastRequest = performance.now();
         try {
           route(m);
         } catch (e) {
           send(m[0] as number, m[1] as number, [kTraceback, formatException(e, libraryDir)]);
         }
-        // Let announcements, timers and settled parked calls through now and then.
+        // A call may have completed a parked one (release() hands the lock over): its reply is a
+        // microtask, let it out now. Announcements and timers get through now and then.
+        if (parked > 0) await undefined;
         if (performance.now() - lastYield > 2 || early.size > 0) {
           await new Promise((r) => setImmediate(r));
           lastYield = performance.now();
@@ -165,12 +178,20 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
         continue;
       }
       if (backlog.size) flushBacklog();
-      // Nothing to read: spin briefly (a client's next request is often microseconds away), then sleep.
-      const until = performance.now() + kSpinMs;
-      while (requests.isEmpty() && performance.now() < until);
-      if (requests.isEmpty()) {
-        await requests.pollAsync(backlog.size || early.size ? 5 : 1000);
+      // Nothing to read. While clients are active, sleep on the ring itself (a futex wake is
+      // much quicker than the event loop's) in slices of kActiveSliceMs, turning the event loop
+      // between slices for announcements and timers; after kIdleMs of quiet, sleep in the
+      // event loop only.
+      if (performance.now() - lastRequest < kIdleMs) {
+        if (requests.poll(kActiveSliceMs)) {
+          lastRequest = performance.now();
+          if (performance.now() - lastYield < 2 && early.size === 0) continue;
+        }
+        await new Promise((r) => setImmediate(r));
         lastYield = performance.now();
+      } else {
+        await requests.pollAsync(backlog.size || early.size ? 5 : 1000);
+        lastYield = lastRequest = performance.now();
       }
     }
   } finally {
