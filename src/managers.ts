@@ -46,9 +46,12 @@ Object.defineProperty(run_server, kGlobalRef, { value: { module: esmDir + "worke
 /** The states of a manager: CPython's `managers.State`. */
 export const State = { INITIAL: 0, STARTED: 1, SHUTDOWN: 2 } as const;
 
+/** What makes a registered type's objects: an exported function or class (constructed with `new`). */
+export type ManagerCallable = ((...args: any[]) => unknown) | (new (...args: any[]) => unknown);
+
 /** What `register()` records for a typeid. */
 export interface RegistryEntry {
-  callable: ((...args: any[]) => unknown) | string | null;
+  callable: ManagerCallable | string | null;
   exposed: readonly string[] | null;
   method_to_typeid: Record<string, string> | null;
   proxytype: any;
@@ -126,7 +129,7 @@ export class BaseManager extends PyObject implements Disposable {
    * Registers a type: `manager.<typeid>(...args)` will create a `callable(...args)` in the server and return a proxy.
    * @throws TypeError for a method_to_typeid key or value that is not a string
    */
-  static register(typeid: string, callable: ((...args: any[]) => unknown) | null = null, options: RegisterOptions = {}): void {
+  static register(typeid: string, callable: ManagerCallable | null = null, options: RegisterOptions = {}): void {
     if (!Object.hasOwn(this, "_registry")) this._registry = { ...this._registry };
     const proxytype = options.proxytype ?? AutoProxy;
     const exposed = options.exposed ?? proxytype._exposed_ ?? null;
