@@ -4,6 +4,8 @@
 // child terminated in the middle of a call leaves the manager and the other proxies working.
 import mp from "multiprocessing-ts";
 import type { SyncManager } from "multiprocessing-ts/managers";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import * as t from "./fixtures/manager_targets.js";
 
@@ -36,7 +38,7 @@ describe("sharing proxies", () => {
     const lock = m.Lock();
     const n = 10_000;
     const ps = [1, 2, 3, 4].map(() => spawn(t.locked_increments, [d, lock, "n", n]));
-    for (const p of ps) p.join(60);
+    for (const p of ps) p.join(110);
     expect(ps.map((p) => p.exitcode)).toEqual([0, 0, 0, 0]);
     expect(d.n).toBe(4 * n);
   });
@@ -86,6 +88,21 @@ describe("sharing proxies", () => {
       expect(m._number_of_objects()).toBe(before + 1);
     }
     for (let i = 0; i < 50 && m._number_of_objects() !== before; i++) mp.py.time.sleep(0.01);
+    expect(m._number_of_objects()).toBe(before);
+  });
+
+  test("a proxy that is garbage collected releases its referent (the FinalizationRegistry backstop)", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const before = m._number_of_objects();
+    (() => {
+      const d = m.dict({ temporary: true });
+      expect(d.temporary).toBe(true);
+    })();
+    for (let i = 0; i < 100 && m._number_of_objects() !== before; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(m._number_of_objects()).toBe(before);
   });
 
