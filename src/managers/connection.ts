@@ -58,6 +58,38 @@ export interface Hello {
 
 type Reply = [ReplyKind, unknown];
 
+/** Longest spin of an AdaptiveSpin (ms). */
+const kMaxSpinMs = 0.05;
+
+/**
+ * Looks for a message on a channel for a few microseconds before its caller sleeps, as adaptive
+ * mutexes do: while the other side answers within the spin (an idle machine: no futex wake-up on
+ * either side), the spin stays; when spins keep failing (a busy machine, where a spinning thread
+ * only takes the CPU from the one it waits for), it shrinks to nothing and is retried now and then.
+ */
+export class AdaptiveSpin {
+  #budgetMs = 0.01;
+  #skipped = 0;
+  /** Spins until `ch` has a message or the budget is spent; true if a message came. */
+  wait(ch: Channel): boolean {
+    if (!ch.isEmpty()) return true;
+    if (this.#budgetMs === 0) {
+      if (++this.#skipped < 256) return false;
+      this.#skipped = 0;
+      this.#budgetMs = 0.005;
+    }
+    const until = performance.now() + this.#budgetMs;
+    while (ch.isEmpty()) {
+      if (performance.now() >= until) {
+        this.#budgetMs = this.#budgetMs > 0.004 ? this.#budgetMs / 2 : 0;
+        return false;
+      }
+    }
+    this.#budgetMs = Math.min(this.#budgetMs * 1.5, kMaxSpinMs);
+    return true;
+  }
+}
+
 const kConnections = Symbol.for("multiprocessing-ts.managers.connections");
 /** This thread's connections, by manager address. */
 const connections: Map<string, ManagerConnection> = ((globalThis as any)[kConnections] ??= new Map());
@@ -75,6 +107,7 @@ export class ManagerConnection {
   #arrived = new Map<number, Reply>();
   #waiting = new Map<number, (r: Reply) => void>();
   #pumping = false;
+  #spin = new AdaptiveSpin();
   /** Proxies of this thread not yet closed, per id (decref'd when the thread exits). */
   readonly live = new Map<string, number>();
   /** Proxy types by typeid, as the manager registered them (for '#PROXY' replies). */
@@ -158,6 +191,7 @@ export class ManagerConnection {
         this.#arrived.delete(callId);
         return got;
       }
+      this.#spin.wait(this.#replies!);
       const r = this.#readOne(kSliceMs);
       if (r === null && this.serverGone && this.#replies!.isEmpty()) throw new EOFError();
     }

@@ -12,7 +12,7 @@ import { Channel, kEOF, kTimeout } from "../shared/channel.js";
 import { isTypeScriptUrl } from "../shared/protocol.js";
 import { definingModule } from "../popen/locate.js";
 import { formatException } from "../shared/traceback.js";
-import { kCtlState, rendezvousName, ServerState, type Hello } from "../managers/connection.js";
+import { AdaptiveSpin, kCtlState, rendezvousName, ServerState, type Hello } from "../managers/connection.js";
 import { LocalProxyRef, Server, type ServerEntry } from "../managers/server.js";
 import { builtinCallable } from "../managers/builtins.js";
 import { serverHooks } from "../managers/proxies.js";
@@ -158,6 +158,7 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
   Atomics.notify(spec.control, kCtlState);
   let lastYield = performance.now();
   let lastRequest = lastYield;
+  const spin = new AdaptiveSpin();
   try {
     while (!server.stopping) {
       const m = requests.read(0, decodeRaw);
@@ -183,7 +184,7 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
       // between slices for announcements and timers; after kIdleMs of quiet, sleep in the
       // event loop only.
       if (performance.now() - lastRequest < kIdleMs) {
-        if (requests.poll(kActiveSliceMs)) {
+        if (spin.wait(requests) || requests.poll(kActiveSliceMs)) {
           lastRequest = performance.now();
           if (performance.now() - lastYield < 2 && early.size === 0) continue;
         }
