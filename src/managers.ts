@@ -205,7 +205,10 @@ export class BaseManager extends PyObject implements Disposable {
     this._process.daemon = true;
     this._process.start();
     liveManagers.add(this);
-    // As CPython reads the server's address from a pipe: wait until it serves (or dies).
+    // As CPython reads the server's address from a pipe: wait until it serves (or dies). The
+    // state is re-read before each sleep and waitWhile sleeps only while it is unchanged, so a
+    // store + notify between our read and our sleep is not missed; the 50 ms slices notice a
+    // server process that died before it could store anything.
     for (;;) {
       const s = Atomics.load(this.#control, kCtlState);
       if (s !== ServerState.starting) break;
@@ -317,6 +320,8 @@ export class BaseManager extends PyObject implements Disposable {
         }
       }
     }
+    // Stored even when the server stored it itself (it may have been terminated first): clients
+    // blocked on a reply look at it between slices of their sleep, so none waits forever.
     Atomics.store(this.#control!, kCtlState, ServerState.stopped);
     Atomics.notify(this.#control!, kCtlState);
     ManagerConnection.forget(this._address!);

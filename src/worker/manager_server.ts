@@ -3,8 +3,9 @@
 // (spawn or forkserver), so it has a name (`SyncManager-1`), a pid and an exit code, and it
 // imports the modules of the registered callables as any child imports its target's.
 // The loop reads requests from the request ring, dispatches them (managers/server.ts) and writes
-// each reply into the asking client's ring. It waits with Atomics.waitAsync, so its event loop
-// runs: clients announce themselves on a BroadcastChannel, and parked calls (a blocked q.get(),
+// each reply into the asking client's ring. While clients are active it sleeps on the request
+// ring in short slices and turns its event loop between them; when quiet, it waits with
+// Atomics.waitAsync. Either way its event loop runs: clients announce themselves on a BroadcastChannel, and parked calls (a blocked q.get(),
 // lock.acquire(), ev.wait()) settle through promises and timers while others are served.
 
 import { BroadcastChannel, setEnvironmentData } from "node:worker_threads";
@@ -53,6 +54,12 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
     registry[typeid] = { callable: fn, exposed, method_to_typeid: m2t };
   }
   const server = new Server(registry, spec.address);
+  // However this process ends (an error of ours, process.exit() in a referent's method), clients
+  // waiting for a reply are told instead of sleeping forever.
+  process.on("exit", () => {
+    Atomics.store(spec.control, kCtlState, ServerState.stopped);
+    Atomics.notify(spec.control, kCtlState);
+  });
   serverHooks.address = spec.address;
   serverHooks.localRef = (state) => server.localRef(state);
   serverHooks.resolve = (v) => server.resolve(v);
@@ -154,6 +161,8 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
     for (const m of list ?? []) route(m);
   };
 
+  // Stored only once the rendezvous channel listens: a client announced before it would be lost.
+  // The manager sleeps on this cell (see BaseManager.start) and is woken by the notify.
   Atomics.store(spec.control, kCtlState, ServerState.serving);
   Atomics.notify(spec.control, kCtlState);
   let lastYield = performance.now();
@@ -197,6 +206,8 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
     }
   } finally {
     hello.close();
+    // Stored after the last reply is written: a client that sees "stopped" with an empty reply
+    // ring knows no reply is coming (connection.ts), instead of sleeping forever.
     Atomics.store(spec.control, kCtlState, ServerState.stopped);
     Atomics.notify(spec.control, kCtlState);
   }
