@@ -19,10 +19,10 @@ import { ProcessError } from "./errors.js";
 import { get_context } from "./context.js";
 import { addressOf, atExit } from "./shared/current.js";
 import { knownCallables, ManagerConnection, kCtlCells, kCtlState, rendezvousName, ServerState } from "./managers/connection.js";
+import { AutoProxy, BaseProxy, convertToError, MakeProxyType, type ProxyOptions } from "./managers/proxies.js";
 import {
-  AcquirerProxy, ArrayProxy, AutoProxy, BarrierProxy, BaseListProxy, BaseProxy, ConditionProxy, convertToError, DictProxy, EventProxy,
-  IteratorProxy, ListProxy, MakeProxyType, NamespaceProxy, PoolProxy, ValueProxy, type ProxyOptions,
-} from "./managers/proxies.js";
+  AcquirerProxy, ArrayProxy, BarrierProxy, BaseListProxy, ConditionProxy, DictProxy, EventProxy, IteratorProxy, ListProxy, NamespaceProxy, PoolProxy, ValueProxy,
+} from "./managers/proxy_types.js";
 import { kReturn, Token } from "./managers/wire.js";
 import { Namespace, Value } from "./managers/referents.js";
 
