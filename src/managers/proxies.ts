@@ -173,7 +173,10 @@ export class BaseProxy extends PyObject implements Disposable {
       state.requests = conn.requests.sab;
       state.control = conn.control;
       state.cls = this._isauto ? null : this.constructor;
-      state.proxytypes = { ...conn.proxytypes, ...Object.fromEntries(Object.entries(this._manager?.constructor?._registry ?? {}).map(([k, v]: [string, any]) => [k, v.proxytype])) };
+      // Only the library's own types: a user's proxy type that cannot travel must not keep every
+      // proxy of its manager from travelling (a child falls back to AutoProxy for those typeids).
+      const types = { ...conn.proxytypes, ...Object.fromEntries(Object.entries(this._manager?.constructor?._registry ?? {}).map(([k, v]: [string, any]) => [k, v.proxytype])) };
+      state.proxytypes = Object.fromEntries(Object.entries(types).filter(([, v]) => v && (v as any)[kGlobalRef]));
     } else if (!this._isauto) {
       state.clsName = this.constructor.name;
     }
