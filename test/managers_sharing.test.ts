@@ -43,6 +43,19 @@ describe("sharing proxies", () => {
     expect(d.n).toBe(4 * n);
   });
 
+  test("a client parked in lock.acquire() gets the lock when its holder releases it", () => {
+    const lock = m.Lock();
+    const out = mp.Queue();
+    lock.acquire();
+    const p = spawn(t.acquire_and_report, [lock, out]);
+    mp.py.time.sleep(0.2);
+    expect(out.empty()).toBe(true);
+    lock.release();
+    expect(out.get(true, 30)).toBe("acquired");
+    p.join(10);
+    expect(lock.acquire(false)).toBe(true);
+  });
+
   test("a proxy sent through a queue stays live in the child that takes it", () => {
     const d = m.dict();
     const q = mp.Queue();

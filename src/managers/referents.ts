@@ -82,9 +82,25 @@ export class ThreadingLock extends PyObject {
   }
   release(): void {
     if (!this.#locked) throw new RuntimeError("release unlocked lock");
+    this.#locked = false;
+    // Not handed over at once: like CPython's Lock, the lock is not fair, and a client that
+    // acquires again right away (its next request is already on its way) takes it without a
+    // sleeping client having to wake up first. A parked acquire gets it on the server's next
+    // turn of its event loop if it is still free then.
+    if (this.#waiters.length && !this.#granting) {
+      this.#granting = true;
+      setImmediate(() => this.#grant());
+    }
+  }
+  #granting = false;
+  #grant(): void {
+    this.#granting = false;
+    if (this.#locked) return; // taken meanwhile: its release() schedules the next grant
     const w = this.#waiters.shift();
-    if (w) w.resolve(true); // handed over: stays locked
-    else this.#locked = false;
+    if (w) {
+      this.#locked = true;
+      w.resolve(true);
+    }
   }
   locked(): boolean {
     return this.#locked;
