@@ -10,6 +10,7 @@ import * as sharedctypes from "./sharedctypes.js";
 import * as queues from "./queues.js";
 import * as connection from "./connection.js";
 import * as pool from "./pool.js";
+import * as managers from "./managers.js";
 import {
   BaseProcess, Process, active_children, current_process, parent_process, is_main, _installMainExit, _setDefaultMethodResolver,
   type ProcessOptions,
@@ -124,6 +125,14 @@ export class BaseContext {
   Pool = callable(pool.Pool, (...a: ConstructorParameters<typeof pool.Pool>) => (this.#fix(), new pool.Pool(...a)));
   /** Returns a pool with Pool's API under Python's ThreadPool name. */
   ThreadPool = callable(pool.ThreadPool, (...a: ConstructorParameters<typeof pool.ThreadPool>) => (this.#fix(), new pool.ThreadPool(...a)));
+
+  /** Returns a started SyncManager: shared objects (`m.dict()`, `m.list()`, `m.Lock()`...) served by a process of the tree. */
+  Manager = named("Manager", (): managers.SyncManager => {
+    this.#fix();
+    const m = new managers.SyncManager({ ctx: this.get_context() });
+    m.start();
+    return m;
+  });
 
   current_process = current_process;
   parent_process = parent_process;
@@ -266,3 +275,5 @@ export const Pool = defaultContext.Pool;
 export type Pool = pool.Pool;
 export const ThreadPool = defaultContext.ThreadPool;
 export type ThreadPool = pool.ThreadPool;
+export const Manager = defaultContext.Manager;
+export type Manager = managers.SyncManager;

@@ -9,3 +9,5 @@ export * as queues from "./queues.js";
 export * as connection from "./connection.js";
 export * as pool from "./pool.js";
 export * as shared_memory from "./shared_memory.js";
+
+export * as managers from "./managers.js";

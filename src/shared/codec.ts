@@ -12,7 +12,7 @@ import { callReduced, globalRefOf, kGlobalRef, kReduceType, reduceInstance, reso
 const T = {
   null: 0, undefined: 1, false: 2, true: 3, int32: 4, float64: 5, string: 6, bytes: 7, bigint: 8,
   array: 9, tuple: 10, object: 11, v8: 12, map: 13, set: 14, asciiString: 15,
-  ref: 16, inst: 17, reduce: 18,
+  ref: 16, inst: 17, reduce: 18, picklable: 19,
 } as const;
 
 // Functions, classes and instances of user classes travel by reference, as pickle sends them:
@@ -127,6 +127,17 @@ function pathOf(root: unknown, target: unknown, path: string, seen: Set<unknown>
   return null;
 }
 
+// Shared objects that pickle can carry (manager proxies): their class registers how they reduce to
+// data and rebuild from it; every other shared object is refused below, as Python refuses a Lock.
+type Picklable = { reduce(obj: any): unknown; rebuild(state: any): unknown };
+const picklables: Map<string, Picklable> = ((globalThis as any)[Symbol.for("multiprocessing-ts.picklables")] ??= new Map());
+const kPicklable = Symbol.for("multiprocessing-ts.picklable");
+/** Lets instances of `ctor` travel through queues, pipes and pool tasks as `reduce(obj)`, rebuilt by `rebuild(state)`. */
+export function registerPicklable(name: string, ctor: { prototype: object }, p: Picklable): void {
+  picklables.set(name, p);
+  Object.defineProperty(ctor.prototype, kPicklable, { value: name, enumerable: false, configurable: true });
+}
+
 let scratch = Buffer.allocUnsafe(64 * 1024);
 let at = 0;
 
@@ -215,6 +226,15 @@ function write(v: unknown, depth: number): void {
     return;
   }
   const o = v as object;
+  const pickled = (o as any)[kPicklable] as string | undefined;
+  if (pickled !== undefined) {
+    const state = picklables.get(pickled)!.reduce(o);
+    room(1);
+    scratch[at++] = T.picklable;
+    writeString(pickled);
+    write(state, depth + 1);
+    return;
+  }
   const shared = (o as any)[kReduceType] as string | undefined;
   if (shared !== undefined) {
     if (shared === "Structure") return writeStructCopy(o as Structure, depth);
@@ -438,6 +458,12 @@ function read(): unknown {
       const fn = readGlobal() as Function;
       return callReduced(fn, read() as unknown[]);
     }
+    case T.picklable: {
+      const name = readString();
+      const p = picklables.get(name);
+      if (!p) throw new TypeError(`Internal error: no picklable type ${name}`);
+      return p.rebuild(read());
+    }
     case T.v8: {
       const n = rbuf.readUInt32LE(rat);
       rat += 4;
@@ -452,9 +478,18 @@ function read(): unknown {
 
 /** Decodes one item encoded by encode(), reading `len` bytes of `buf` from `start`. */
 export function decode(buf: Buffer, start: number, _len: number): unknown {
+  // A picklable's rebuild may decode a message of its own (a manager proxy's incref): the
+  // outer decode's position is restored after.
+  const saved = rbuf, savedAt = rat, savedBase = rbase;
   rbuf = buf;
   rat = rbase = start;
-  return read();
+  try {
+    return read();
+  } finally {
+    rbuf = saved;
+    rat = savedAt;
+    rbase = savedBase;
+  }
 }
 
 let warmed = false;
