@@ -1,0 +1,249 @@
+// The `multiprocessing-ts worker` command: a worker process of distributed Pools, on any machine
+// that has the project's code and can reach the Redis server. CPython's pool.worker() loop, with
+// BullMQ's queue in place of the Pool's task pipe: each BullMQ job is one chunk of one Pool's job.
+// The process's main thread talks to Redis (it takes jobs, renews their locks, pushes results);
+// the tasks run in `--concurrency` task threads (worker/distributed_task.ts), one chunk at a time
+// each. A task thread is replaced after `--maxtasksperchild` chunks (or the Pool's own
+// maxtasksperchild), and when its task ends it (process.exit) or a Pool is terminated mid-task.
+// SIGTERM/SIGINT: no new jobs; the running ones finish and deliver; then the process exits 0.
+// A process killed outright (SIGKILL) loses nothing: BullMQ's stalled-job check (every
+// stalledInterval, once the job's lock has expired after lockDuration) puts its job back in the
+// queue for another worker.
+
+import { Worker as Thread } from "node:worker_threads";
+import { Worker, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import { controlChannel, kDefaultLockMs, kDefaultPrefix, kDefaultQueue, kDefaultStalledMs, kMaxStalledCount, kPushResultLua, poolKeys, type JobData, type PoolConfig, type TaskMessage } from "../shared/distributed_protocol.js";
+import { decode } from "../shared/codec.js";
+import { flattenThreadExit } from "./distributed_errors.js";
+
+/** The options of `multiprocessing-ts worker`. */
+export interface WorkerOptions {
+  connection: string;
+  queue: string;
+  prefix: string;
+  /** Task threads (chunks run at once). */
+  concurrency: number;
+  /** Replace a task thread after this many chunks; null: never. */
+  maxtasksperchild: number | null;
+  /** Task modules are resolved against this folder. */
+  root: string;
+  lockDuration: number;
+  stalledInterval: number;
+  /** Exit when stdin closes (a Pool's local workers: they end with the Pool's process). */
+  exitWithStdin: boolean;
+}
+
+export const usage = `usage: multiprocessing-ts worker --connection redis://host:port [--queue name] [--concurrency n] [--maxtasksperchild n]
+                               [--prefix bull] [--root dir] [--lock-duration ms] [--stalled-interval ms]
+
+Runs the tasks of distributed Pools (multiprocessing-ts/distributed) that use this queue.
+  --connection        the Redis server (default redis://127.0.0.1:6379)
+  --queue             the BullMQ queue (default ${kDefaultQueue}); the Pool's \`queue\` option
+  --concurrency       task threads: chunks run at once (default 1)
+  --maxtasksperchild  replace a task thread after this many chunks (default: never)
+  --prefix            BullMQ's key prefix (default ${kDefaultPrefix}); the Pool's \`prefix\` option
+  --root              the project root that task modules are relative to (default: the current folder)
+  --lock-duration     ms a job's lock lasts without renewal (default ${kDefaultLockMs})
+  --stalled-interval  ms between checks for jobs whose worker died (default ${kDefaultStalledMs})`;
+
+/** Parses the arguments after `worker`. @throws Error with the usage text on bad input. */
+export function parseArgs(argv: string[]): WorkerOptions {
+  const o: WorkerOptions = {
+    connection: "redis://127.0.0.1:6379", queue: kDefaultQueue, prefix: kDefaultPrefix, concurrency: 1, maxtasksperchild: null,
+    root: process.cwd(), lockDuration: kDefaultLockMs, stalledInterval: kDefaultStalledMs, exitWithStdin: false,
+  };
+  const int = (name: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, not ${v}\n${usage}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case "--connection": o.connection = value() ?? ""; break;
+      case "--queue": o.queue = value() ?? ""; break;
+      case "--prefix": o.prefix = value() ?? ""; break;
+      case "--root": o.root = value() ?? ""; break;
+      case "--concurrency": o.concurrency = int("--concurrency", value(), 1); break;
+      case "--maxtasksperchild": o.maxtasksperchild = int("--maxtasksperchild", value(), 1); break;
+      case "--lock-duration": o.lockDuration = int("--lock-duration", value(), 100); break;
+      case "--stalled-interval": o.stalledInterval = int("--stalled-interval", value(), 100); break;
+      case "--exit-with-stdin": o.exitWithStdin = true; break;
+      case "-h": case "--help": throw Object.assign(new Error(usage), { help: true });
+      default: throw new Error(`unknown argument: ${a}\n${usage}`);
+    }
+  }
+  if (!/^rediss?:\/\//.test(o.connection)) throw new Error(`--connection must be a redis:// URL, not ${JSON.stringify(o.connection)}\n${usage}`);
+  if (!o.queue) throw new Error(`--queue must not be empty\n${usage}`);
+  return o;
+}
+
+/** One task thread and what it is doing. */
+class Slot {
+  thread: Thread | null = null;
+  busy = false;
+  /** The Pool of the chunk running now. */
+  pool: string | null = null;
+  /** Chunks run by this thread: in all, and per Pool. */
+  done = 0;
+  perPool = new Map<string, number>();
+  #settle: ((entry: Uint8Array | null) => void) | null = null;
+  #running: TaskMessage | null = null;
+
+  constructor(readonly root: string) {}
+
+  #start(): Thread {
+    const t = new Thread(new URL("./distributed_task.js", import.meta.url), { workerData: { root: this.root } });
+    t.on("message", (entry: Uint8Array) => this.#finish(entry));
+    t.on("error", (err) => this.#died(err));
+    t.on("exit", (code) => this.#died(code));
+    return t;
+  }
+
+  #finish(entry: Uint8Array | null): void {
+    const s = this.#settle;
+    this.#settle = null;
+    this.#running = null;
+    s?.(entry);
+  }
+
+  #died(why: unknown): void {
+    if (this.thread === null) return;
+    this.thread = null;
+    // The task ended its thread (process.exit(), a fatal error): its chunk fails, as in the local Pool.
+    if (this.#running) this.#finish(flattenThreadExit(this.#running, why));
+  }
+
+  /** Runs a chunk; null if it was abandoned (its Pool was terminated). */
+  run(m: TaskMessage): Promise<Uint8Array | null> {
+    this.thread ??= this.#start();
+    this.#running = m;
+    return new Promise((resolve) => {
+      this.#settle = resolve;
+      this.thread!.postMessage(m);
+    });
+  }
+
+  /** Stops the thread (a new one starts for the next chunk); a running chunk is abandoned. */
+  retire(): void {
+    const t = this.thread;
+    this.thread = null;
+    this.done = 0;
+    this.perPool.clear();
+    this.#finish(null);
+    void t?.terminate();
+  }
+}
+
+/** Runs a worker until SIGTERM/SIGINT (or stdin's end with --exit-with-stdin). */
+export async function runWorker(o: WorkerOptions): Promise<void> {
+  const redisOptions = { maxRetriesPerRequest: null, retryStrategy: (n: number) => Math.min(50 * n, 1000) };
+  const cmd = new Redis(o.connection, redisOptions);
+  const sub = new Redis(o.connection, redisOptions);
+  for (const c of [cmd, sub]) c.on("error", () => {}); // ioredis reconnects by itself
+  const slots = Array.from({ length: o.concurrency }, () => new Slot(o.root));
+  /** Each Pool's config and whether it was alive when last checked. */
+  const pools = new Map<string, { config: Uint8Array | null; checked: number }>();
+
+  await sub.subscribe(controlChannel(o.prefix, o.queue));
+  sub.on("message", (_channel: string, message: string) => {
+    // A Pool was terminated: its running chunks are dropped at once (their threads are replaced).
+    let m: { terminate?: string };
+    try {
+      m = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (!m.terminate) return;
+    pools.set(m.terminate, { config: null, checked: performance.now() });
+    for (const s of slots) if (s.busy && s.pool === m.terminate) s.retire();
+  });
+
+  /** The Pool's config, or null if the Pool is gone (checked at most every 500 ms per Pool). */
+  async function poolConfig(id: string): Promise<Uint8Array | null> {
+    const known = pools.get(id);
+    if (known && performance.now() - known.checked < 500) return known.config;
+    const keys = poolKeys(o.prefix, o.queue, id);
+    const config = await cmd.getBuffer(keys.config);
+    pools.set(id, { config: config ? new Uint8Array(config) : null, checked: performance.now() });
+    if (pools.size > 1000) for (const k of pools.keys()) if (pools.size > 500) pools.delete(k);
+    return config ? new Uint8Array(config) : null;
+  }
+
+  async function processor(job: Job<JobData>): Promise<void> {
+    const d = job.data;
+    const config = await poolConfig(d.p);
+    if (config === null) return; // the Pool is gone: the job completes unrun and is removed
+    const slot = slots.find((s) => !s.busy)!; // BullMQ runs at most `concurrency` jobs at once
+    slot.busy = true;
+    slot.pool = d.p;
+    try {
+      const entry = await slot.run({
+        pool: d.p, job: d.j, chunk: d.k, config, module: d.m, path: d.f, star: d.s === 1,
+        kwargs: d.w ? new Uint8Array(Buffer.from(d.w, "base64")) : null,
+        items: new Uint8Array(Buffer.from(d.x, "base64")),
+      });
+      if (entry === null) return;
+      const keys = poolKeys(o.prefix, o.queue, d.p);
+      // The result is pushed before the job is completed: a worker that dies in between has its
+      // job run again, and the Pool drops the second result.
+      const pushed = await cmd.eval(kPushResultLua, 2, keys.alive, keys.results, Buffer.from(entry.buffer, entry.byteOffset, entry.length));
+      if (pushed === -1) pools.set(d.p, { config: null, checked: performance.now() });
+      slot.done++;
+      const forPool = (slot.perPool.get(d.p) ?? 0) + 1;
+      slot.perPool.set(d.p, forPool);
+      const poolMax = (decode(Buffer.from(config.buffer, config.byteOffset, config.length), 0, config.length) as PoolConfig).maxtasksperchild;
+      if ((o.maxtasksperchild !== null && slot.done >= o.maxtasksperchild) || (poolMax !== null && forPool >= poolMax)) slot.retire();
+    } finally {
+      slot.busy = false;
+      slot.pool = null;
+    }
+  }
+
+  const worker = new Worker<JobData>(o.queue, processor, {
+    connection: cmd,
+    prefix: o.prefix,
+    concurrency: o.concurrency,
+    lockDuration: o.lockDuration,
+    stalledInterval: o.stalledInterval,
+    maxStalledCount: kMaxStalledCount,
+    autorun: true,
+  });
+  worker.on("error", () => {}); // connection errors: ioredis reconnects, BullMQ resumes
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      // No new jobs; the running ones finish (and push their results) first.
+      await worker.close().catch(() => {});
+      for (const s of slots) s.retire();
+      await Promise.allSettled([cmd.quit(), sub.quit()]);
+    })());
+  await new Promise<void>((resolve) => {
+    const onSignal = () => void stop().then(resolve);
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+    if (o.exitWithStdin) {
+      // The Pool's process is gone: nobody wants these results any more.
+      process.stdin.on("end", () => process.exit(0));
+      process.stdin.on("error", () => process.exit(0));
+      process.stdin.resume();
+    }
+  });
+}
+
+/** `multiprocessing-ts worker ...`: returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let o: WorkerOptions;
+  try {
+    o = parseArgs(argv);
+  } catch (err: any) {
+    (err.help ? process.stdout : process.stderr).write(err.message + "\n");
+    return err.help ? 0 : 2;
+  }
+  await runWorker(o);
+  return 0;
+}
