@@ -55,7 +55,7 @@ function decodeBytes(b: Uint8Array): unknown {
 async function rebuild(reduced: unknown): Promise<unknown> {
   const needed = modulesOf(reduced);
   if (needed.size) await load(needed);
-  return needed.size ? rebuildValue(reduced, modules) : reduced;
+  return rebuildValue(reduced, modules);
 }
 
 async function runChunk(m: TaskMessage): Promise<unknown[]> {

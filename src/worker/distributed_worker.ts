@@ -97,9 +97,10 @@ class Slot {
 
   #start(): Thread {
     const t = new Thread(new URL("./distributed_task.js", import.meta.url), { workerData: { root: this.root } });
-    t.on("message", (entry: Uint8Array) => this.#finish(entry));
-    t.on("error", (err) => this.#died(err));
-    t.on("exit", (code) => this.#died(code));
+    // Events of a thread that was retired meanwhile are not this slot's any more.
+    t.on("message", (entry: Uint8Array) => this.thread === t && this.#finish(entry));
+    t.on("error", (err) => this.thread === t && this.#died(err));
+    t.on("exit", (code) => this.thread === t && this.#died(code));
     return t;
   }
 
@@ -111,7 +112,6 @@ class Slot {
   }
 
   #died(why: unknown): void {
-    if (this.thread === null) return;
     this.thread = null;
     // The task ended its thread (process.exit(), a fatal error): its chunk fails, as in the local Pool.
     if (this.#running) this.#finish(flattenThreadExit(this.#running, why));
