@@ -227,9 +227,14 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     process.once("SIGTERM", onSignal);
     process.once("SIGINT", onSignal);
     if (o.exitWithStdin) {
-      // The Pool's process is gone: nobody wants these results any more.
-      process.stdin.on("end", () => process.exit(0));
-      process.stdin.on("error", () => process.exit(0));
+      // The Pool's process is gone: finish the running chunk (so that its job does not linger
+      // as active), then exit; after 5 s, exit anyway.
+      const parentGone = () => {
+        setTimeout(() => process.exit(0), 5000).unref();
+        void stop().then(() => process.exit(0));
+      };
+      process.stdin.on("end", parentGone);
+      process.stdin.on("error", parentGone);
       process.stdin.resume();
     }
   });
