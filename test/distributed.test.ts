@@ -140,7 +140,7 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
     const pool = track(Pool({ processes: 0, connection: redis.url, queue }));
     expect(() => pool.apply(t.square, [mp.Lock()])).toThrow(new RuntimeError(
       "Lock objects should only be shared between processes through inheritance (a distributed Pool's workers are other processes, possibly on other machines, and cannot reach this process's shared memory: send plain values)"));
-    expect(() => pool.map(t.square, [[mp.Value("i", 1)]])).toThrow(/Synchronized objects should only be shared/);
+    expect(() => pool.map(t.identity, [[mp.Value("i", 1)]])).toThrow(/Synchronized objects should only be shared/);
     expect(() => Pool({ processes: 0, connection: redis.url, queue, initializer: t.setBase, initargs: [mp.Event()] })).toThrow(/Event objects should only be shared/);
     expect(() => pool.apply(() => 1)).toThrow(/anonymous function/);
   });

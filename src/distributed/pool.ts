@@ -121,6 +121,8 @@ export class Pool extends PyObject implements Disposable {
   #closed = false;
   #broken: Error | null = null;
   #asyncPump: Promise<void> | null = null;
+  /** join() waits for the host to finish even when the pool broke (it ends the local workers). */
+  #joining = false;
   /** This Pool's id: its Redis keys and job ids carry it. Not in Python. */
   readonly id: string;
 
@@ -255,7 +257,7 @@ export class Pool extends PyObject implements Disposable {
         this.#broken = new py.RuntimeError(`the distributed Pool's host thread exited unexpectedly (exit code ${Atomics.load(this.#control, kHostGone) - 1}); the pool cannot be used any more`);
       }
     }
-    if (this.#broken !== null && !done()) throw this.#broken;
+    if (this.#broken !== null && !done() && !this.#joining) throw this.#broken;
     if (deadline - performance.now() <= 0 || (this.#closed && this.#state === States.TERMINATE)) return done();
     return seen;
   }
@@ -445,13 +447,27 @@ export class Pool extends PyObject implements Disposable {
    */
   join(): void {
     if (this.#state === States.RUN) throw new py.ValueError("Pool is still running");
-    this._waitUntil(() => this.#closed, Infinity);
+    this.#joining = true;
+    try {
+      this._waitUntil(() => this.#closed || this.#hostGone(), Infinity);
+    } finally {
+      this.#joining = false;
+    }
+  }
+
+  #hostGone(): boolean {
+    return Atomics.load(this.#control, kHostGone) !== 0;
   }
 
   /** Non-blocking twin of join(). */
   async join_async(): Promise<void> {
     if (this.#state === States.RUN) throw new py.ValueError("Pool is still running");
-    await this._waitUntilAsync(() => this.#closed, Infinity);
+    this.#joining = true;
+    try {
+      await this._waitUntilAsync(() => this.#closed || this.#hostGone(), Infinity);
+    } finally {
+      this.#joining = false;
+    }
   }
 
   /** `with Pool(...) as pool:` — runs `fn(pool)`, then terminate(), as Python's __exit__. */

@@ -227,19 +227,21 @@ async function shutdown(terminate: boolean): Promise<void> {
   finishing = true;
   stopped = true;
   clearInterval(ticker);
-  const withTimeout = <T>(p: Promise<T>, ms = 5000) => Promise.race([p.catch(() => undefined), sleep(ms)]);
+  // With Redis unreachable, nothing is asked of it (the Pool's keys expire by themselves).
+  const reachable = unreachableSince === null;
+  const withTimeout = <T>(p: () => Promise<T>, ms = 5000) => (reachable ? Promise.race([p().catch(() => undefined), sleep(ms)]) : Promise.resolve());
   if (terminate) {
     // The alive key first: from now on no worker pushes a result of this Pool or runs its chunks.
-    await withTimeout(cmd.del(keys.alive, keys.config, keys.results));
+    await withTimeout(() => cmd.del(keys.alive, keys.config, keys.results));
     const ids = [...outstanding.keys()];
     outstanding.clear();
     toAdd = [];
-    await withTimeout(Promise.all(ids.map((id) => queue.remove(id).catch(() => 0))), 10_000);
-    await withTimeout(cmd.publish(controlChannel(data.prefix, data.queue), JSON.stringify({ terminate: data.poolId })));
+    await withTimeout(() => Promise.all(ids.map((id) => queue.remove(id).catch(() => 0))), 10_000);
+    await withTimeout(() => cmd.publish(controlChannel(data.prefix, data.queue), JSON.stringify({ terminate: data.poolId })));
   }
   await stopWorkers(terminate ? 2000 : 30_000);
-  if (!terminate) await withTimeout(cmd.del(keys.alive, keys.config, keys.results));
-  await withTimeout(queue.close());
+  if (!terminate) await withTimeout(() => cmd.del(keys.alive, keys.config, keys.results));
+  await withTimeout(() => queue.close(), 2000);
   for (const c of [cmd, blocking]) c.disconnect();
   post({ op: "closed" });
   setTimeout(() => port.close(), 10);
