@@ -11,6 +11,8 @@ import { hasRedis, startRedis, type RedisServer } from "./helpers/redis.js";
 import * as t from "./fixtures/distributed_targets.js";
 
 let redis: RedisServer;
+/** One Pool of 2 local workers for the tests of the API (each Pool's workers take a while to boot). */
+let shared: Pool;
 const queue = `test-${process.pid}-${Date.now()}`;
 const pools: Pool[] = [];
 function track(p: Pool): Pool {
@@ -40,6 +42,7 @@ function waitForWorkers(n: number, q = queue): number[] {
 describe.skipIf(!hasRedis)("distributed Pool", () => {
   beforeAll(async () => {
     redis = await startRedis();
+    shared = Pool({ processes: 2, connection: redis.url, queue });
   });
   afterEach(() => {
     // Every Pool a test starts is terminated and joined: its local workers have exited.
@@ -49,12 +52,14 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
     }
   });
   afterAll(async () => {
+    shared?.terminate();
+    await shared?.join_async();
     await redis?.stop();
     expect(workerPids().length, "worker processes left running").toBe(0);
   });
 
   test("map of 10,000 items over 2 worker processes gives every result in order", () => {
-    const pool = track(Pool({ processes: 2, connection: redis.url, queue }));
+    const pool = shared;
     const xs = [...mp.py.range(10_000)];
     expect(pool.map(t.square, xs)).toEqual(xs.map((x) => x * x));
     // Both processes serve the queue: slow one-item chunks go to both.
@@ -66,7 +71,7 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
   });
 
   test("the Pool's API: starmap, apply with keywords, callbacks, async functions, awaitable results, values by reference", async () => {
-    const pool = track(Pool({ processes: 1, connection: redis.url, queue }));
+    const pool = shared;
     expect(pool.starmap(t.add, [[1, 2], [3, 4]])).toEqual([3, 7]);
     expect(await pool.starmap_async(t.add, [[5, 6]])).toEqual([11]);
     expect(pool.apply(t.add, [20, 22])).toBe(42);
@@ -89,13 +94,12 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
     expect(() => slow.get(0.05)).toThrow(TimeoutError);
     expect(() => slow.successful()).toThrow(/not ready/);
     expect(slow.get(20)[0]).toBe(4);
-    expect(String(pool.__repr__())).toBe("<multiprocessing.pool.Pool state=RUN pool_size=1>");
+    expect(String(pool.__repr__())).toBe("<multiprocessing.pool.Pool state=RUN pool_size=2>");
     expect(() => pool.join()).toThrow(/Pool is still running/);
   });
 
   test("imap streams results in order as they complete; imap_unordered in completion order", () => {
-    const pool = track(Pool({ processes: 2, connection: redis.url, queue }));
-    pool.map(t.square, [1, 2], 1); // both workers up
+    const pool = shared;
     const t0 = performance.now();
     const it = pool.imap(t.sleepThenSquare, [0, 1, 2, 3, 4, 5]);
     expect(it.next(20).value).toBe(0);
@@ -110,7 +114,7 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
   });
 
   test("a task's exception comes back with Python's class, args and the worker's traceback as its cause", () => {
-    const pool = track(Pool({ processes: 1, connection: redis.url, queue }));
+    const pool = shared;
     let viaCallback: unknown = null;
     const r = pool.apply_async(t.failKey, ["key"], {}, null, (e) => (viaCallback = e));
     let err: any = null;
@@ -169,8 +173,9 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
     process.kill(victim!, "SIGKILL");
     const got = r.get(30);
     expect(got.map(([sq]) => sq)).toEqual(xs.map((x) => x * x));
-    // Recovery took about lock_duration + stalled_interval, not BullMQ's default 60 s.
-    expect(performance.now() - t0).toBeLessThan(10_000);
+    // Recovery takes about lock_duration + 2 stalled_interval (a few seconds on a loaded
+    // machine), not BullMQ's default 60 s.
+    expect(performance.now() - t0).toBeLessThan(20_000);
     // The Pool started a replacement for the dead worker.
     expect(waitForWorkers(2, q)).not.toContain(victim);
   });

@@ -134,7 +134,10 @@ async function readResults(): Promise<void> {
       if (!outstanding.delete(id)) continue; // a second result of a chunk that ran twice
       entries.push(new Uint8Array(e));
     }
-    if (entries.length) post({ op: "results", entries }, entries.map((e) => e.buffer as ArrayBuffer));
+    if (entries.length) {
+      lastProgress = performance.now();
+      post({ op: "results", entries }, entries.map((e) => e.buffer as ArrayBuffer));
+    }
     maybeFinish();
   }
 }
@@ -162,9 +165,33 @@ async function check(): Promise<void> {
       flushAdds();
     }
     if (outstanding.size) await checkFailed();
+    if (outstanding.size && performance.now() - lastProgress > kLostAfterMs) await checkLost();
   } catch {
     // unreachable: retried next second, given up after redisTimeoutMs
   }
+}
+
+/** When a result last came in (ms). */
+let lastProgress = performance.now();
+/** With no result for this long (ms), the outstanding jobs are checked for ones lost without a result. */
+const kLostAfterMs = 3000;
+
+/**
+ * Adds again the jobs of outstanding chunks that are not in Redis any more (completed without
+ * their result reaching the Pool's list): a second run's result is dropped if the first one
+ * comes after all.
+ */
+async function checkLost(): Promise<void> {
+  lastProgress = performance.now();
+  if (toAdd.length || adding) return;
+  const ids = [...outstanding.keys()].slice(0, 5000);
+  const pipe = cmd.pipeline();
+  for (const id of ids) pipe.exists(`${data.prefix}:${data.queue}:${id}`);
+  const found = (await pipe.exec()) ?? [];
+  const lost = ids.filter((id, i) => found[i]?.[0] === null && found[i]?.[1] === 0 && outstanding.has(id));
+  if (lost.length === 0) return;
+  toAdd = lost.map((jobId) => ({ name: "t", data: outstanding.get(jobId)!.data, opts: { jobId } }));
+  flushAdds();
 }
 
 /** Chunks whose job BullMQ failed (its workers died kMaxStalledCount + 1 times): raised as their error. */

@@ -2,9 +2,10 @@
 // that has the project's code and can reach the Redis server. CPython's pool.worker() loop, with
 // BullMQ's queue in place of the Pool's task pipe: each BullMQ job is one chunk of one Pool's job.
 // The process's main thread talks to Redis (it takes jobs, renews their locks, pushes results);
-// the tasks run in `--concurrency` task threads (worker/distributed_task.ts), one chunk at a time
-// each. A task thread is replaced after `--maxtasksperchild` chunks (or the Pool's own
-// maxtasksperchild), and when its task ends it (process.exit) or a Pool is terminated mid-task.
+// the tasks run in `--concurrency` slots, one chunk at a time each, in task threads
+// (worker/distributed_task.ts) that each serve one Pool (a slot keeps a few, for the Pools it
+// served last). A task thread is replaced after `--maxtasksperchild` chunks (or the Pool's own
+// maxtasksperchild), and when its task ends it (process.exit) or its Pool is terminated.
 // SIGTERM/SIGINT: no new jobs; the running ones finish and deliver; then the process exits 0.
 // A process killed outright (SIGKILL) loses nothing: BullMQ's stalled-job check (every
 // stalledInterval, once the job's lock has expired after lockDuration) puts its job back in the
@@ -81,15 +82,11 @@ export function parseArgs(argv: string[]): WorkerOptions {
   return o;
 }
 
-/** One task thread and what it is doing. */
-class Slot {
+/** A task thread: it serves one Pool (whose initializer ran in it), one chunk at a time. */
+class TaskThread {
   thread: Thread | null = null;
-  busy = false;
-  /** The Pool of the chunk running now. */
-  pool: string | null = null;
-  /** Chunks run by this thread: in all, and per Pool. */
+  /** Chunks run by this thread. */
   done = 0;
-  perPool = new Map<string, number>();
   #settle: ((entry: Uint8Array | null) => void) | null = null;
   #running: TaskMessage | null = null;
 
@@ -97,7 +94,7 @@ class Slot {
 
   #start(): Thread {
     const t = new Thread(new URL("./distributed_task.js", import.meta.url), { workerData: { root: this.root } });
-    // Events of a thread that was retired meanwhile are not this slot's any more.
+    // Events of a thread that was retired meanwhile are not this object's any more.
     t.on("message", (entry: Uint8Array) => this.thread === t && this.#finish(entry));
     t.on("error", (err) => this.thread === t && this.#died(err));
     t.on("exit", (code) => this.thread === t && this.#died(code));
@@ -113,6 +110,7 @@ class Slot {
 
   #died(why: unknown): void {
     this.thread = null;
+    this.done = 0;
     // The task ended its thread (process.exit(), a fatal error): its chunk fails, as in the local Pool.
     if (this.#running) this.#finish(flattenThreadExit(this.#running, why));
   }
@@ -132,9 +130,49 @@ class Slot {
     const t = this.thread;
     this.thread = null;
     this.done = 0;
-    this.perPool.clear();
     this.#finish(null);
     void t?.terminate();
+  }
+}
+
+/** Most idle task threads a slot keeps for other Pools than the one it runs now. */
+const kThreadsPerSlot = 4;
+
+/**
+ * One of the `--concurrency` places where a chunk runs. Each Pool gets task threads of its own,
+ * as CPython's Pools never share worker processes: a module's state set by one Pool's initializer
+ * is never seen by another Pool's tasks. A slot keeps the threads of the Pools it served last.
+ */
+class Slot {
+  busy = false;
+  /** The Pool of the chunk running now. */
+  pool: string | null = null;
+  /** Task threads by Pool, least recently used first. */
+  readonly threads = new Map<string, TaskThread>();
+
+  constructor(readonly root: string) {}
+
+  /** The Pool's task thread in this slot (made the most recently used). */
+  threadFor(pool: string): TaskThread {
+    let t = this.threads.get(pool);
+    if (t) this.threads.delete(pool);
+    else t = new TaskThread(this.root);
+    this.threads.set(pool, t);
+    for (const [id, old] of this.threads) {
+      if (this.threads.size <= kThreadsPerSlot) break;
+      old.retire();
+      this.threads.delete(id);
+    }
+    return t;
+  }
+
+  /** Stops the Pool's thread (all threads if no Pool is named). */
+  retire(pool?: string): void {
+    for (const [id, t] of this.threads) {
+      if (pool !== undefined && id !== pool) continue;
+      t.retire();
+      this.threads.delete(id);
+    }
   }
 }
 
@@ -159,7 +197,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     }
     if (!m.terminate) return;
     pools.set(m.terminate, { config: null, checked: performance.now() });
-    for (const s of slots) if (s.busy && s.pool === m.terminate) s.retire();
+    for (const s of slots) s.retire(m.terminate);
   });
 
   /** The Pool's config, or null if the Pool is gone (checked at most every 500 ms per Pool). */
@@ -181,22 +219,25 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     slot.busy = true;
     slot.pool = d.p;
     try {
-      const entry = await slot.run({
+      const thread = slot.threadFor(d.p);
+      const entry = await thread.run({
         pool: d.p, job: d.j, chunk: d.k, config, module: d.m, path: d.f, star: d.s === 1,
         kwargs: d.w ? new Uint8Array(Buffer.from(d.w, "base64")) : null,
         items: new Uint8Array(Buffer.from(d.x, "base64")),
       });
       if (entry === null) return;
       const keys = poolKeys(o.prefix, o.queue, d.p);
-      // The result is pushed before the job is completed: a worker that dies in between has its
-      // job run again, and the Pool drops the second result.
-      const pushed = await cmd.eval(kPushResultLua, 2, keys.alive, keys.results, Buffer.from(entry.buffer, entry.byteOffset, entry.length));
-      if (pushed === -1) pools.set(d.p, { config: null, checked: performance.now() });
-      slot.done++;
-      const forPool = (slot.perPool.get(d.p) ?? 0) + 1;
-      slot.perPool.set(d.p, forPool);
+      // The result is pushed before the job is completed: BullMQ completes it on this same
+      // connection, so Redis runs the push first, without a round trip in between. A worker that
+      // dies in between has its job run again, and the Pool drops the second result; a result
+      // lost otherwise (its job completed without it) is seen by the Pool, which adds the job again.
+      void (cmd.eval(kPushResultLua, 2, keys.alive, keys.results, Buffer.from(entry.buffer, entry.byteOffset, entry.length)) as Promise<number>).then(
+        (pushed) => pushed === -1 && pools.set(d.p, { config: null, checked: performance.now() }),
+        () => {},
+      );
+      thread.done++;
       const poolMax = (decode(Buffer.from(config.buffer, config.byteOffset, config.length), 0, config.length) as PoolConfig).maxtasksperchild;
-      if ((o.maxtasksperchild !== null && slot.done >= o.maxtasksperchild) || (poolMax !== null && forPool >= poolMax)) slot.retire();
+      if ((o.maxtasksperchild !== null && thread.done >= o.maxtasksperchild) || (poolMax !== null && thread.done >= poolMax)) thread.retire();
     } finally {
       slot.busy = false;
       slot.pool = null;
