@@ -150,7 +150,7 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
   });
 
   test("the initializer runs in every worker thread; maxtasksperchild replaces the thread, which runs it again", () => {
-    const pool = track(Pool({ processes: 1, connection: redis.url, queue, initializer: t.initToken_, initargs: ["tok"], maxtasksperchild: 2 }));
+    const pool = track(Pool({ processes: 1, connection: redis.url, queue: `${queue}-init`, initializer: t.initToken_, initargs: ["tok"], maxtasksperchild: 2 }));
     const tokens = pool.map(t.getInitToken, [...mp.py.range(6)], 1);
     expect(tokens.every((s) => s.startsWith("tok-"))).toBe(true);
     // No thread ran more than 2 tasks; each new thread ran the initializer (its own token).
@@ -182,8 +182,8 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
 
   test("terminate() removes the Pool's jobs and keys and stops its workers", async () => {
     const q = `${queue}-term`;
-    const pool = Pool({ processes: 2, connection: redis.url, queue: q });
-    waitForWorkers(2, q);
+    const pool = Pool({ processes: 1, connection: redis.url, queue: q });
+    waitForWorkers(1, q);
     const r = pool.map_async(t.slowSquare, [...mp.py.range(200)].map((x) => x), 1);
     mp.py.time.sleep(0.5);
     const t0 = performance.now();
@@ -205,9 +205,10 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
   });
 
   test("two Pools share one Redis and one queue: each gets its own results, runs its own initializer, and terminates alone", async () => {
-    const a = track(Pool({ processes: 1, connection: redis.url, queue, initializer: t.setBase, initargs: [100] }));
-    const b = track(Pool({ processes: 1, connection: redis.url, queue, initializer: t.setBase, initargs: [1000] }));
-    const xs = [...mp.py.range(300)];
+    const q = `${queue}-two`;
+    const a = track(Pool({ processes: 1, connection: redis.url, queue: q, initializer: t.setBase, initargs: [100] }));
+    const b = track(Pool({ processes: 1, connection: redis.url, queue: q, initializer: t.setBase, initargs: [1000] }));
+    const xs = [...mp.py.range(100)];
     const ra = a.map_async(t.addBase, xs, 1);
     const rb = b.map_async(t.addBase, xs, 3);
     expect(ra.get(60)).toEqual(xs.map((x) => x + 100));
