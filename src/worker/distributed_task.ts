@@ -111,6 +111,19 @@ async function run(m: TaskMessage): Promise<Uint8Array> {
   return entry;
 }
 
+// Booted ahead of time: the library and tsx are loaded while no chunk waits (a failure here is
+// reported by the first chunk that needs them).
+const warm = (async () => {
+  await import(new URL("../index.js", import.meta.url).href).catch(() => {});
+  try {
+    const api = await import(import.meta.resolve("tsx/esm/api"));
+    api.register();
+    tsx = true;
+  } catch {
+    // no tsx: TypeScript task modules fail with Node's own error
+  }
+})();
+
 parentPort!.on("message", (m: TaskMessage) => {
-  void run(m).then((entry) => parentPort!.postMessage(entry, [entry.buffer as ArrayBuffer]));
+  void warm.then(() => run(m)).then((entry) => parentPort!.postMessage(entry, [entry.buffer as ArrayBuffer]));
 });

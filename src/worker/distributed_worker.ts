@@ -90,7 +90,9 @@ class TaskThread {
   #settle: ((entry: Uint8Array | null) => void) | null = null;
   #running: TaskMessage | null = null;
 
-  constructor(readonly root: string) {}
+  constructor(readonly root: string, boot = false) {
+    if (boot) this.thread = this.#start();
+  }
 
   #start(): Thread {
     const t = new Thread(new URL("./distributed_task.js", import.meta.url), { workerData: { root: this.root } });
@@ -135,6 +137,20 @@ class TaskThread {
   }
 }
 
+/**
+ * A task thread booted ahead of time (library and tsx loaded), for the next Pool that needs a new
+ * thread here: a new Pool's first chunk does not wait for a thread to boot.
+ */
+let spare: TaskThread | null = null;
+let sparesEnabled = false;
+
+function takeSpare(root: string): TaskThread {
+  const t = spare && spare.root === root ? spare : new TaskThread(root);
+  spare = null;
+  if (sparesEnabled) setTimeout(() => (spare ??= new TaskThread(root, true)), 50).unref();
+  return t;
+}
+
 /** Most idle task threads a slot keeps for other Pools than the one it runs now. */
 const kThreadsPerSlot = 4;
 
@@ -156,7 +172,7 @@ class Slot {
   threadFor(pool: string): TaskThread {
     let t = this.threads.get(pool);
     if (t) this.threads.delete(pool);
-    else t = new TaskThread(this.root);
+    else t = takeSpare(this.root);
     this.threads.set(pool, t);
     for (const [id, old] of this.threads) {
       if (this.threads.size <= kThreadsPerSlot) break;
@@ -183,6 +199,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   const sub = new Redis(o.connection, redisOptions);
   for (const c of [cmd, sub]) c.on("error", () => {}); // ioredis reconnects by itself
   const slots = Array.from({ length: o.concurrency }, () => new Slot(o.root));
+  sparesEnabled = true;
+  spare = new TaskThread(o.root, true);
   /** Each Pool's config and whether it was alive when last checked. */
   const pools = new Map<string, { config: Uint8Array | null; checked: number }>();
 
@@ -260,6 +278,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     (stopping ??= (async () => {
       // No new jobs; the running ones finish (and push their results) first.
       await worker.close().catch(() => {});
+      sparesEnabled = false;
+      spare?.retire();
       for (const s of slots) s.retire();
       await Promise.allSettled([cmd.quit(), sub.quit()]);
     })());
