@@ -151,13 +151,13 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
 
   test("the initializer runs in every worker thread; maxtasksperchild replaces the thread, which runs it again", () => {
     const pool = track(Pool({ processes: 1, connection: redis.url, queue: `${queue}-init`, initializer: t.initToken_, initargs: ["tok"], maxtasksperchild: 2 }));
-    const tokens = pool.map(t.getInitToken, [...mp.py.range(6)], 1);
+    const tokens = pool.map(t.getInitToken, [...mp.py.range(4)], 1);
     expect(tokens.every((s) => s.startsWith("tok-"))).toBe(true);
     // No thread ran more than 2 tasks; each new thread ran the initializer (its own token).
     const uses = new Map<string, number>();
     for (const s of tokens) uses.set(s, (uses.get(s) ?? 0) + 1);
     expect(Math.max(...uses.values())).toBe(2);
-    expect(uses.size).toBeGreaterThanOrEqual(3);
+    expect(uses.size).toBeGreaterThanOrEqual(2);
     expect(() => Pool({ processes: 1, connection: redis.url, maxtasksperchild: 0 })).toThrow(new ValueError("maxtasksperchild must be a positive int or None"));
     expect(() => Pool({ processes: -1, connection: redis.url })).toThrow(ValueError);
   });

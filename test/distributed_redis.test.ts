@@ -16,7 +16,7 @@ function workerCount(): number {
   return execFileSync("ps", ["-eo", "args="], { encoding: "utf8" }).split("\n").filter((l) => l.includes(`--queue ${queue}`)).length;
 }
 
-describe.skipIf(!hasRedis)("distributed Pool and a Redis that goes away", () => {
+describe.skipIf(!hasRedis)("distributed Pool: what cannot be recovered raises instead of hanging", () => {
   afterAll(async () => {
     for (const s of servers) await s.stop();
     expect(workerCount(), "worker processes left running").toBe(0);
@@ -36,6 +36,21 @@ describe.skipIf(!hasRedis)("distributed Pool and a Redis that goes away", () => 
       const got = await r.get_async(60);
       expect(got.map(([sq]) => sq)).toEqual(xs.map((x) => x * x));
       expect(pool.map(t.square, [1, 2, 3])).toEqual([1, 4, 9]);
+    } finally {
+      pool.terminate();
+      await pool.join_async();
+    }
+  });
+
+  test("a chunk that kills every worker process running it fails with RuntimeError once BullMQ gives up on it", async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const pool = Pool({ processes: 1, connection: server.url, queue, lock_duration: 0.5, stalled_interval: 0.3, max_stalled_count: 1 });
+    try {
+      // It runs twice (BullMQ puts it back once), then fails.
+      const r = pool.apply_async(t.killOwnProcess, [0]);
+      await expect(r.get_async(90)).rejects.toThrow(/stalled more than allowable limit/);
+      expect(pool.apply(t.square, [7])).toBe(49); // the Pool replaced its dead workers and goes on
     } finally {
       pool.terminate();
       await pool.join_async();

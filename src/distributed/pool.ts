@@ -57,6 +57,8 @@ export interface DistributedPoolOptions {
   lock_duration?: number;
   /** Seconds between the local workers' checks for stalled jobs (default 5). */
   stalled_interval?: number;
+  /** Times a chunk may lose its local worker process and run again before it fails (default 3). */
+  max_stalled_count?: number;
   /** Seconds Redis may stay unreachable before waits raise OSError (default 30). */
   redis_timeout?: number;
 }
@@ -167,6 +169,7 @@ export class Pool extends PyObject implements Disposable {
     const workerArgv = [binPath(), "worker", "--connection", String(connection), "--queue", queue, "--prefix", prefix, "--root", this.#root,
       "--concurrency", "1", "--lock-duration", seconds(o.lock_duration, kDefaultLockMs / 1000), "--stalled-interval", seconds(o.stalled_interval, kDefaultStalledMs / 1000), "--exit-with-stdin"];
     if (maxtasksperchild) workerArgv.push("--maxtasksperchild", String(maxtasksperchild));
+    if (o.max_stalled_count !== undefined) workerArgv.push("--max-stalled-count", String(Math.max(0, Math.floor(o.max_stalled_count))));
     this.#control = new Int32Array(new SharedArrayBuffer(4 * kControlCells));
     const hostData: HostData = {
       control: this.#control, connection, queue, prefix, poolId: this.id, processes: n, workerArgv,

@@ -31,12 +31,14 @@ export interface WorkerOptions {
   root: string;
   lockDuration: number;
   stalledInterval: number;
+  /** Times a job may lose its worker before it fails. */
+  maxStalledCount: number;
   /** Exit when stdin closes (a Pool's local workers: they end with the Pool's process). */
   exitWithStdin: boolean;
 }
 
 export const usage = `usage: multiprocessing-ts worker --connection redis://host:port [--queue name] [--concurrency n] [--maxtasksperchild n]
-                               [--prefix bull] [--root dir] [--lock-duration ms] [--stalled-interval ms]
+                               [--prefix bull] [--root dir] [--lock-duration ms] [--stalled-interval ms] [--max-stalled-count n]
 
 Runs the tasks of distributed Pools (multiprocessing-ts/distributed) that use this queue.
   --connection        the Redis server (default redis://127.0.0.1:6379)
@@ -46,13 +48,14 @@ Runs the tasks of distributed Pools (multiprocessing-ts/distributed) that use th
   --prefix            BullMQ's key prefix (default ${kDefaultPrefix}); the Pool's \`prefix\` option
   --root              the project root that task modules are relative to (default: the current folder)
   --lock-duration     ms a job's lock lasts without renewal (default ${kDefaultLockMs})
-  --stalled-interval  ms between checks for jobs whose worker died (default ${kDefaultStalledMs})`;
+  --stalled-interval  ms between checks for jobs whose worker died (default ${kDefaultStalledMs})
+  --max-stalled-count times a job may lose its worker and run again before it fails (default ${kMaxStalledCount})`;
 
 /** Parses the arguments after `worker`. @throws Error with the usage text on bad input. */
 export function parseArgs(argv: string[]): WorkerOptions {
   const o: WorkerOptions = {
     connection: "redis://127.0.0.1:6379", queue: kDefaultQueue, prefix: kDefaultPrefix, concurrency: 1, maxtasksperchild: null,
-    root: process.cwd(), lockDuration: kDefaultLockMs, stalledInterval: kDefaultStalledMs, exitWithStdin: false,
+    root: process.cwd(), lockDuration: kDefaultLockMs, stalledInterval: kDefaultStalledMs, maxStalledCount: kMaxStalledCount, exitWithStdin: false,
   };
   const int = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -72,6 +75,7 @@ export function parseArgs(argv: string[]): WorkerOptions {
       case "--maxtasksperchild": o.maxtasksperchild = int("--maxtasksperchild", value(), 1); break;
       case "--lock-duration": o.lockDuration = int("--lock-duration", value(), 100); break;
       case "--stalled-interval": o.stalledInterval = int("--stalled-interval", value(), 100); break;
+      case "--max-stalled-count": o.maxStalledCount = int("--max-stalled-count", value(), 0); break;
       case "--exit-with-stdin": o.exitWithStdin = true; break;
       case "-h": case "--help": throw Object.assign(new Error(usage), { help: true });
       default: throw new Error(`unknown argument: ${a}\n${usage}`);
@@ -268,7 +272,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     concurrency: o.concurrency,
     lockDuration: o.lockDuration,
     stalledInterval: o.stalledInterval,
-    maxStalledCount: kMaxStalledCount,
+    maxStalledCount: o.maxStalledCount,
     autorun: true,
   });
   worker.on("error", () => {}); // connection errors: ioredis reconnects, BullMQ resumes
