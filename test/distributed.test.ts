@@ -72,6 +72,14 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
 
   test("the Pool's API: starmap, apply with keywords, callbacks, async functions, awaitable results, values by reference", async () => {
     const pool = shared;
+    // map() blocks the calling thread (the event loop does not run meanwhile), as the local Pool's.
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const t0 = performance.now();
+    while (performance.now() - t0 < 5); // let the timer become due
+    expect(pool.map(t.square, [1, 2, 3], 1)).toEqual([1, 4, 9]);
+    clearInterval(timer);
+    expect(ticks).toBe(0);
     expect(pool.starmap(t.add, [[1, 2], [3, 4]])).toEqual([3, 7]);
     expect(await pool.starmap_async(t.add, [[5, 6]])).toEqual([11]);
     expect(pool.apply(t.add, [20, 22])).toBe(42);
