@@ -54,7 +54,7 @@ def main():
     emit("distributed_map_chunksize1_tasks_per_s", one, "tasks/s", workers=2, items=items)
     emit("distributed_map_chunksize1_overhead_ms", [1000 / v for v in one], "ms/task", workers=2)
     emit("distributed_map_default_chunksize_tasks_per_s", dflt, "tasks/s", workers=2, items=items * 50)
-    work = [40] * 24
+    work = [100] * 16
     times = {}
     for n in (1, 2):
         with ctx.Pool(n) as pool:
@@ -64,8 +64,8 @@ def main():
                 t0 = time.perf_counter()
                 pool.map(burn, work, 1)
                 times[n].append(time.perf_counter() - t0)
-    emit("distributed_cpu_map_1_worker_s", times[1], "s", tasks=len(work), task_ms=40)
-    emit("distributed_cpu_map_2_workers_s", times[2], "s", tasks=len(work), task_ms=40)
+    emit("distributed_cpu_map_1_worker_s", times[1], "s", tasks=len(work), task_ms=100)
+    emit("distributed_cpu_map_2_workers_s", times[2], "s", tasks=len(work), task_ms=100)
     emit("distributed_cpu_speedup_1_to_2_workers", [a / b for a, b in zip(times[1], times[2])], "x")
 
 
