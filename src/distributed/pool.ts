@@ -164,7 +164,7 @@ export class Pool extends PyObject implements Disposable {
     const init = initializer ? reduceValue(initializer, opts) : null;
     const args = reduceValue([...initargs], opts);
     const config: PoolConfig = { initializer: init, initargs: args, modules: [...modulesOf([init, args])], maxtasksperchild: maxtasksperchild ?? null };
-    const seconds = (v: number | undefined, dflt: number) => String(Math.max(100, Math.round(v === undefined ? dflt : v * 1000)));
+    const seconds = (v: number | undefined, dflt: number) => String(Math.max(100, Math.round((v ?? dflt) * 1000)));
     if (n > 0 && typeof connection !== "string") throw new py.ValueError("local worker processes need the connection as a redis:// URL");
     const workerArgv = [binPath(), "worker", "--connection", String(connection), "--queue", queue, "--prefix", prefix, "--root", this.#root,
       "--concurrency", "1", "--lock-duration", seconds(o.lock_duration, kDefaultLockMs / 1000), "--stalled-interval", seconds(o.stalled_interval, kDefaultStalledMs / 1000), "--exit-with-stdin"];
