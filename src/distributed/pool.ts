@@ -15,7 +15,7 @@ import { availableParallelism } from "node:os";
 import { randomBytes } from "node:crypto";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { encode, isPrimitiveArray, warmUp } from "../shared/codec.js";
+import { decode, encode, isPrimitiveArray, warmUp } from "../shared/codec.js";
 import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
 import { globalRefOf, kReduceType, modulesOf, reduceValue, type ReduceOptions } from "../shared/reduction.js";
@@ -25,7 +25,6 @@ import { callerModule, definingModule } from "../popen/locate.js";
 import { childExecArgv } from "../popen/worker_thread.js";
 import { esmDir, libraryDir } from "../popen/index.js";
 import { ApplyResult, IMapIterator, IMapUnorderedIterator, MapResult, rebuildError, type Sink } from "../pool/results.js";
-import { decode } from "../shared/codec.js";
 
 type AnyFn = (...args: any[]) => unknown;
 
