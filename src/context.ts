@@ -240,7 +240,7 @@ export class BaseContext {
 }
 
 /** A generic queue class that can also be called without `new`: `Queue<number>()`. */
-type QueueFactory<C extends typeof queues.Queue> = {
+type QueueFactory<C extends typeof queues.Queue | typeof queues.JoinableQueue> = {
   <T = any>(maxsize?: number, options?: queues.QueueOptions): C extends typeof queues.JoinableQueue ? queues.JoinableQueue<T> : queues.Queue<T>;
   new <T = any>(maxsize?: number, options?: queues.QueueOptions): C extends typeof queues.JoinableQueue ? queues.JoinableQueue<T> : queues.Queue<T>;
   readonly prototype: InstanceType<C>;

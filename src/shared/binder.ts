@@ -126,7 +126,7 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
   #isKeywords(last: object, pos: number): boolean {
     const q = pos < this.#nPos ? this.params[pos]! : this.#var >= 0 ? this.params[this.#var]! : null;
     if (q === null || q.object === null) return true;
-    if (q.kind === "var-positional") return this.allKeywords(last);
+    if (q.kind === "var-positional") return true;
     return !q.object(last, this, q);
   }
 
@@ -168,7 +168,7 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
         if (i === undefined) {
           throw new TypeError(this.style === "c" ? `'${key}' is an invalid keyword argument for ${this.qualname}()` : `${this.qualname}() got an unexpected keyword argument '${key}'`);
         }
-        if (i < n && args[i] !== undefined) {
+        if (i < n && i < this.#nPos && args[i] !== undefined) {
           throw new TypeError(this.style === "c" ? `argument for ${this.qualname}() given by name ('${key}') and position (${i + 1})` : `${this.qualname}() got multiple values for argument '${key}'`);
         }
         const v = kw[key];
@@ -293,7 +293,11 @@ type PosIn<Q, Over> = Q extends { optional: true } ? InOf<Q, Over> | undefined :
  * The argument lists a declaration accepts: any prefix of the positionals, then the keyword
  * object with the rest. `Over` replaces declared input types by name (for generic methods).
  */
-export type Bound<S, Over = {}> = S extends Signature<infer Ps> ? Prefixes<Ps, Over, []> : never;
+export type Bound<S, Over = {}> = S extends Signature<infer Ps> ? PadAll<Prefixes<Ps, Over, []>, [unknown, ...Ps]> : never;
+// Every alternative gets optional `undefined` slots up to the longest one: TypeScript then gives a
+// callback argument its contextual type whatever the number of arguments before it.
+type PadAll<U, K extends readonly unknown[]> = U extends unknown[] ? (number extends U["length"] ? U : Pad<U, K>) : never;
+type Pad<T extends unknown[], K extends readonly unknown[]> = K extends readonly [unknown, ...infer Rest] ? Pad<[...T, _?: undefined], Rest> : T;
 type Prefixes<Ps extends readonly AnyParam[], Over, Done extends unknown[]> =
   | [...Done, ...Trailing<Ps, Over>]
   | (Ps extends readonly [infer H extends AnyParam, ...infer R extends readonly AnyParam[]]
