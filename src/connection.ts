@@ -20,7 +20,7 @@ import * as cv from "./shared/convert.js";
 
 // --- signatures (shared/binder.ts) ------------------------------------------------------------
 
-const SEND = sig("_ConnectionBase.send", [p("obj", null, { object: anyValue })], { method: true });
+const SEND = sig("_ConnectionBase.send", [p("obj", null, { kind: "positional-only", object: anyValue })], { method: true });
 const SEND_BYTES = sig("_ConnectionBase.send_bytes", [p("buf", as<ArrayBufferView | ArrayBuffer>()), p("offset", cv.ltComparable, { default: 0 }), p("size", cv.optLtComparable, { default: null })], { method: true });
 const RECV_BYTES = sig("_ConnectionBase.recv_bytes", [p("maxlength", cv.optLtComparable, { default: null })], { method: true });
 const RECV_BYTES_INTO = sig("_ConnectionBase.recv_bytes_into", [p("buf", as<ArrayBufferView>()), p("offset", cv.ltComparable, { default: 0 })], { method: true });

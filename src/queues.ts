@@ -37,11 +37,12 @@ const kDefaultCapacity = 1 << 20;
 const kFullSpins = 2000;
 
 // --- signatures (shared/binder.ts) ------------------------------------------------------------
+// `obj` is positional-only here: a plain object in its place is the item, whatever its keys.
 
-const PUT = sig("Queue.put", [p("obj", null, { object: anyValue }), p("block", cv.semBlock, { default: true }), p("timeout", cv.semTimeout, { default: null })], { method: true });
+const PUT = sig("Queue.put", [p("obj", null, { kind: "positional-only", object: anyValue }), p("block", cv.semBlock, { default: true }), p("timeout", cv.semTimeout, { default: null })], { method: true });
 const GET = sig("Queue.get", [p("block", cv.truthy, { default: true }), p("timeout", as<number | null>(), { default: null })], { method: true });
-const PUT_NOWAIT = sig("Queue.put_nowait", [p("obj", null, { object: anyValue })], { method: true });
-const SIMPLE_PUT = sig("SimpleQueue.put", [p("obj", null, { object: anyValue })], { method: true });
+const PUT_NOWAIT = sig("Queue.put_nowait", [p("obj", null, { kind: "positional-only", object: anyValue })], { method: true });
+const SIMPLE_PUT = sig("SimpleQueue.put", [p("obj", null, { kind: "positional-only", object: anyValue })], { method: true });
 /** Arguments of put(): `(obj)`, `(obj, false)`, `(obj, true, 0.5)`, `(obj, { timeout: 0.5 })`. */
 export type PutArgs<T> = Bound<typeof PUT, { obj: T }>;
 /** Arguments of get(): `()`, `(false)`, `(true, 0.5)`, `({ timeout: 0.5 })`. */

@@ -235,7 +235,16 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
 
 /** Declares a signature. `method`: a bound method (CPython counts `self` in its messages). */
 export function sig<const Ps extends readonly AnyParam[]>(qualname: string, params: Ps, options?: { method?: boolean; style?: Style }): Signature<Ps> {
-  return new Signature(qualname, params, options);
+  const s = new Signature(qualname, params, options);
+  declared.set(qualname, s);
+  return s;
+}
+
+// Every declared signature, by qualname (kept on globalThis: the ESM and CommonJS builds share it).
+const declared: Map<string, Signature<any>> = ((globalThis as any)[Symbol.for("multiprocessing-ts.signatures")] ??= new Map());
+/** @internal every signature declared so far (the tests walk them). */
+export function declaredSignatures(): ReadonlyMap<string, Signature<any>> {
+  return declared;
 }
 
 /**
