@@ -266,7 +266,7 @@ export const sizeOrInitializer = conv<number | bigint | boolean | Iterable<unkno
     if (!Number.isSafeInteger(v)) throw new TypeError("object of type 'float' has no len()");
     return v;
   }
-  if (typeof v === "string") throw new TypeError("'str' object cannot be interpreted as an integer");
+  if (typeof v === "string") return v; // a sequence of characters ('u' arrays)
   if (v === null || v === undefined || typeof (v as any)[Symbol.iterator] !== "function") {
     throw new TypeError(`object of type '${pyTypeName(v)}' has no len()`);
   }
