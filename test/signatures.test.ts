@@ -69,7 +69,7 @@ const spellings: Record<string, () => [unknown, unknown]> = {
     const q = mp.Queue<number>();
     q.put(1);
     q.put(1);
-    const r: [unknown, unknown] = [q.get(true, 5), q.get({ block: true, timeout: 5 })];
+    const r: [unknown, unknown] = [q.get(true, 60), q.get({ block: true, timeout: 60 })];
     q.close();
     return r;
   },
@@ -167,15 +167,15 @@ const spellings: Record<string, () => [unknown, unknown]> = {
   },
   "ApplyResult.get": () => {
     const r = pool.apply_async(t.square, [3]);
-    return [r.get(5), r.get({ timeout: 5 })];
+    return [r.get(60), r.get({ timeout: 60 })];
   },
   "ApplyResult.wait": () => {
     const r = pool.apply_async(t.square, [3]);
-    return [r.wait(5), r.wait({ timeout: 5 })];
+    return [r.wait(60), r.wait({ timeout: 60 })];
   },
   "IMapIterator.next": () => {
     const it = pool.imap(t.square, [2, 3]) as mp.pool.IMapIterator<number>;
-    return [it.next(5).value, it.next({ timeout: 5 }).value - 5];
+    return [it.next(60).value, it.next({ timeout: 60 }).value - 5];
   },
   "Pool.__init__": () => {
     const a = new PoolFromPool(1, null, [], 5);
@@ -199,17 +199,17 @@ const spellings: Record<string, () => [unknown, unknown]> = {
     return r;
   },
   "Pool.apply": () => [pool.apply(t.square, [4]), pool.apply({ func: t.square, args: [4] })],
-  "Pool.apply_async": () => [pool.apply_async(t.square, [4]).get(5), pool.apply_async({ func: t.square, args: [4] }).get(5)],
+  "Pool.apply_async": () => [pool.apply_async(t.square, [4]).get(60), pool.apply_async({ func: t.square, args: [4] }).get(60)],
   "Pool.map": () => [pool.map(t.square, [1, 2], 1), pool.map({ func: t.square, iterable: [1, 2], chunksize: 1 })],
   "Pool.map_async": () => {
     let got1: unknown = null;
     let got2: unknown = null;
-    pool.map_async(t.square, [1, 2], 1, (r) => (got1 = r)).wait(5);
-    pool.map_async({ func: t.square, iterable: [1, 2], chunksize: 1, callback: (r) => (got2 = r) }).wait(5);
+    pool.map_async(t.square, [1, 2], 1, (r) => (got1 = r)).wait(60);
+    pool.map_async({ func: t.square, iterable: [1, 2], chunksize: 1, callback: (r) => (got2 = r) }).wait(60);
     return [got1, got2];
   },
   "Pool.starmap": () => [pool.starmap(t.identity, [[1], [2]], 1), pool.starmap({ func: t.identity, iterable: [[1], [2]], chunksize: 1 })],
-  "Pool.starmap_async": () => [pool.starmap_async(t.identity, [[1]]).get(5), pool.starmap_async({ func: t.identity, iterable: [[1]] }).get(5)],
+  "Pool.starmap_async": () => [pool.starmap_async(t.identity, [[1]]).get(60), pool.starmap_async({ func: t.identity, iterable: [[1]] }).get(60)],
   "Pool.imap": () => [[...(pool.imap(t.square, [1, 2], 2) as Iterable<number>)], [...(pool.imap({ func: t.square, iterable: [1, 2], chunksize: 2 }) as Iterable<number>)]],
   "Pool.imap_unordered": () => [[...(pool.imap_unordered(t.square, [3], 1) as Iterable<number>)], [...(pool.imap_unordered({ func: t.square, iterable: [3], chunksize: 1 }) as Iterable<number>)]],
   "BaseContext.Condition": () => {
@@ -287,127 +287,98 @@ describe("every declared signature", () => {
 // --- timeouts, in both spellings, must time out ------------------------------------------------------
 
 const kTimeout = 0.3;
+
+/** The call's value, or the name of what it threw. */
+function name(f: () => unknown): unknown {
+  try {
+    return f();
+  } catch (e: any) {
+    return e.name;
+  }
+}
 const kMargin = 1.5; // a loaded 2-core machine
 
-/** Each entry makes a call that must wait `timeout` seconds and then give up. */
-const timeouts: Record<string, (positional: boolean, timeout: number) => unknown> = {
+/** Each entry sets up, then returns the call that must wait `timeout` seconds and give up (timed alone). */
+const timeouts: Record<string, (positional: boolean, timeout: number) => () => unknown> = {
   "Lock.acquire": (pos, s) => {
     const l = mp.Lock();
     l.acquire();
-    return pos ? l.acquire(true, s) : l.acquire({ timeout: s });
+    return () => (pos ? l.acquire(true, s) : l.acquire({ timeout: s }));
   },
   "RLock.acquire (held by a child)": (pos, s) => {
     const l = mp.RLock();
     const held = mp.Event();
     child(tg.holdLock, [l, held, 10]);
-    held.wait(20);
-    return pos ? l.acquire(true, s) : l.acquire({ timeout: s });
+    held.wait(60);
+    return () => (pos ? l.acquire(true, s) : l.acquire({ timeout: s }));
   },
   "Semaphore.acquire": (pos, s) => {
     const x = mp.Semaphore(0);
-    return pos ? x.acquire(true, s) : x.acquire({ timeout: s });
+    return () => (pos ? x.acquire(true, s) : x.acquire({ timeout: s }));
   },
   "Event.wait": (pos, s) => {
     const e = mp.Event();
-    return pos ? e.wait(s) : e.wait({ timeout: s });
+    return () => (pos ? e.wait(s) : e.wait({ timeout: s }));
   },
   "Condition.wait": (pos, s) => {
     const c = mp.Condition();
     c.acquire();
-    try {
-      return pos ? c.wait(s) : c.wait({ timeout: s });
-    } finally {
-      c.release();
-    }
+    cleanups.push(() => c.release());
+    return () => (pos ? c.wait(s) : c.wait({ timeout: s }));
   },
   "Condition.wait_for": (pos, s) => {
     const c = mp.Condition();
     c.acquire();
-    try {
-      return pos ? c.wait_for(() => false, s) : c.wait_for({ predicate: () => false, timeout: s });
-    } finally {
-      c.release();
-    }
+    cleanups.push(() => c.release());
+    return () => (pos ? c.wait_for(() => false, s) : c.wait_for({ predicate: () => false, timeout: s }));
   },
   "Barrier.wait": (pos, s) => {
     const b = mp.Barrier(2);
-    try {
-      return pos ? b.wait(s) : b.wait({ timeout: s });
-    } catch (e: any) {
-      return e.name;
-    }
+    return () => name(() => (pos ? b.wait(s) : b.wait({ timeout: s })));
   },
   "Barrier(2, { timeout }).wait()": (_pos, s) => {
     const b = _pos ? mp.Barrier(2, null, s) : mp.Barrier(2, { timeout: s });
-    try {
-      return b.wait();
-    } catch (e: any) {
-      return e.name;
-    }
+    return () => name(() => b.wait());
   },
   "Queue.get": (pos, s) => {
     const q = mp.Queue();
-    try {
-      return pos ? q.get(true, s) : q.get({ timeout: s });
-    } catch (e: any) {
-      return e.name;
-    } finally {
-      q.close();
-    }
+    cleanups.push(() => q.close());
+    return () => name(() => (pos ? q.get(true, s) : q.get({ timeout: s })));
   },
   "Queue.put (full)": (pos, s) => {
     const q = mp.Queue(1);
     q.put(0);
-    try {
-      return pos ? q.put(1, true, s) : q.put(1, { timeout: s });
-    } catch (e: any) {
-      return e.name;
-    } finally {
-      q.close();
-    }
+    cleanups.push(() => q.close());
+    return () => name(() => (pos ? q.put(1, true, s) : q.put(1, { timeout: s })));
   },
   "Connection.poll": (pos, s) => {
     const [a, b] = mp.Pipe();
-    try {
-      return pos ? b.poll(s) : b.poll({ timeout: s });
-    } finally {
-      a.close();
-      b.close();
-    }
+    cleanups.push(() => (a.close(), b.close()));
+    return () => (pos ? b.poll(s) : b.poll({ timeout: s }));
   },
   "connection.wait": (pos, s) => {
     const [a, b] = mp.Pipe();
-    try {
-      return pos ? mp.connection.wait([b], s) : mp.connection.wait([b], { timeout: s });
-    } finally {
-      a.close();
-      b.close();
-    }
+    cleanups.push(() => (a.close(), b.close()));
+    return () => (pos ? mp.connection.wait([b], s) : mp.connection.wait([b], { timeout: s }));
   },
   "Process.join": (pos, s) => {
-    const p = child(tg.sleepSeconds, [10]);
-    pos ? p.join(s) : p.join({ timeout: s });
-    return p.exitcode;
+    const p = child(tg.sleepSeconds, [30]);
+    return () => {
+      pos ? p.join(s) : p.join({ timeout: s });
+      return p.exitcode;
+    };
   },
   "AsyncResult.get": (pos, s) => {
     const r = pool.apply_async(t.sleepy, [3]);
-    try {
-      return pos ? r.get(s) : r.get({ timeout: s });
-    } catch (e: any) {
-      return e.name;
-    }
+    return () => name(() => (pos ? r.get(s) : r.get({ timeout: s })));
   },
   "AsyncResult.wait": (pos, s) => {
     const r = pool.apply_async(t.sleepy, [3]);
-    return pos ? r.wait(s) : r.wait({ timeout: s });
+    return () => (pos ? r.wait(s) : r.wait({ timeout: s }));
   },
   "IMapIterator.next": (pos, s) => {
     const it = pool.imap(t.sleepy, [3]) as mp.pool.IMapIterator<number>;
-    try {
-      return pos ? it.next(s) : it.next({ timeout: s });
-    } catch (e: any) {
-      return e.name;
-    }
+    return () => name(() => (pos ? it.next(s) : it.next({ timeout: s })));
   },
 };
 
@@ -415,8 +386,9 @@ describe("timeouts in both spellings", () => {
   for (const [name, call] of Object.entries(timeouts)) {
     for (const pos of [true, false]) {
       test(`${name}(${pos ? "positional" : "{ timeout }"}) gives up after the timeout, not before and not much later`, () => {
+        const timed = call(pos, kTimeout);
         const t0 = performance.now();
-        const r = call(pos, kTimeout);
+        const r = timed();
         const elapsed = (performance.now() - t0) / 1000;
         expect(elapsed).toBeGreaterThanOrEqual(kTimeout - 0.01);
         expect(elapsed).toBeLessThan(kTimeout + kMargin);
