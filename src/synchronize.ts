@@ -36,12 +36,15 @@ const EVENT_WAIT = sig("Event.wait", [p("timeout", as<number | null>(), { defaul
 export type WaitArgs = Bound<typeof EVENT_WAIT>;
 
 /**
- * Binds acquire()'s arguments; after a failed try, `ms()` gives the milliseconds to wait
- * (throws OSError for a deadline that does not fit, as SemLock does only when it must sleep).
+ * Binds acquire()'s arguments: [block, timeout]. After a failed try, `waitMs(a)` gives the
+ * milliseconds to wait (OSError for a deadline that does not fit, as SemLock raises only when it
+ * must sleep).
  */
-function acquireArgs(args: AcquireArgs): { block: boolean; ms: () => number } {
-  const [block, timeout] = ACQUIRE.bind(args);
-  return { block, ms: () => cv.semWaitMs(block, timeout) };
+function acquireArgs(args: AcquireArgs): [boolean, number | null] {
+  return ACQUIRE.bind(args);
+}
+function waitMs(a: [boolean, number | null]): number {
+  return cv.semWaitMs(a[0], a[1]);
 }
 
 function intArg(value: unknown): number {
@@ -95,7 +98,7 @@ export class Lock extends Acquirable {
       return true;
     }
     const a = acquireArgs(args);
-    if (sem.lockTryAcquire(this.cells, 0) || (a.block && sem.lockAcquire(this.cells, 0, a.ms()))) {
+    if (sem.lockTryAcquire(this.cells, 0) || (a[0] && sem.lockAcquire(this.cells, 0, waitMs(a)))) {
       this.count = 1;
       return true;
     }
@@ -105,7 +108,7 @@ export class Lock extends Acquirable {
   /** Non-blocking twin of `acquire()`: resolves when acquired (or false on timeout). */
   async acquire_async(...args: AcquireArgs): Promise<boolean> {
     const a = acquireArgs(args);
-    if (sem.lockTryAcquire(this.cells, 0) || (a.block && (await sem.lockAcquireAsync(this.cells, 0, a.ms())))) {
+    if (sem.lockTryAcquire(this.cells, 0) || (a[0] && (await sem.lockAcquireAsync(this.cells, 0, waitMs(a))))) {
       this.count = 1;
       return true;
     }
@@ -156,7 +159,7 @@ export class RLock extends Lock {
       this.count = 1;
       return true;
     }
-    if (a === null ? sem.lockAcquire(this.cells, 0, Infinity) : a.block && sem.lockAcquire(this.cells, 0, a.ms())) {
+    if (a === null ? sem.lockAcquire(this.cells, 0, Infinity) : a[0] && sem.lockAcquire(this.cells, 0, waitMs(a))) {
       this.count = 1;
       return true;
     }
@@ -169,7 +172,7 @@ export class RLock extends Lock {
       this.count++;
       return true;
     }
-    if (sem.lockTryAcquire(this.cells, 0) || (a.block && (await sem.lockAcquireAsync(this.cells, 0, a.ms())))) {
+    if (sem.lockTryAcquire(this.cells, 0) || (a[0] && (await sem.lockAcquireAsync(this.cells, 0, waitMs(a))))) {
       this.count = 1;
       return true;
     }
@@ -234,14 +237,14 @@ export class Semaphore extends Acquirable {
     if (args.length === 0 && sem.semTryAcquire(this.cells, 0)) return true;
     const a = acquireArgs(args);
     if (sem.semTryAcquire(this.cells, 0)) return true;
-    return a.block && sem.semAcquire(this.cells, 0, a.ms());
+    return a[0] && sem.semAcquire(this.cells, 0, waitMs(a));
   }
 
   /** Non-blocking twin of `acquire()`. */
   async acquire_async(...args: AcquireArgs): Promise<boolean> {
     const a = acquireArgs(args);
     if (sem.semTryAcquire(this.cells, 0)) return true;
-    return a.block && sem.semAcquireAsync(this.cells, 0, a.ms());
+    return a[0] && sem.semAcquireAsync(this.cells, 0, waitMs(a));
   }
 
   /**

@@ -94,6 +94,8 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
   readonly #var: number;
   readonly #byName = new Map<string, number>();
   readonly #required: number;
+  /** Only positional parameters: bind() may take its fast path. */
+  readonly #simple: boolean;
 
   constructor(qualname: string, params: Ps, options: { method?: boolean; style?: Style } = {}) {
     this.qualname = qualname;
@@ -114,6 +116,7 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
     this.#nPos = nPos;
     this.#var = v;
     this.#required = required;
+    this.#simple = v < 0 && params.every((q) => q.kind === "positional");
   }
 
   /** True if every own key of `obj` names a parameter that can be passed by keyword. */
@@ -148,6 +151,25 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
         while (n > 0 && args[n - 1] === undefined) n--;
       }
     }
+    const params = this.params;
+    if (kw === null && n <= this.#nPos && this.#simple) {
+      // Fast path (positionals only, no *args, no keyword-only): no bookkeeping beyond `out`.
+      const out: unknown[] = new Array(params.length);
+      for (let i = 0; i < params.length; i++) {
+        const q = params[i]!;
+        const v = i < n ? args[i] : undefined;
+        if (v === undefined) {
+          if (!q.optional) return this.bindSlow(args, n, null);
+          out[i] = q.default;
+        } else out[i] = q.convert === null ? v : q.convert(v);
+      }
+      return out as Outs<Ps>;
+    }
+    return this.bindSlow(args, n, kw);
+  }
+
+  /** @internal the general case of bind(): `n` positionals, `kw` the keyword object or null. */
+  bindSlow(args: ArrayLike<unknown>, n: number, kw: Record<string, unknown> | null): Outs<Ps> {
     const params = this.params;
     const out: unknown[] = new Array(params.length);
     const given: boolean[] = new Array(params.length).fill(false);
