@@ -116,7 +116,7 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
     this.#nPos = nPos;
     this.#var = v;
     this.#required = required;
-    this.#simple = v < 0 && params.every((q) => q.kind === "positional");
+    this.#simple = v < 0 && params.every((q) => q.kind === "positional" || q.kind === "positional-only");
   }
 
   /** True if every own key of `obj` names a parameter that can be passed by keyword. */
