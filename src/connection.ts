@@ -12,9 +12,26 @@ import { decode, encode } from "./shared/codec.js";
 import { PyObject } from "./shared/pyobject.js";
 import { BrokenPipeError, EOFError, OSError, TypeError, ValueError } from "./shared/pyerrors.js";
 import { register } from "./shared/reduction.js";
-import { sleepMs, timeoutMs } from "./shared/semlock.js";
+import { sleepMs } from "./shared/semlock.js";
 import { BufferTooShort } from "./errors.js";
 import { _processBySentinel } from "./process.js";
+import { anyValue, as, p, sig, type Bound } from "./shared/binder.js";
+import * as cv from "./shared/convert.js";
+
+// --- signatures (shared/binder.ts) ------------------------------------------------------------
+
+const SEND = sig("_ConnectionBase.send", [p("obj", null, { kind: "positional-only", object: anyValue })], { method: true });
+const SEND_BYTES = sig("_ConnectionBase.send_bytes", [p("buf", as<ArrayBufferView | ArrayBuffer>()), p("offset", cv.ltComparable, { default: 0 }), p("size", cv.optLtComparable, { default: null })], { method: true });
+const RECV_BYTES = sig("_ConnectionBase.recv_bytes", [p("maxlength", cv.optLtComparable, { default: null })], { method: true });
+const RECV_BYTES_INTO = sig("_ConnectionBase.recv_bytes_into", [p("buf", as<ArrayBufferView>()), p("offset", cv.ltComparable, { default: 0 })], { method: true });
+const POLL = sig("_ConnectionBase.poll", [p("timeout", cv.pollTimeout, { default: 0 })], { method: true });
+const PIPE = sig("Pipe", [p("duplex", cv.truthy, { default: true }), p("capacity", as<number>(), { kind: "keyword-only", default: kDefaultPipeCapacity() })]);
+const WAIT = sig("wait", [p("object_list", cv.iterable<Waitable>()), p("timeout", cv.pollTimeout, { default: null })]);
+/** Arguments of poll(): `()`, `(0.5)`, `(null)`, `({ timeout: 0.5 })`. */
+export type PollArgs = Bound<typeof POLL>;
+function kDefaultPipeCapacity(): number {
+  return 256 * 1024;
+}
 
 /** Keyword arguments of Pipe(). */
 export interface PipeOptions {
@@ -23,7 +40,6 @@ export interface PipeOptions {
   capacity?: number;
 }
 
-const kDefaultCapacity = 256 * 1024;
 const open = new Set<Connection>();
 atExit(() => {
   for (const c of [...open]) c.close();
@@ -92,7 +108,8 @@ export class Connection<S = any, R = any> extends PyObject {
    * Send an object to the other end (copied now; recv() returns an equal object).
    * @throws OSError when closed or read-only; BrokenPipeError when the other end is closed.
    */
-  send(obj: S): void {
+  send(...args: Bound<typeof SEND, { obj: S }>): void {
+    const obj = (args.length === 1 ? args[0] : SEND.bind(args)[0]) as S;
     const ch = this.#checkWritable();
     this.#writeMessage(ch, encode(obj));
   }
@@ -101,18 +118,14 @@ export class Connection<S = any, R = any> extends PyObject {
    * Send bytes from a bytes-like object: `offset` and `size` count bytes.
    * @throws ValueError for a bad offset or size; TypeError for a string.
    */
-  send_bytes(buf: ArrayBufferView | ArrayBuffer, offset: number = 0, size?: number | null): void {
+  send_bytes(...args: Bound<typeof SEND_BYTES>): void {
+    const [buf, offset, size] = SEND_BYTES.bind(args);
     const ch = this.#checkWritable();
     if (typeof buf === "string") throw new TypeError("memoryview: a bytes-like object is required, not 'str'");
     const bytes = ArrayBuffer.isView(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf instanceof ArrayBuffer ? new Uint8Array(buf) : null;
     if (!bytes) throw new TypeError(`memoryview: a bytes-like object is required, not '${(buf as any)?.constructor?.name ?? typeof buf}'`);
-    const n = bytes.length;
-    if (offset < 0) throw new ValueError("offset is negative");
-    if (n < offset) throw new ValueError("buffer length < offset");
-    if (size === null || size === undefined) size = n - offset;
-    else if (size < 0) throw new ValueError("size is negative");
-    else if (offset + size > n) throw new ValueError("buffer length < offset + size");
-    this.#writeMessage(ch, bytes.subarray(offset, offset + size));
+    const [start, len] = cv.sendBytesRange(bytes.length, offset, size);
+    this.#writeMessage(ch, bytes.subarray(start, start + len));
   }
 
   #readMessage<T>(decoder: (b: Buffer, s: number, l: number) => T, ms = Infinity): T {
@@ -142,7 +155,8 @@ export class Connection<S = any, R = any> extends PyObject {
    * @throws OSError "bad message length" if it is longer than `maxlength` (the connection then
    * becomes unreadable); EOFError at the end.
    */
-  recv_bytes(maxlength?: number | null): Buffer {
+  recv_bytes(...args: Bound<typeof RECV_BYTES>): Buffer {
+    const [maxlength] = args.length === 0 ? [null] : RECV_BYTES.bind(args);
     if (maxlength !== null && maxlength !== undefined && maxlength < 0) throw new ValueError("negative maxlength");
     const msg = this.#readMessage(copyBytes);
     if (maxlength !== null && maxlength !== undefined && msg.length > maxlength) {
@@ -157,11 +171,13 @@ export class Connection<S = any, R = any> extends PyObject {
    * Read a message into `buf` at byte `offset`; returns its size in bytes.
    * @throws BufferTooShort (with the whole message as `args[0]`) if it does not fit.
    */
-  recv_bytes_into(buf: ArrayBufferView, offset: number = 0): number {
+  recv_bytes_into(...args: Bound<typeof RECV_BYTES_INTO>): number {
+    const [buf, offset] = RECV_BYTES_INTO.bind(args);
     this.#checkReadable();
     const target = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     if (offset < 0) throw new ValueError("negative offset");
     if (offset > target.length) throw new ValueError("offset too large");
+    if (!Number.isSafeInteger(offset)) throw new TypeError("slice indices must be integers or None or have an __index__ method");
     const msg = this.#readMessage(copyBytes);
     if (msg.length > target.length - offset) throw new BufferTooShort(msg);
     target.set(msg, offset);
@@ -172,15 +188,17 @@ export class Connection<S = any, R = any> extends PyObject {
    * Whether there is data (or EOF) to read, waiting up to `timeout` seconds (default 0; null
    * waits forever).
    */
-  poll(timeout: number | null = 0): boolean {
+  poll(...args: PollArgs): boolean {
+    const ms = args.length === 0 ? 0 : cv.pollWaitMs(POLL.bind(args)[0]);
     const ch = this.#checkReadable();
-    return ch.poll(timeoutMs(true, timeout));
+    return ch.poll(ms);
   }
 
   /** Non-blocking twin of poll(). */
-  poll_async(timeout: number | null = 0): Promise<boolean> {
+  poll_async(...args: PollArgs): Promise<boolean> {
+    const ms = args.length === 0 ? 0 : cv.pollWaitMs(POLL.bind(args)[0]);
     const ch = this.#checkReadable();
-    return ch.pollAsync(timeoutMs(true, timeout));
+    return ch.pollAsync(ms);
   }
 
   /** An integer that identifies the connection (not an OS file descriptor). */
@@ -250,10 +268,9 @@ register("Connection", Connection, {
  * Returns a pair `[conn1, conn2]` of connected ends. With `duplex` (default) both ends read and
  * write; otherwise conn1 only receives and conn2 only sends.
  */
-export function Pipe(duplex: boolean | PipeOptions = true): [Connection, Connection] {
-  const opts = typeof duplex === "object" && duplex !== null ? duplex : { duplex };
-  const cap = opts.capacity ?? kDefaultCapacity;
-  if (opts.duplex ?? true) {
+export function Pipe(...args: Bound<typeof PIPE>): [Connection, Connection] {
+  const [duplex, cap] = PIPE.bind(args);
+  if (duplex) {
     const a = Channel.create(cap);
     const b = Channel.create(cap);
     return [new Connection(a, b), new Connection(b, a)];
@@ -285,9 +302,10 @@ function ready(o: Waitable): boolean {
  * Wait until one or more of `object_list` is ready (a connection with data or EOF, the sentinel
  * of a process that ended); returns those that are. `timeout` in seconds; null waits forever.
  */
-export function wait<T extends Waitable>(object_list: Iterable<T>, timeout: number | null = null): T[] {
-  const items = [...object_list];
-  const ms = timeoutMs(true, timeout);
+export function wait<T extends Waitable>(...args: Bound<typeof WAIT, { object_list: Iterable<T> }>): T[] {
+  const [object_list, timeout] = WAIT.bind(args);
+  const items = [...object_list] as T[];
+  const ms = cv.pollWaitMs(timeout);
   const deadline = performance.now() + ms;
   for (let pause = 0.05; ; pause = Math.min(pause * 2, 5)) {
     const r = items.filter(ready);
@@ -297,9 +315,10 @@ export function wait<T extends Waitable>(object_list: Iterable<T>, timeout: numb
 }
 
 /** Non-blocking twin of wait(). */
-export async function wait_async<T extends Waitable>(object_list: Iterable<T>, timeout: number | null = null): Promise<T[]> {
-  const items = [...object_list];
-  const deadline = performance.now() + timeoutMs(true, timeout);
+export async function wait_async<T extends Waitable>(...args: Bound<typeof WAIT, { object_list: Iterable<T> }>): Promise<T[]> {
+  const [object_list, timeout] = WAIT.bind(args);
+  const items = [...object_list] as T[];
+  const deadline = performance.now() + cv.pollWaitMs(timeout);
   for (let pause = 0.05; ; pause = Math.min(pause * 2, 5)) {
     const r = items.filter(ready);
     if (r.length || items.length === 0 || performance.now() >= deadline) return r;

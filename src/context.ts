@@ -13,9 +13,12 @@ import * as pool from "./pool.js";
 import * as managers from "./managers.js";
 import {
   BaseProcess, Process, active_children, current_process, parent_process, is_main, _installMainExit, _setDefaultMethodResolver,
-  type ProcessOptions,
+  type ProcessArgs,
 } from "./process.js";
 import { startMethods } from "./popen/index.js";
+import { as, callableValue, noArgs, p, sig, type Bound } from "./shared/binder.js";
+import * as cv from "./shared/convert.js";
+import { CONTEXT_POOL } from "./pool/pool.js";
 
 export {
   ProcessError, BufferTooShort, TimeoutError, AuthenticationError, BrokenBarrierError, Empty, Full, RemoteError,
@@ -25,22 +28,50 @@ export type { ProcessOptions } from "./process.js";
 
 type AnyFn = (...args: any[]) => unknown;
 
+// --- signatures (shared/binder.ts) of the context's factories and functions ----------------------
+
+const m = { method: true } as const;
+const CONDITION = sig("BaseContext.Condition", [p("lock", as<synchronize.Lock | null>(), { default: null })], m);
+const SEMAPHORE = sig("BaseContext.Semaphore", [p("value", cv.cInt, { default: 1 })], m);
+const BOUNDED_SEMAPHORE = sig("BaseContext.BoundedSemaphore", [p("value", cv.cInt, { default: 1 })], m);
+const BARRIER = sig("BaseContext.Barrier", [
+  p("parties", as<number>()),
+  p("action", as<synchronize.BarrierAction | null>(), { default: null, object: callableValue }),
+  p("timeout", as<number | null>(), { default: null }),
+], m);
+const capacity = () => p("capacity", as<number | undefined>(), { kind: "keyword-only", default: undefined });
+const QUEUE = sig("BaseContext.Queue", [p("maxsize", cv.queueMaxsize, { default: 0 }), capacity()], m);
+const JOINABLE_QUEUE = sig("BaseContext.JoinableQueue", [p("maxsize", cv.queueMaxsize, { default: 0 }), capacity()], m);
+const SIMPLE_QUEUE = sig("BaseContext.SimpleQueue", [capacity()], m);
+const PIPE = sig("BaseContext.Pipe", [p("duplex", as<boolean>(), { default: true }), capacity()], m);
+const typecode = () => p("typecode_or_type", as<string | sharedctypes.CTypeRef>());
+const VALUE = sig("BaseContext.Value", [typecode(), p("args", null, { kind: "var-positional" }), p("lock", as<unknown>(), { kind: "keyword-only", default: true })], m);
+const RAW_VALUE = sig("BaseContext.RawValue", [typecode(), p("args", null, { kind: "var-positional" })], m);
+const ARRAY = sig("BaseContext.Array", [typecode(), p("size_or_initializer", cv.sizeOrInitializer), p("lock", as<unknown>(), { kind: "keyword-only", default: true })], m);
+const RAW_ARRAY = sig("BaseContext.RawArray", [typecode(), p("size_or_initializer", cv.sizeOrInitializer)], m);
+const GET_CONTEXT = sig("DefaultContext.get_context", [p("method", as<string | null>(), { default: null })], m);
+const GET_START_METHOD = sig("DefaultContext.get_start_method", [p("allow_none", cv.truthy, { default: false })], m);
+const SET_START_METHOD = sig("DefaultContext.set_start_method", [p("method", as<string | null>()), p("force", cv.truthy, { default: false })], m);
+
+/** A factory callable with or without `new`. */
+type Factory<A extends unknown[], T> = { (...args: A): T; new (...args: A): T; readonly prototype: T };
+
 /**
  * A process started with the "spawn" start method: a fresh worker thread, used once.
  * Differs from Python: from the second start() on, the next worker is booted ahead of time (library
  * loaded, none of the program's modules imported), so that a later start() skips the boot.
  */
 export class SpawnProcess<F extends AnyFn = AnyFn> extends BaseProcess<F> {
-  constructor(options?: ProcessOptions<F>) {
-    super(options);
+  constructor(...params: ProcessArgs<F>) {
+    super(...params);
     this._setStartMethod("spawn");
   }
 }
 
 /** A process started with the "forkserver" start method: a warm, pre-booted worker. */
 export class ForkServerProcess<F extends AnyFn = AnyFn> extends BaseProcess<F> {
-  constructor(options?: ProcessOptions<F>) {
-    super(options);
+  constructor(...params: ProcessArgs<F>) {
+    super(...params);
     this._setStartMethod("forkserver");
   }
 }
@@ -58,73 +89,133 @@ export class BaseContext {
   }
 
   /** Returns a context object that has the same attributes as the module. */
-  get_context(method?: string | null): BaseContext {
-    if (method === null || method === undefined) return this;
+  get_context(...args: Bound<typeof GET_CONTEXT>): BaseContext {
+    const [method] = GET_CONTEXT.bind(args);
+    if (method === null) return this;
     return concreteContext(method);
   }
 
   /** The name of the start method this context uses. */
-  get_start_method(_options?: GetStartMethodOptions | boolean): string | null {
+  get_start_method(...args: Bound<typeof GET_START_METHOD>): string | null {
+    GET_START_METHOD.bind(args);
     return this.#method;
   }
 
   /** Concrete contexts cannot change their start method. */
-  set_start_method(_method: string | null, _force?: boolean | { force?: boolean }): void {
+  set_start_method(...args: Bound<typeof SET_START_METHOD>): void {
+    SET_START_METHOD.bind(args);
     throw new ValueError("cannot set start method of concrete context");
   }
 
   /** Returns the start methods this platform offers, the default first. */
-  get_all_start_methods(): string[] {
+  get_all_start_methods(...none: []): string[] {
+    noArgs("BaseContext.get_all_start_methods", none);
     return [...startMethods];
   }
 
   /** The number of CPUs in the system. */
-  cpu_count(): number {
+  cpu_count(...none: []): number {
+    noArgs("BaseContext.cpu_count", none);
     const n = availableParallelism();
     if (!n) throw new NotImplementedError("cannot determine number of cpus");
     return n;
   }
 
   /** Returns a non-recursive lock object. */
-  Lock = callable(synchronize.Lock, () => (this.#fix(), new synchronize.Lock()));
+  Lock: Factory<[], synchronize.Lock> = callable(synchronize.Lock, (...a: unknown[]) => (noArgs("BaseContext.Lock", a), this.#fix(), new synchronize.Lock())) as any;
   /** Returns a recursive lock object. */
-  RLock = callable(synchronize.RLock, () => (this.#fix(), new synchronize.RLock()));
+  RLock: Factory<[], synchronize.RLock> = callable(synchronize.RLock, (...a: unknown[]) => (noArgs("BaseContext.RLock", a), this.#fix(), new synchronize.RLock())) as any;
   /** Returns a condition object. */
-  Condition = callable(synchronize.Condition, (lock?: synchronize.Lock | null) => (this.#fix(), new synchronize.Condition(lock)));
+  Condition: Factory<Bound<typeof CONDITION>, synchronize.Condition> = callable(synchronize.Condition, (...a: any[]) => {
+    const [lock] = CONDITION.bind(a);
+    this.#fix();
+    return new synchronize.Condition(lock);
+  }) as any;
   /** Returns a semaphore object. */
-  Semaphore = callable(synchronize.Semaphore, (value: number = 1) => (this.#fix(), new synchronize.Semaphore(value)));
+  Semaphore: Factory<Bound<typeof SEMAPHORE>, synchronize.Semaphore> = callable(synchronize.Semaphore, (...a: any[]) => {
+    const [value] = SEMAPHORE.bind(a);
+    this.#fix();
+    return new synchronize.Semaphore(value);
+  }) as any;
   /** Returns a bounded semaphore object. */
-  BoundedSemaphore = callable(synchronize.BoundedSemaphore, (value: number = 1) => (this.#fix(), new synchronize.BoundedSemaphore(value)));
+  BoundedSemaphore: Factory<Bound<typeof BOUNDED_SEMAPHORE>, synchronize.BoundedSemaphore> = callable(synchronize.BoundedSemaphore, (...a: any[]) => {
+    const [value] = BOUNDED_SEMAPHORE.bind(a);
+    this.#fix();
+    return new synchronize.BoundedSemaphore(value);
+  }) as any;
   /** Returns an event object. */
-  Event = callable(synchronize.Event, () => (this.#fix(), new synchronize.Event()));
-  /** Returns a barrier object. */
-  Barrier = callable(synchronize.Barrier, (parties: number, action?: synchronize.BarrierAction | synchronize.BarrierOptions | null, timeout?: number | null) =>
-    (this.#fix(), new synchronize.Barrier(parties, action, timeout)));
+  Event: Factory<[], synchronize.Event> = callable(synchronize.Event, (...a: unknown[]) => (noArgs("BaseContext.Event", a), this.#fix(), new synchronize.Event())) as any;
+  /** Returns a barrier object: `Barrier(parties, action?, timeout?)`, `Barrier(2, { timeout: 1 })`. */
+  Barrier: Factory<Bound<typeof BARRIER>, synchronize.Barrier> = callable(synchronize.Barrier, (...a: any[]) => {
+    const [parties, action, timeout] = BARRIER.bind(a);
+    this.#fix();
+    return new synchronize.Barrier(parties, action, timeout);
+  }) as any;
 
   /** The Process class of this context. */
   Process: typeof BaseProcess = Process;
   /** Returns a synchronized shared object: `Value('i', 0)`, `Value('d', 1.5, { lock: false })`. */
-  Value: typeof sharedctypes.value = named("Value", (...a: Parameters<typeof sharedctypes.value>) => (this.#fix(), sharedctypes.value(...a))) as typeof sharedctypes.value;
+  Value: typeof sharedctypes.value = named("Value", (...a: any[]) => {
+    const [type, args, lock] = VALUE.bind(a);
+    this.#fix();
+    return sharedctypes.value(type, ...args, { lock } as any);
+  }) as typeof sharedctypes.value;
   /** Returns a synchronized shared array: `Array('i', 10)`, `Array('i', range(10))`. */
-  Array: typeof sharedctypes.array = named("Array", (...a: Parameters<typeof sharedctypes.array>) => (this.#fix(), sharedctypes.array(...a))) as typeof sharedctypes.array;
+  Array: typeof sharedctypes.array = named("Array", (...a: any[]) => {
+    const [type, size, lock] = ARRAY.bind(a);
+    this.#fix();
+    return sharedctypes.array(type, size, { lock } as any);
+  }) as typeof sharedctypes.array;
   /** Returns a shared object without a lock: `RawValue('i', 5)`. */
-  RawValue: typeof sharedctypes.rawValue = named("RawValue", (...a: Parameters<typeof sharedctypes.rawValue>) => (this.#fix(), sharedctypes.rawValue(...a))) as typeof sharedctypes.rawValue;
+  RawValue: typeof sharedctypes.rawValue = named("RawValue", (...a: any[]) => {
+    const [type, args] = RAW_VALUE.bind(a);
+    this.#fix();
+    return sharedctypes.rawValue(type, ...args);
+  }) as typeof sharedctypes.rawValue;
   /** Returns a shared array without a lock: `RawArray('i', 10)`. */
-  RawArray: typeof sharedctypes.rawArray = named("RawArray", (...a: Parameters<typeof sharedctypes.rawArray>) => (this.#fix(), sharedctypes.rawArray(...a))) as typeof sharedctypes.rawArray;
+  RawArray: typeof sharedctypes.rawArray = named("RawArray", (...a: any[]) => {
+    const [type, size] = RAW_ARRAY.bind(a);
+    this.#fix();
+    return sharedctypes.rawArray(type, size);
+  }) as typeof sharedctypes.rawArray;
 
   /** Returns a queue object: `Queue()`, `Queue(maxsize)`, typed as `Queue<T>()`. */
-  Queue = callable(queues.Queue, (maxsize?: number, options?: queues.QueueOptions) => (this.#fix(), new queues.Queue(maxsize, options))) as unknown as QueueFactory<typeof queues.Queue>;
+  Queue = callable(queues.Queue, (...a: any[]) => {
+    const [maxsize, cap] = QUEUE.bind(a);
+    this.#fix();
+    return new queues.Queue(maxsize, cap === undefined ? {} : { capacity: cap });
+  }) as unknown as QueueFactory<typeof queues.Queue>;
   /** Returns a joinable queue object. */
-  JoinableQueue = callable(queues.JoinableQueue, (maxsize?: number, options?: queues.QueueOptions) => (this.#fix(), new queues.JoinableQueue(maxsize, options))) as unknown as QueueFactory<typeof queues.JoinableQueue>;
+  JoinableQueue = callable(queues.JoinableQueue, (...a: any[]) => {
+    const [maxsize, cap] = JOINABLE_QUEUE.bind(a);
+    this.#fix();
+    return new queues.JoinableQueue(maxsize, cap === undefined ? {} : { capacity: cap });
+  }) as unknown as QueueFactory<typeof queues.JoinableQueue>;
   /** Returns a simple queue object. */
-  SimpleQueue = callable(queues.SimpleQueue, (options?: queues.QueueOptions) => (this.#fix(), new queues.SimpleQueue(options))) as unknown as SimpleQueueFactory;
+  SimpleQueue = callable(queues.SimpleQueue, (...a: any[]) => {
+    const [cap] = SIMPLE_QUEUE.bind(a);
+    this.#fix();
+    return new queues.SimpleQueue(cap === undefined ? {} : { capacity: cap });
+  }) as unknown as SimpleQueueFactory;
   /** Returns two connection objects connected by a pipe. */
-  Pipe = named("Pipe", (duplex?: boolean | connection.PipeOptions) => (this.#fix(), connection.Pipe(duplex)));
+  Pipe = named("Pipe", (...a: Bound<typeof PIPE>): [connection.Connection, connection.Connection] => {
+    const [duplex, cap] = PIPE.bind(a);
+    this.#fix();
+    return cap === undefined ? connection.Pipe(duplex) : connection.Pipe(duplex, { capacity: cap });
+  });
 
-  /** Returns a process pool: `Pool(4)`, `Pool({ processes, initializer, initargs, maxtasksperchild })`. */
-  Pool = callable(pool.Pool, (...a: ConstructorParameters<typeof pool.Pool>) => (this.#fix(), new pool.Pool(...a)));
+  /** Returns a process pool: `Pool(4)`, `Pool(2, { initializer, initargs })`, `Pool({ processes })`. */
+  Pool: Factory<Bound<typeof CONTEXT_POOL, { initializer: AnyFn | null; initargs: Iterable<unknown> }>, pool.Pool> = callable(pool.Pool, (...a: any[]) => {
+    const [processes, initializer, initargs, maxtasksperchild] = CONTEXT_POOL.bind(a);
+    this.#fix();
+    return new pool.Pool(processes, initializer, initargs, maxtasksperchild);
+  }) as any;
   /** Returns a pool with Pool's API under Python's ThreadPool name. */
-  ThreadPool = callable(pool.ThreadPool, (...a: ConstructorParameters<typeof pool.ThreadPool>) => (this.#fix(), new pool.ThreadPool(...a)));
+  ThreadPool: Factory<Bound<typeof CONTEXT_POOL, { initializer: AnyFn | null; initargs: Iterable<unknown> }>, pool.ThreadPool> = callable(pool.ThreadPool, (...a: any[]) => {
+    const [processes, initializer, initargs] = CONTEXT_POOL.bind(a);
+    this.#fix();
+    return new pool.ThreadPool(processes, initializer, initargs);
+  }) as any;
 
   /** Returns a started SyncManager: shared objects (`m.dict()`, `m.list()`, `m.Lock()`...) served by a process of the tree. */
   Manager = named("Manager", (): managers.SyncManager => {
@@ -158,7 +249,7 @@ export class BaseContext {
 }
 
 /** A generic queue class that can also be called without `new`: `Queue<number>()`. */
-type QueueFactory<C extends typeof queues.Queue> = {
+type QueueFactory<C extends typeof queues.Queue | typeof queues.JoinableQueue> = {
   <T = any>(maxsize?: number, options?: queues.QueueOptions): C extends typeof queues.JoinableQueue ? queues.JoinableQueue<T> : queues.Queue<T>;
   new <T = any>(maxsize?: number, options?: queues.QueueOptions): C extends typeof queues.JoinableQueue ? queues.JoinableQueue<T> : queues.Queue<T>;
   readonly prototype: InstanceType<C>;
@@ -197,20 +288,21 @@ class DefaultContext extends BaseContext {
   fix(): BaseContext {
     return (this.#actual ??= contexts.spawn!);
   }
-  override get_context(method?: string | null): BaseContext {
-    if (method === null || method === undefined) {
+  override get_context(...args: Bound<typeof GET_CONTEXT>): BaseContext {
+    const [method] = GET_CONTEXT.bind(args);
+    if (method === null) {
       this.fix();
       return this;
     }
     return concreteContext(method);
   }
-  override get_start_method(options?: GetStartMethodOptions | boolean): string | null {
-    const allowNone = typeof options === "boolean" ? options : options?.allow_none ?? false;
+  override get_start_method(...args: Bound<typeof GET_START_METHOD>): string | null {
+    const [allowNone] = GET_START_METHOD.bind(args);
     if (this.#actual === null && allowNone) return null;
     return this.fix().get_start_method();
   }
-  override set_start_method(method: string | null, force?: boolean | { force?: boolean }): void {
-    const f = typeof force === "object" && force !== null ? force.force ?? false : force ?? false;
+  override set_start_method(...args: Bound<typeof SET_START_METHOD>): void {
+    const [method, f] = SET_START_METHOD.bind(args);
     if (this.#actual !== null && !f) throw new RuntimeError("context has already been set");
     if (method === null && f) {
       this.#actual = null;
@@ -225,15 +317,15 @@ _setDefaultMethodResolver(() => defaultContext.fix().get_start_method()!);
 _installMainExit();
 
 /** Returns a context object: the default one, or the one for `method` ("spawn" or "forkserver"). */
-export const get_context = (method?: string | null): BaseContext => defaultContext.get_context(method);
+export const get_context = (...args: Bound<typeof GET_CONTEXT>): BaseContext => defaultContext.get_context(...args);
 /** The name of the default start method (fixing it, unless `{ allow_none: true }`). */
-export const get_start_method = (options?: GetStartMethodOptions | boolean): string | null => defaultContext.get_start_method(options);
-/** Sets the default start method: once, unless `force`. */
-export const set_start_method = (method: string | null, force?: boolean | { force?: boolean }): void => defaultContext.set_start_method(method, force);
+export const get_start_method = (...args: Bound<typeof GET_START_METHOD>): string | null => defaultContext.get_start_method(...args);
+/** Sets the default start method: once, unless `force` (`set_start_method("spawn", { force: true })`). */
+export const set_start_method = (...args: Bound<typeof SET_START_METHOD>): void => defaultContext.set_start_method(...args);
 /** The start methods this platform offers. */
-export const get_all_start_methods = (): string[] => defaultContext.get_all_start_methods();
+export const get_all_start_methods = (...none: []): string[] => defaultContext.get_all_start_methods(...none);
 /** The number of CPUs in the system. */
-export const cpu_count = (): number => defaultContext.cpu_count();
+export const cpu_count = (...none: []): number => defaultContext.cpu_count(...none);
 /** A no-op kept for compatibility. */
 export const freeze_support = (): void => defaultContext.freeze_support();
 /** A no-op kept for compatibility. */

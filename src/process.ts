@@ -13,10 +13,11 @@ import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js
 import { isTypeScriptUrl, kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
 import { checkNotImportingMain, mainModuleUrl } from "./shared/bootstrapping.js";
 import { reduceValue, globalRefOf, modulesOf, releaseReduced, type ReduceOptions } from "./shared/reduction.js";
-import { timeoutMs } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
 import { libraryDir, libraryEntry, needsTsx, prepareChild, startChild } from "./popen/index.js";
 import type { Popen } from "./popen/worker_thread.js";
+import { anyValue, as, callableValue, p, sig, type Bound } from "./shared/binder.js";
+import * as cv from "./shared/convert.js";
 
 type AnyFn = (...args: any[]) => unknown;
 type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : T extends [...infer _P, (infer L)?] ? L | undefined : never;
@@ -42,6 +43,23 @@ export type ProcessOptions<F extends AnyFn> = BaseOptions &
     | { target?: F | null; args?: Parameters<F>; kwargs?: undefined | Record<string, never> }
     | { target: F; args?: DropLast<Parameters<F>>; kwargs: Last<Parameters<F>> }
   );
+
+/** `BaseProcess.__init__(group=None, target=None, name=None, args=(), kwargs={}, *, daemon=None)`, plus `module`. */
+const PROCESS_INIT = sig("BaseProcess.__init__", [
+  p("group", as<null>(), { default: null }),
+  p("target", as<AnyFn | null>(), { default: null, object: callableValue }),
+  p("name", as<string | null>(), { default: null }),
+  p("args", as<Iterable<unknown>>(), { default: [] }),
+  p("kwargs", as<Record<string, unknown>>(), { default: {}, object: anyValue }),
+  p("daemon", as<boolean | null>(), { kind: "keyword-only", default: null }),
+  p("module", as<ImportMeta | string | null>(), { kind: "keyword-only", default: null }),
+], { method: true });
+const JOIN = sig("BaseProcess.join", [p("timeout", as<number | null>(), { default: null })], { method: true });
+const PARENT_JOIN = sig("_ParentProcess.join", [p("timeout", as<number | null>(), { default: null })], { method: true });
+/** Arguments of `new Process(...)`: one options object (typed by the target), or Python's positionals. */
+export type ProcessArgs<F extends AnyFn> = [options?: ProcessOptions<F>] | Bound<typeof PROCESS_INIT, { target: F | null; args: Parameters<F> }>;
+/** Arguments of join(): `()`, `(0.5)`, `({ timeout: 0.5 })`. */
+export type JoinArgs = Bound<typeof JOIN>;
 
 // --- process-wide state ------------------------------------------------------------------------
 
@@ -120,9 +138,9 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
   /** @internal set in the child for current_process() */
   #isCurrent = false;
 
-  constructor(options: ProcessOptions<F> = {} as ProcessOptions<F>) {
+  constructor(...params: ProcessArgs<F>) {
     super();
-    const { group, target, name, args, kwargs, daemon, module } = options as BaseOptions & { target?: AnyFn | null; args?: Iterable<unknown>; kwargs?: Record<string, unknown> };
+    const [group, target, name, args, kwargs, daemon, module] = PROCESS_INIT.bind(params);
     if (group !== null && group !== undefined) throw new AssertionError("group argument must be None for now");
     const count = ++S.counter;
     this.#identity = [...S.identity, count];
@@ -254,9 +272,11 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
    * Wait until the process terminates, or until `timeout` seconds pass. Always returns undefined
    * (Python's None): check `exitcode` or `is_alive()` to know whether it ended.
    */
-  join(timeout?: number | null): void {
+  join(...args: JoinArgs): void {
+    const [timeout] = JOIN.bind(args);
     const popen = this.#checkJoinable("join");
-    const code = popen.wait(timeoutMs(true, timeout));
+    // CPython's popen.wait() checks the timeout (connection.wait) unless the exit code is known.
+    const code = popen.wait(timeout === null || popen.poll() !== null ? Infinity : cv.pollWaitMs(cv.pollTimeout(timeout)));
     if (code !== null) {
       children.delete(this);
       this._poll();
@@ -264,9 +284,10 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
   }
 
   /** Non-blocking twin of `join()`: resolves when the process ended or the timeout passed. */
-  async join_async(timeout?: number | null): Promise<void> {
+  async join_async(...args: JoinArgs): Promise<void> {
+    const [timeout] = JOIN.bind(args);
     const popen = this.#checkJoinable("join");
-    const code = await popen.waitAsync(timeoutMs(true, timeout));
+    const code = await popen.waitAsync(timeout === null || popen.poll() !== null ? Infinity : cv.pollWaitMs(cv.pollTimeout(timeout)));
     if (code !== null) {
       children.delete(this);
       this._poll();
@@ -458,8 +479,9 @@ export class ParentProcess extends PyObject {
     return Atomics.load(this.#status, kStatusField) !== Status.exited;
   }
   /** Wait for the parent to exit (`timeout` in seconds). */
-  join(timeout?: number | null): void {
-    const ms = timeoutMs(true, timeout);
+  join(...args: JoinArgs): void {
+    const [timeout] = PARENT_JOIN.bind(args);
+    const ms = timeout === null || !this.is_alive() ? Infinity : cv.pollWaitMs(cv.pollTimeout(timeout));
     const deadline = performance.now() + ms;
     while (this.is_alive()) {
       const left = deadline - performance.now();

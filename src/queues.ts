@@ -14,6 +14,8 @@ import { AssertionError, OSError, OverflowError, TypeError, ValueError } from ".
 import { newSharedId, register, rebuildOnce, rememberShared } from "./shared/reduction.js";
 import * as sem from "./shared/semlock.js";
 import { Empty, Full } from "./errors.js";
+import { anyValue, as, noArgs, p, sig, type Bound } from "./shared/binder.js";
+import * as cv from "./shared/convert.js";
 
 export { Empty, Full } from "./errors.js";
 
@@ -34,9 +36,33 @@ const kDefaultCapacity = 1 << 20;
 /** How many times put() looks for room in a full ring before it backlogs the item (~10-50 µs). */
 const kFullSpins = 2000;
 
-function blockMs(block?: boolean | BlockOptions | null, timeout?: number | null): number {
-  if (block !== null && typeof block === "object") return sem.timeoutMs(block.block ?? true, block.timeout);
-  return sem.timeoutMs(block ?? true, timeout);
+// --- signatures (shared/binder.ts) ------------------------------------------------------------
+// `obj` is positional-only here: a plain object in its place is the item, whatever its keys.
+
+const PUT = sig("Queue.put", [p("obj", null, { kind: "positional-only", object: anyValue }), p("block", cv.semBlock, { default: true }), p("timeout", cv.semTimeout, { default: null })], { method: true });
+const GET = sig("Queue.get", [p("block", cv.truthy, { default: true }), p("timeout", as<number | null>(), { default: null })], { method: true });
+const PUT_NOWAIT = sig("Queue.put_nowait", [p("obj", null, { kind: "positional-only", object: anyValue })], { method: true });
+const SIMPLE_PUT = sig("SimpleQueue.put", [p("obj", null, { kind: "positional-only", object: anyValue })], { method: true });
+/** Arguments of put(): `(obj)`, `(obj, false)`, `(obj, true, 0.5)`, `(obj, { timeout: 0.5 })`. */
+export type PutArgs<T> = Bound<typeof PUT, { obj: T }>;
+/** Arguments of get(): `()`, `(false)`, `(true, 0.5)`, `({ timeout: 0.5 })`. */
+export type GetArgs = Bound<typeof GET>;
+
+/** put()'s arguments: block, and the parsed timeout (SemLock checks its range only when it waits). */
+function putArgs<T>(args: PutArgs<T>): [T, boolean, number | null] {
+  if (args.length === 1) return [args[0] as T, true, null];
+  return PUT.bind(args) as [T, boolean, number | null];
+}
+
+/** Milliseconds get() waits at most, with the errors of CPython's Queue.get for the same arguments. */
+function getMs(args: GetArgs): number {
+  if (args.length === 0) return Infinity;
+  const [block, timeout] = GET.bind(args);
+  if (!block) {
+    cv.semTimeout(timeout); // _rlock.acquire(False, timeout) parses it
+    return 0;
+  }
+  return cv.pollWaitMs(cv.pollTimeout(timeout)); // time.monotonic() + timeout, then poll()
 }
 
 // --- the backlog of items put while the channel was full ------------------------------------------
@@ -129,28 +155,31 @@ export class Queue<T = any> extends PyObject {
    * a free slot (`block` false: do not wait).
    * @throws Full when no slot became free; ValueError when closed; RuntimeError for shared objects.
    */
-  put(obj: T, block?: boolean | BlockOptions | null, timeout?: number | null): void {
+  put(...args: PutArgs<T>): void {
+    const [obj, block, timeout] = putArgs(args);
     this.#checkClosed();
     const payload = encode(obj);
     if (this._maxsize === sem.SEM_VALUE_MAX) Atomics.add(this._cells, kPuts, 1);
-    else if (!sem.semAcquire(this._cells, kSlots, blockMs(block, timeout))) throw new Full();
+    else if (!sem.semTryAcquire(this._cells, kSlots) && !(block && sem.semAcquire(this._cells, kSlots, cv.semWaitMs(block, timeout)))) throw new Full();
     this._beforePut();
     this.#send(payload);
   }
 
   /** Non-blocking twin of put(). */
-  async put_async(obj: T, block?: boolean | BlockOptions | null, timeout?: number | null): Promise<void> {
+  async put_async(...args: PutArgs<T>): Promise<void> {
+    const [obj, block, timeout] = putArgs(args);
     this.#checkClosed();
     const payload = Buffer.from(encode(obj));
     if (this._maxsize === sem.SEM_VALUE_MAX) Atomics.add(this._cells, kPuts, 1);
-    else if (!(await sem.semAcquireAsync(this._cells, kSlots, blockMs(block, timeout)))) throw new Full();
+    else if (!sem.semTryAcquire(this._cells, kSlots) && !(block && (await sem.semAcquireAsync(this._cells, kSlots, cv.semWaitMs(block, timeout))))) throw new Full();
     this._beforePut();
     this.#send(payload);
   }
 
   /** Equivalent to `put(obj, false)`. */
-  put_nowait(obj: T): void {
-    this.put(obj, false);
+  put_nowait(...args: Bound<typeof PUT_NOWAIT, { obj: T }>): void {
+    const [obj] = args.length === 1 ? [args[0]] : PUT_NOWAIT.bind(args);
+    this.put(obj as T, false);
   }
 
   /** @internal hook for JoinableQueue */
@@ -213,18 +242,19 @@ export class Queue<T = any> extends PyObject {
    * Remove and return an item. Waits up to `timeout` seconds for one (`block` false: do not wait).
    * @throws Empty when no item arrived; ValueError when closed.
    */
-  get(block?: boolean | BlockOptions | null, timeout?: number | null): T {
+  get(...args: GetArgs): T {
+    const ms = getMs(args);
     this.#checkClosed();
     if (this.#backlog.length) this._flush(0);
-    const r = this.#take(blockMs(block, timeout));
+    const r = this.#take(ms);
     if (r === kTimeout) throw new Empty();
     return r;
   }
 
   /** Non-blocking twin of get(). */
-  async get_async(block?: boolean | BlockOptions | null, timeout?: number | null): Promise<T> {
+  async get_async(...args: GetArgs): Promise<T> {
+    const ms = getMs(args);
     this.#checkClosed();
-    const ms = blockMs(block, timeout);
     const deadline = performance.now() + ms;
     for (;;) {
       const r = this.#take(0);
@@ -239,7 +269,8 @@ export class Queue<T = any> extends PyObject {
   }
 
   /** Equivalent to `get(false)`. */
-  get_nowait(): T {
+  get_nowait(...none: []): T {
+    noArgs("Queue.get_nowait", none);
     return this.get(false);
   }
 
@@ -345,12 +376,14 @@ export class SimpleQueue<T = any> extends PyObject {
     if (this.#closed) throw new OSError("handle is closed");
   }
   /** Put an item (waits for room in the channel if it is full). */
-  put(obj: T): void {
+  put(...args: Bound<typeof SIMPLE_PUT, { obj: T }>): void {
+    const [obj] = args.length === 1 ? [args[0]] : SIMPLE_PUT.bind(args);
     this.#check();
     this._ch.write(encode(obj), Infinity);
   }
   /** Remove and return an item, waiting for one. */
-  get(): T {
+  get(...none: []): T {
+    if (none.length) noArgs("SimpleQueue.get", none);
     this.#check();
     return this._ch.read(Infinity, decode) as T;
   }

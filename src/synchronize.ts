@@ -8,6 +8,8 @@ import { AssertionError, OverflowError, OSError, TypeError, ValueError } from ".
 import { newSharedId, register, rememberShared, rebuildOnce } from "./shared/reduction.js";
 import * as sem from "./shared/semlock.js";
 import { Acquirable, PyObject } from "./shared/pyobject.js";
+import { as, p, sig, type Bound } from "./shared/binder.js";
+import * as cv from "./shared/convert.js";
 
 export { SEM_VALUE_MAX } from "./shared/semlock.js";
 export { Barrier, type BarrierAction, type BarrierOptions } from "./synchronize/barrier.js";
@@ -20,13 +22,29 @@ export interface AcquireOptions {
   timeout?: number | null;
 }
 
-/** Turns Python's `acquire(block=True, timeout=None)` arguments into milliseconds to wait. */
-function acquireMs(block?: boolean | AcquireOptions | null, timeout?: number | null): number {
-  if (block !== null && typeof block === "object") {
-    if ("blocking" in block) throw new TypeError("'blocking' is an invalid keyword argument for acquire()");
-    return sem.timeoutMs(block.block ?? true, block.timeout);
-  }
-  return sem.timeoutMs(block ?? true, timeout);
+// --- signatures (shared/binder.ts): the runtime binding and the types of the calls -----------
+
+/** `SemLock.acquire(block=True, timeout=None)`, parsed by Argument Clinic. */
+export const ACQUIRE = sig("acquire", [p("block", cv.semBlock, { default: true }), p("timeout", cv.semTimeout, { default: null })], { style: "c" });
+/** Arguments of `acquire()`: `()`, `(false)`, `(true, 0.5)`, `({ timeout: 0.5 })`. */
+export type AcquireArgs = Bound<typeof ACQUIRE>;
+const CONDITION_WAIT = sig("Condition.wait", [p("timeout", as<number | null>(), { default: null })], { method: true });
+const CONDITION_WAIT_FOR = sig("Condition.wait_for", [p("predicate", as<() => unknown>()), p("timeout", as<number | null>(), { default: null })], { method: true });
+const CONDITION_NOTIFY = sig("Condition.notify", [p("n", as<number>(), { default: 1 })], { method: true });
+const EVENT_WAIT = sig("Event.wait", [p("timeout", as<number | null>(), { default: null })], { method: true });
+/** Arguments of `wait(timeout=None)`: `()`, `(0.5)`, `({ timeout: 0.5 })`. */
+export type WaitArgs = Bound<typeof EVENT_WAIT>;
+
+/**
+ * Binds acquire()'s arguments: [block, timeout]. After a failed try, `waitMs(a)` gives the
+ * milliseconds to wait (OSError for a deadline that does not fit, as SemLock raises only when it
+ * must sleep).
+ */
+function acquireArgs(args: AcquireArgs): [boolean, number | null] {
+  return ACQUIRE.bind(args);
+}
+function waitMs(a: [boolean, number | null]): number {
+  return cv.semWaitMs(a[0], a[1]);
 }
 
 function intArg(value: unknown): number {
@@ -73,13 +91,14 @@ export class Lock extends Acquirable {
    * `acquire(true, 0.5)`, `acquire({ timeout: 0.5 })` (seconds).
    * @returns true if the lock was acquired, false on timeout or when `block` is false and it is held.
    */
-  acquire(block?: boolean | AcquireOptions | null, timeout?: number | null): boolean {
-    // Fast path, one CAS: a free lock and no options object to validate.
-    if ((typeof block !== "object" || block === null) && Atomics.compareExchange(this.cells, 0, sem.kUnlocked, sem.kLocked) === sem.kUnlocked) {
+  acquire(...args: AcquireArgs): boolean {
+    // Fast path, one CAS: a free lock and no argument to validate.
+    if (args.length === 0 && Atomics.compareExchange(this.cells, 0, sem.kUnlocked, sem.kLocked) === sem.kUnlocked) {
       this.count = 1;
       return true;
     }
-    if (sem.lockAcquire(this.cells, 0, acquireMs(block, timeout))) {
+    const a = acquireArgs(args);
+    if (sem.lockTryAcquire(this.cells, 0) || (a[0] && sem.lockAcquire(this.cells, 0, waitMs(a)))) {
       this.count = 1;
       return true;
     }
@@ -87,8 +106,9 @@ export class Lock extends Acquirable {
   }
 
   /** Non-blocking twin of `acquire()`: resolves when acquired (or false on timeout). */
-  async acquire_async(block?: boolean | AcquireOptions | null, timeout?: number | null): Promise<boolean> {
-    if (await sem.lockAcquireAsync(this.cells, 0, acquireMs(block, timeout))) {
+  async acquire_async(...args: AcquireArgs): Promise<boolean> {
+    const a = acquireArgs(args);
+    if (sem.lockTryAcquire(this.cells, 0) || (a[0] && (await sem.lockAcquireAsync(this.cells, 0, waitMs(a))))) {
       this.count = 1;
       return true;
     }
@@ -129,28 +149,30 @@ export class Lock extends Acquirable {
 
 /** A recursive lock: the process that holds it may acquire it again; each acquire needs a release. */
 export class RLock extends Lock {
-  override acquire(block?: boolean | AcquireOptions | null, timeout?: number | null): boolean {
+  override acquire(...args: AcquireArgs): boolean {
+    const a = args.length === 0 ? null : acquireArgs(args);
     if (this.count > 0) {
       this.count++;
       return true;
     }
-    if ((typeof block !== "object" || block === null) && Atomics.compareExchange(this.cells, 0, sem.kUnlocked, sem.kLocked) === sem.kUnlocked) {
+    if (Atomics.compareExchange(this.cells, 0, sem.kUnlocked, sem.kLocked) === sem.kUnlocked) {
       this.count = 1;
       return true;
     }
-    if (sem.lockAcquire(this.cells, 0, acquireMs(block, timeout))) {
+    if (a === null ? sem.lockAcquire(this.cells, 0, Infinity) : a[0] && sem.lockAcquire(this.cells, 0, waitMs(a))) {
       this.count = 1;
       return true;
     }
     return false;
   }
 
-  override async acquire_async(block?: boolean | AcquireOptions | null, timeout?: number | null): Promise<boolean> {
+  override async acquire_async(...args: AcquireArgs): Promise<boolean> {
+    const a = acquireArgs(args);
     if (this.count > 0) {
       this.count++;
       return true;
     }
-    if (await sem.lockAcquireAsync(this.cells, 0, acquireMs(block, timeout))) {
+    if (sem.lockTryAcquire(this.cells, 0) || (a[0] && (await sem.lockAcquireAsync(this.cells, 0, waitMs(a))))) {
       this.count = 1;
       return true;
     }
@@ -211,14 +233,18 @@ export class Semaphore extends Acquirable {
   }
 
   /** Decrement the counter, waiting while it is zero (`timeout` in seconds). Returns false on timeout. */
-  acquire(block?: boolean | AcquireOptions | null, timeout?: number | null): boolean {
-    if ((typeof block !== "object" || block === null) && sem.semTryAcquire(this.cells, 0)) return true;
-    return sem.semAcquire(this.cells, 0, acquireMs(block, timeout));
+  acquire(...args: AcquireArgs): boolean {
+    if (args.length === 0 && sem.semTryAcquire(this.cells, 0)) return true;
+    const a = acquireArgs(args);
+    if (sem.semTryAcquire(this.cells, 0)) return true;
+    return a[0] && sem.semAcquire(this.cells, 0, waitMs(a));
   }
 
   /** Non-blocking twin of `acquire()`. */
-  acquire_async(block?: boolean | AcquireOptions | null, timeout?: number | null): Promise<boolean> {
-    return sem.semAcquireAsync(this.cells, 0, acquireMs(block, timeout));
+  async acquire_async(...args: AcquireArgs): Promise<boolean> {
+    const a = acquireArgs(args);
+    if (sem.semTryAcquire(this.cells, 0)) return true;
+    return a[0] && sem.semAcquireAsync(this.cells, 0, waitMs(a));
   }
 
   /**
@@ -291,12 +317,12 @@ export class Condition extends Acquirable {
   }
 
   /** Acquire the underlying lock. */
-  acquire(block?: boolean | AcquireOptions | null, timeout?: number | null): boolean {
-    return this.lock.acquire(block, timeout);
+  acquire(...args: AcquireArgs): boolean {
+    return this.lock.acquire(...args);
   }
   /** Non-blocking twin of `acquire()`. */
-  acquire_async(block?: boolean | AcquireOptions | null, timeout?: number | null): Promise<boolean> {
-    return this.lock.acquire_async(block, timeout);
+  acquire_async(...args: AcquireArgs): Promise<boolean> {
+    return this.lock.acquire_async(...args);
   }
   /** Release the underlying lock. */
   release(): void {
@@ -321,7 +347,8 @@ export class Condition extends Acquirable {
    * @returns false if the timeout expired.
    * @throws AssertionError "must acquire() condition before using wait()".
    */
-  wait(timeout?: number | null): boolean {
+  wait(...args: WaitArgs): boolean {
+    const [timeout] = CONDITION_WAIT.bind(args);
     const count = this.#beginWait();
     try {
       return this.waitSem.acquire(true, timeout);
@@ -331,7 +358,8 @@ export class Condition extends Acquirable {
   }
 
   /** Non-blocking twin of `wait()`. */
-  async wait_async(timeout?: number | null): Promise<boolean> {
+  async wait_async(...args: WaitArgs): Promise<boolean> {
+    const [timeout] = CONDITION_WAIT.bind(args);
     const count = this.#beginWait();
     try {
       return await this.waitSem.acquire_async(true, timeout);
@@ -345,7 +373,8 @@ export class Condition extends Acquirable {
    * Wake up to `n` waiting processes, and wait until they have woken.
    * @throws AssertionError "lock is not owned".
    */
-  notify(n: number = 1): void {
+  notify(...args: Bound<typeof CONDITION_NOTIFY>): void {
+    const [n] = CONDITION_NOTIFY.bind(args);
     if (!this.lock._isMine()) throw new AssertionError("lock is not owned");
     if (this.waitSem.acquire(false)) throw new AssertionError("");
     // Account for waiters that timed out since the last notify: they woke without a wake-up.
@@ -381,10 +410,12 @@ export class Condition extends Acquirable {
    * Wait until `predicate()` is truthy or `timeout` seconds pass.
    * @returns the predicate's last value (falsy after a timeout).
    */
-  wait_for<T>(predicate: () => T, timeout?: number | null): T {
-    let result = predicate();
+  wait_for<T>(...args: Bound<typeof CONDITION_WAIT_FOR, { predicate: () => T }>): T {
+    const [predicate, rawTimeout] = CONDITION_WAIT_FOR.bind(args);
+    let result = predicate() as T;
     if (result) return result;
-    const end = timeout === null || timeout === undefined ? null : performance.now() + timeout * 1000;
+    const timeout = cv.addTimeout(rawTimeout);
+    const end = timeout === null ? null : performance.now() + timeout * 1000;
     while (!result) {
       let left: number | null = null;
       if (end !== null) {
@@ -392,16 +423,18 @@ export class Condition extends Acquirable {
         if (left <= 0) break;
       }
       this.wait(left);
-      result = predicate();
+      result = predicate() as T;
     }
     return result;
   }
 
   /** Non-blocking twin of `wait_for()`. */
-  async wait_for_async<T>(predicate: () => T, timeout?: number | null): Promise<T> {
-    let result = predicate();
+  async wait_for_async<T>(...args: Bound<typeof CONDITION_WAIT_FOR, { predicate: () => T }>): Promise<T> {
+    const [predicate, rawTimeout] = CONDITION_WAIT_FOR.bind(args);
+    let result = predicate() as T;
     if (result) return result;
-    const end = timeout === null || timeout === undefined ? null : performance.now() + timeout * 1000;
+    const timeout = cv.addTimeout(rawTimeout);
+    const end = timeout === null ? null : performance.now() + timeout * 1000;
     while (!result) {
       let left: number | null = null;
       if (end !== null) {
@@ -409,7 +442,7 @@ export class Condition extends Acquirable {
         if (left <= 0) break;
       }
       await this.wait_async(left);
-      result = predicate();
+      result = predicate() as T;
     }
     return result;
   }
@@ -473,21 +506,25 @@ export class Event extends PyObject {
    * Block until the flag is set, or until `timeout` seconds pass.
    * @returns the flag: false after a timeout, never null.
    */
-  wait(timeout?: number | null): boolean {
+  wait(...args: WaitArgs): boolean {
+    const [rawTimeout] = EVENT_WAIT.bind(args);
     const v = Atomics.load(this.cells, 0);
     if (v & 1) return true;
+    // CPython checks the timeout only here, in Condition.wait() -> SemLock.acquire(True, timeout).
+    const ms = cv.semWaitMs(true, cv.semTimeout(rawTimeout));
     // The word only changes from v (flag clear) through a set(): a set() after the load above
     // ends the wait, whatever clear() does next. A short spin first: a set() from a running peer
     // usually lands within microseconds, and a futex sleep + wake costs ~10 µs each way here.
-    sem.waitUntilChanged(this.cells, 0, v, sem.timeoutMs(true, timeout), kEventSpins);
+    sem.waitUntilChanged(this.cells, 0, v, ms, kEventSpins);
     return this.is_set();
   }
 
   /** Non-blocking twin of `wait()`. */
-  async wait_async(timeout?: number | null): Promise<boolean> {
+  async wait_async(...args: WaitArgs): Promise<boolean> {
+    const [rawTimeout] = EVENT_WAIT.bind(args);
     const v = Atomics.load(this.cells, 0);
     if (v & 1) return true;
-    await sem.waitUntilChangedAsync(this.cells, 0, v, sem.timeoutMs(true, timeout));
+    await sem.waitUntilChangedAsync(this.cells, 0, v, cv.semWaitMs(true, cv.semTimeout(rawTimeout)));
     return this.is_set();
   }
 

@@ -24,6 +24,8 @@ import { callerModule, definingModule } from "../popen/locate.js";
 import { childExecArgv } from "../popen/worker_thread.js";
 import { esmDir, libraryDir } from "../popen/index.js";
 import { ApplyResult, IMapIterator, IMapUnorderedIterator, MapResult, rebuildError, type Sink } from "./results.js";
+import { anyValue, as, callableValue, noArgs, p, sig, type Bound } from "../shared/binder.js";
+import * as cv from "../shared/convert.js";
 
 type AnyFn = (...args: any[]) => unknown;
 
@@ -51,6 +53,42 @@ export interface MapOptions<R> {
 /** Keyword arguments of apply_async() as one options object. */
 export type ApplyOptions<R> = Omit<MapOptions<R>, "chunksize">;
 
+// --- signatures (shared/binder.ts) ------------------------------------------------------------
+
+type Cb<R> = ((result: R) => unknown) | null;
+type ErrCb = ((error: unknown) => unknown) | null;
+const fn = () => p("func", as<AnyFn>(), { object: callableValue });
+const it = () => p("iterable", cv.iterable());
+const callbacks = () => [
+  p("callback", as<Cb<any>>(), { default: null, object: callableValue }),
+  p("error_callback", as<ErrCb>(), { default: null, object: callableValue }),
+  p("signal", as<AbortSignal | null>(), { kind: "keyword-only", default: null }),
+] as const;
+const poolParams = [
+  p("processes", cv.poolProcesses, { default: null }),
+  p("initializer", cv.optCallable<AnyFn>("initializer must be a callable"), { default: null, object: callableValue }),
+  p("initargs", cv.iterable(), { default: [] }),
+  p("maxtasksperchild", cv.maxtasksperchild, { default: null }),
+] as const;
+/** `Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None, context=None)`. */
+export const POOL_INIT = sig("Pool.__init__", [...poolParams, p("context", as<unknown>(), { default: null })], { method: true });
+/** `BaseContext.Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None)`. */
+export const CONTEXT_POOL = sig("BaseContext.Pool", poolParams, { method: true });
+const APPLY = sig("Pool.apply", [fn(), p("args", cv.iterable(), { default: [] }), p("kwds", as<Record<string, unknown>>(), { default: {}, object: anyValue })], { method: true });
+const APPLY_ASYNC = sig("Pool.apply_async", [fn(), p("args", cv.iterable(), { default: [] }), p("kwds", as<Record<string, unknown>>(), { default: {}, object: anyValue }), ...callbacks()], { method: true });
+const MAP = sig("Pool.map", [fn(), it(), p("chunksize", cv.mapChunksize, { default: null })], { method: true });
+const MAP_ASYNC = sig("Pool.map_async", [fn(), it(), p("chunksize", cv.mapChunksize, { default: null }), ...callbacks()], { method: true });
+const STARMAP = sig("Pool.starmap", [fn(), it(), p("chunksize", cv.mapChunksize, { default: null })], { method: true });
+const STARMAP_ASYNC = sig("Pool.starmap_async", [fn(), it(), p("chunksize", cv.mapChunksize, { default: null }), ...callbacks()], { method: true });
+const IMAP = sig("Pool.imap", [fn(), it(), p("chunksize", cv.imapChunksize, { default: 1 })], { method: true });
+const IMAP_UNORDERED = sig("Pool.imap_unordered", [fn(), it(), p("chunksize", cv.imapChunksize, { default: 1 })], { method: true });
+
+/** Arguments of `Pool(...)`. */
+export type PoolArgs = Bound<typeof POOL_INIT, { initializer: AnyFn | null; initargs: Iterable<unknown> }>;
+type R<F extends AnyFn> = Awaited<ReturnType<F>>;
+type Apply<F extends AnyFn> = { func: F; args: Iterable<unknown>; callback: Cb<R<F>> };
+type Over<F extends AnyFn, Item, Res> = { func: F; iterable: Iterable<Item>; callback: Cb<Res> };
+
 const States = { RUN: "RUN", CLOSE: "CLOSE", TERMINATE: "TERMINATE" } as const;
 type State = (typeof States)[keyof typeof States];
 
@@ -77,21 +115,12 @@ export class Pool extends PyObject implements Disposable {
    * @throws ValueError "Number of processes must be at least 1", "maxtasksperchild must be a positive int or None";
    * TypeError "initializer must be a callable".
    */
-  constructor(processes?: number | boolean | null | PoolOptions, initializer?: AnyFn | null, initargs: unknown[] = [], maxtasksperchild: number | null = null) {
+  constructor(...params: PoolArgs) {
     super();
     checkNotImportingMain(); // a Pool starts processes: not while a child imports its main module
-    if (processes !== null && typeof processes === "object") {
-      ({ processes = null, initializer = null, initargs = [], maxtasksperchild = null } = processes);
-    }
-    let n = processes === null || processes === undefined ? availableParallelism() || 1 : Number(processes);
-    if (!Number.isFinite(n) || n < 1) throw new py.ValueError("Number of processes must be at least 1");
-    n = Math.floor(n);
-    if (maxtasksperchild !== null && maxtasksperchild !== undefined) {
-      const m = typeof maxtasksperchild === "boolean" ? Number(maxtasksperchild) : maxtasksperchild;
-      if (typeof m !== "number" || !Number.isInteger(m) || m <= 0) throw new py.ValueError("maxtasksperchild must be a positive int or None");
-      maxtasksperchild = m;
-    }
-    if (initializer !== null && initializer !== undefined && typeof initializer !== "function") throw new py.TypeError("initializer must be a callable");
+    const [processes, initializer, initargs, maxtasksperchild] = POOL_INIT.bind(params);
+    const n = processes ?? (availableParallelism() || 1);
+    if (initializer !== null && typeof initializer !== "function") throw new py.TypeError("initializer must be a callable");
     this.#processes = n;
     this.#caller = callerModule(libraryDir);
     const opts = this.#reduceOptions("Pool initializer");
@@ -289,17 +318,16 @@ export class Pool extends PyObject implements Disposable {
   // --- the API -------------------------------------------------------------------------------
 
   /** Call `func(...args, kwds)` in a worker and wait for the result. */
-  apply<F extends AnyFn>(func: F, args: unknown[] = [], kwds: Record<string, unknown> = {}): Awaited<ReturnType<F>> {
-    return this.apply_async(func, args, kwds).get() as Awaited<ReturnType<F>>;
+  apply<F extends AnyFn>(...params: Bound<typeof APPLY, Apply<F>>): R<F> {
+    const [func, args, kwds] = APPLY.bind(params);
+    return this.apply_async(func, args, kwds).get() as R<F>;
   }
 
   /** Call `func(...args, kwds)` in a worker; returns an ApplyResult (also awaitable). */
-  apply_async<F extends AnyFn>(func: F, args: unknown[] = [], kwds: Record<string, unknown> = {},
-    callback?: ((r: Awaited<ReturnType<F>>) => unknown) | null | ApplyOptions<Awaited<ReturnType<F>>>, error_callback?: ((e: unknown) => unknown) | null): ApplyResult<Awaited<ReturnType<F>>> {
+  apply_async<F extends AnyFn>(...params: Bound<typeof APPLY_ASYNC, Apply<F>>): ApplyResult<R<F>> {
+    const [func, args, kwds, callback, error_callback, signal] = APPLY_ASYNC.bind(params);
     this.#check();
-    let signal: AbortSignal | null | undefined = null;
-    if (callback !== null && typeof callback === "object") ({ callback, error_callback, signal } = callback);
-    const r = new ApplyResult<Awaited<ReturnType<F>>>(this, callback as ((r: Awaited<ReturnType<F>>) => unknown) | null, error_callback);
+    const r = new ApplyResult<R<F>>(this, callback, error_callback);
     this.#cancelOn(this.#submit(r, func, [[...args]], 1, true, kwds, !!signal), signal);
     return r;
   }
@@ -309,6 +337,7 @@ export class Pool extends PyObject implements Disposable {
     const items = Array.isArray(iterable) ? iterable : [...iterable];
     let size = chunksize ?? 0;
     if (chunksize === null || chunksize === undefined) {
+      // CPython's divmod(len(iterable), len(self._pool) * 4), rounded up.
       size = Math.floor(items.length / (this.#processes * 4));
       if (items.length % (this.#processes * 4)) size += 1;
     }
@@ -319,26 +348,26 @@ export class Pool extends PyObject implements Disposable {
   }
 
   /** Apply `func` to each item, in chunks; the results in input order. */
-  map<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>[0]>, chunksize?: number | null): Awaited<ReturnType<F>>[] {
+  map<F extends AnyFn>(...params: Bound<typeof MAP, Over<F, Parameters<F>[0], R<F>[]>>): R<F>[] {
+    const [func, iterable, chunksize] = MAP.bind(params);
     return this.#chunked(func, iterable, chunksize, false).get();
   }
 
   /** map() returning a MapResult (also awaitable). */
-  map_async<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>[0]>, chunksize?: number | null | MapOptions<Awaited<ReturnType<F>>[]>, callback?: ((r: Awaited<ReturnType<F>>[]) => unknown) | null, error_callback?: ((e: unknown) => unknown) | null): MapResult<Awaited<ReturnType<F>>> {
-    let signal: AbortSignal | null | undefined = null;
-    if (chunksize !== null && typeof chunksize === "object") ({ chunksize, callback, error_callback, signal } = chunksize);
+  map_async<F extends AnyFn>(...params: Bound<typeof MAP_ASYNC, Over<F, Parameters<F>[0], R<F>[]>>): MapResult<R<F>> {
+    const [func, iterable, chunksize, callback, error_callback, signal] = MAP_ASYNC.bind(params);
     return this.#chunked(func, iterable, chunksize, false, callback, error_callback, signal);
   }
 
   /** Like map(), with each item unpacked as arguments: `func(...item)`. */
-  starmap<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>>, chunksize?: number | null): Awaited<ReturnType<F>>[] {
+  starmap<F extends AnyFn>(...params: Bound<typeof STARMAP, Over<F, Parameters<F>, R<F>[]>>): R<F>[] {
+    const [func, iterable, chunksize] = STARMAP.bind(params);
     return this.#chunked(func, iterable, chunksize, true).get();
   }
 
   /** starmap() returning a MapResult. */
-  starmap_async<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>>, chunksize?: number | null | MapOptions<Awaited<ReturnType<F>>[]>, callback?: ((r: Awaited<ReturnType<F>>[]) => unknown) | null, error_callback?: ((e: unknown) => unknown) | null): MapResult<Awaited<ReturnType<F>>> {
-    let signal: AbortSignal | null | undefined = null;
-    if (chunksize !== null && typeof chunksize === "object") ({ chunksize, callback, error_callback, signal } = chunksize);
+  starmap_async<F extends AnyFn>(...params: Bound<typeof STARMAP_ASYNC, Over<F, Parameters<F>, R<F>[]>>): MapResult<R<F>> {
+    const [func, iterable, chunksize, callback, error_callback, signal] = STARMAP_ASYNC.bind(params);
     return this.#chunked(func, iterable, chunksize, true, callback, error_callback, signal);
   }
 
@@ -366,9 +395,9 @@ export class Pool extends PyObject implements Disposable {
    * With a chunksize above 1 it is a generator over the chunks, as in Python.
    * @throws ValueError "Chunksize must be 1+, not 0".
    */
-  imap<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>[0]>, chunksize: number = 1): IMapIterator<Awaited<ReturnType<F>>> | Generator<Awaited<ReturnType<F>>> {
+  imap<F extends AnyFn>(...params: Bound<typeof IMAP, Over<F, Parameters<F>[0], never>>): IMapIterator<R<F>> | Generator<R<F>> {
+    const [func, iterable, chunksize] = IMAP.bind(params);
     this.#check();
-    if (chunksize < 1) throw new py.ValueError(`Chunksize must be 1+, not ${chunksize}`);
     if (chunksize === 1) return this.#imap(new IMapIterator(this), func, iterable, 1);
     const chunks = this.#imap(new IMapIterator<unknown[]>(this, true), func, iterable, chunksize);
     return (function* () {
@@ -377,9 +406,9 @@ export class Pool extends PyObject implements Disposable {
   }
 
   /** Like imap(), but results come in completion order. */
-  imap_unordered<F extends AnyFn>(func: F, iterable: Iterable<Parameters<F>[0]>, chunksize: number = 1): IMapIterator<Awaited<ReturnType<F>>> | Generator<Awaited<ReturnType<F>>> {
+  imap_unordered<F extends AnyFn>(...params: Bound<typeof IMAP_UNORDERED, Over<F, Parameters<F>[0], never>>): IMapIterator<R<F>> | Generator<R<F>> {
+    const [func, iterable, chunksize] = IMAP_UNORDERED.bind(params);
     this.#check();
-    if (chunksize < 1) throw new py.ValueError(`Chunksize must be 1+, not ${chunksize}`);
     if (chunksize === 1) return this.#imap(new IMapUnorderedIterator(this), func, iterable, 1);
     const chunks = this.#imap(new IMapUnorderedIterator<unknown[]>(this, true), func, iterable, chunksize);
     return (function* () {
@@ -397,7 +426,8 @@ export class Pool extends PyObject implements Disposable {
   }
 
   /** Prevent any more tasks; the workers exit once the outstanding ones are done. */
-  close(): void {
+  close(...none: []): void {
+    if (none.length) noArgs("Pool.close", none);
     if (this.#state === States.RUN) {
       this.#state = States.CLOSE;
       this.#port.postMessage({ op: "close" } satisfies MainToHostMessage);
@@ -405,7 +435,8 @@ export class Pool extends PyObject implements Disposable {
   }
 
   /** Stop the workers at once; outstanding work is dropped. */
-  terminate(): void {
+  terminate(...none: []): void {
+    if (none.length) noArgs("Pool.terminate", none);
     if (this.#state !== States.TERMINATE) {
       this.#state = States.TERMINATE;
       this.#port.postMessage({ op: "terminate" } satisfies MainToHostMessage);
@@ -417,7 +448,8 @@ export class Pool extends PyObject implements Disposable {
    * Wait for the workers to exit. Only after close() or terminate().
    * @throws ValueError "Pool is still running".
    */
-  join(): void {
+  join(...none: []): void {
+    if (none.length) noArgs("Pool.join", none);
     if (this.#state === States.RUN) throw new py.ValueError("Pool is still running");
     this._waitUntil(() => this.#closed, Infinity);
   }

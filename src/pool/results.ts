@@ -4,9 +4,16 @@ import { addressOf } from "../shared/current.js";
 import { decode } from "../shared/codec.js";
 import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
-import { timeoutMs } from "../shared/semlock.js";
+import { as, p, sig, type Bound } from "../shared/binder.js";
+import { threadingWaitMs } from "../shared/convert.js";
 import type { FlatError } from "../shared/pool_protocol.js";
 import { TimeoutError } from "../errors.js";
+
+const GET = sig("ApplyResult.get", [p("timeout", as<number | null>(), { default: null })], { method: true });
+const WAIT = sig("ApplyResult.wait", [p("timeout", as<number | null>(), { default: null })], { method: true });
+const NEXT = sig("IMapIterator.next", [p("timeout", as<number | null>(), { default: null })], { method: true });
+/** Arguments of get(), wait() and next(): `()`, `(0.5)`, `({ timeout: 0.5 })`. */
+export type TimeoutArgs = Bound<typeof GET>;
 
 /** What the results need from their pool: waiting for its messages, blocking or not. */
 export interface ResultSource {
@@ -115,8 +122,10 @@ export class ApplyResult<T = unknown> extends PyObject implements PromiseLike<T>
   }
 
   /** Wait until the result is available or `timeout` seconds pass. Returns undefined. */
-  wait(timeout?: number | null): void {
-    this._pool._waitUntil(() => this._ready, timeoutMs(true, timeout), this._job);
+  wait(...args: TimeoutArgs): void {
+    const [timeout] = WAIT.bind(args);
+    // threading.Event.wait(): the timeout is checked only when the result is not there yet.
+    if (!this._ready) this._pool._waitUntil(() => this._ready, threadingWaitMs(timeout), this._job);
   }
 
   /**
@@ -124,7 +133,8 @@ export class ApplyResult<T = unknown> extends PyObject implements PromiseLike<T>
    * traceback as its `cause`).
    * @throws TimeoutError (multiprocessing's) if it does not arrive within `timeout` seconds.
    */
-  get(timeout?: number | null): T {
+  get(...args: TimeoutArgs): T {
+    const [timeout] = GET.bind(args);
     this.wait(timeout);
     if (!this._ready) throw new TimeoutError();
     if (this._success) return this._value;
@@ -132,8 +142,9 @@ export class ApplyResult<T = unknown> extends PyObject implements PromiseLike<T>
   }
 
   /** Non-blocking twin of get(). */
-  async get_async(timeout?: number | null): Promise<T> {
-    await this._pool._waitUntilAsync(() => this._ready, timeoutMs(true, timeout));
+  async get_async(...args: TimeoutArgs): Promise<T> {
+    const [timeout] = GET.bind(args);
+    if (!this._ready) await this._pool._waitUntilAsync(() => this._ready, threadingWaitMs(timeout));
     if (!this._ready) throw new TimeoutError();
     if (this._success) return this._value;
     throw this._value;
@@ -163,7 +174,8 @@ export class MapResult<T = unknown> extends ApplyResult<T[]> {
     super(pool, callback, errorCallback);
     this.#left = chunksize ? Math.ceil(length / chunksize) : 0;
     this.#chunks = new Array(this.#left);
-    this._value = [];
+    // CPython: `[None] * length`, complete at once when chunksize <= 0.
+    this._value = this.#left === 0 ? new Array(length).fill(null) : [];
     if (this.#left === 0) this._finish();
   }
   /** @internal as CPython's MapResult._set: keeps the first failure, ready when every chunk is back. */
@@ -235,9 +247,12 @@ export class IMapIterator<T = unknown> extends PyObject implements Iterator<T>, 
    * The next result, waiting up to `timeout` seconds.
    * @throws TimeoutError if none arrives in time; the task's exception for a failed item.
    */
-  next(timeout?: number | null): IteratorResult<T> {
+  next(...args: TimeoutArgs): IteratorResult<T> {
+    const [timeout] = args.length === 0 ? [null] : NEXT.bind(args);
     if (this.#done()) return { done: true, value: undefined };
-    this._pool._waitUntil(() => this._items.has(this._index) || this.#done() || this._peekReady(), timeoutMs(true, timeout));
+    const ready = () => this._items.has(this._index) || this.#done() || this._peekReady();
+    // threading.Condition.wait(): the timeout is checked only when no result is there yet.
+    this._pool._waitUntil(ready, ready() ? 0 : threadingWaitMs(timeout));
     if (this.#done()) return { done: true, value: undefined };
     const e = this._take();
     if (!e) throw new TimeoutError();

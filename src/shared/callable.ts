@@ -8,7 +8,9 @@ export type Callable<C extends abstract new (...args: any[]) => any> = C & ((...
 /** Wraps `cls` so that `Name(...)` and `new Name(...)` both construct it (optionally through `make`). */
 export function callable<C extends new (...args: any[]) => any>(cls: C, make?: (...args: ConstructorParameters<C>) => InstanceType<C>): Callable<C> {
   const build = make ?? ((...args: ConstructorParameters<C>) => new cls(...args));
-  const factory = function (...args: ConstructorParameters<C>) {
+  const factory = function (this: unknown, ...args: ConstructorParameters<C>) {
+    // `class X extends Factory`: construct the subclass itself.
+    if (new.target !== undefined && new.target !== factory) return Reflect.construct(cls, args, new.target);
     return build(...args);
   };
   Object.defineProperty(factory, "name", { value: cls.name });

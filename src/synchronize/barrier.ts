@@ -8,6 +8,21 @@ import { PyObject } from "../shared/pyobject.js";
 import { newSharedId, register, rememberShared, rebuildOnce } from "../shared/reduction.js";
 import * as sem from "../shared/semlock.js";
 import { BrokenBarrierError } from "../errors.js";
+import { as, p, sig, type Bound } from "../shared/binder.js";
+import * as cv from "../shared/convert.js";
+
+const BARRIER_WAIT = sig("Barrier.wait", [p("timeout", as<number | null>(), { default: null })], { method: true });
+
+/**
+ * The deadline (performance.now() ms) of a wait with `timeout` seconds, checked as CPython's
+ * Condition.wait_for() then SemLock.acquire() check it: only when the party has to sleep.
+ */
+function deadlineOf(timeout: unknown): number {
+  const t = cv.addTimeout(timeout);
+  if (t === null) return Infinity;
+  if (t <= 0) return performance.now();
+  return performance.now() + cv.semWaitMs(true, t);
+}
 
 // --- Barrier --------------------------------------------------------------------------------
 
@@ -101,14 +116,16 @@ export class Barrier extends PyObject {
    * @returns the arrival index, 0 for the first party to arrive up to parties - 1 for the last.
    * @throws BrokenBarrierError if the barrier is broken, reset or aborted while waiting, or times out.
    */
-  wait(timeout?: number | null): number {
+  wait(...args: Bound<typeof BARRIER_WAIT>): number {
+    const [timeout] = BARRIER_WAIT.bind(args);
     const t = timeout ?? this.timeout;
-    const deadline = t === null ? Infinity : performance.now() + Math.max(0, t) * 1000;
+    let d: number | null = null;
+    const deadline = () => (d ??= deadlineOf(t));
     this.#lock();
     try {
       // Wait while the barrier drains or resets.
       while (this.#get(kState) === kDraining || this.#get(kState) === kResetting) {
-        if (!this.#sleep(deadline) && (this.#get(kState) === kDraining || this.#get(kState) === kResetting)) {
+        if (!this.#sleep(deadline()) && (this.#get(kState) === kDraining || this.#get(kState) === kResetting)) {
           throw new BrokenBarrierError();
         }
       }
@@ -120,7 +137,7 @@ export class Barrier extends PyObject {
           this.#release();
         } else {
           while (this.#get(kState) === kFilling) {
-            if (!this.#sleep(deadline) && this.#get(kState) === kFilling) {
+            if (!this.#sleep(deadline()) && this.#get(kState) === kFilling) {
               this.#break();
               throw new BrokenBarrierError();
             }

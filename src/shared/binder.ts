@@ -1,0 +1,340 @@
+// Python's argument binding (CPython Python/ceval.c initialize_locals and Argument Clinic's
+// parser) for the library's public callables: positionals, then one trailing options object
+// with the remaining keyword names, bound against a declared signature. One declaration gives
+// the runtime binding, CPython's TypeError texts and the TypeScript types of the call.
+// Per-parameter converters (shared/convert.ts) validate the values as CPython does.
+
+import { TypeError } from "./pyerrors.js";
+
+/** Converts and validates one argument (throws Python's error); `In` is what TypeScript callers pass. */
+export interface Converter<In = unknown, Out = In> {
+  (value: unknown): Out;
+  /** Type-only. */
+  readonly __in?: In;
+}
+
+/** A converter that only types the parameter: `as<(x: number) => unknown>()`. */
+export function as<T>(): Converter<T, T> {
+  return identity as Converter<T, T>;
+}
+const identity = (v: unknown) => v;
+
+/** How a parameter may be passed (Python's parameter kinds). */
+export type Kind = "positional" | "positional-only" | "keyword-only" | "var-positional";
+
+/**
+ * Whether a plain object that lands on this parameter's position is its *value* (true) or the
+ * trailing keyword object (false).
+ */
+export type ObjectRule = (value: object, sig: Signature<any>, param: AnyParam) => boolean;
+
+/** One declared parameter. `In` is what the TypeScript caller may pass, `Out` what the function gets. */
+export interface Param<N extends string = string, In = unknown, Out = unknown, K extends Kind = Kind, Opt extends boolean = boolean> {
+  readonly name: N;
+  readonly kind: K;
+  readonly optional: Opt;
+  readonly default: Out | undefined;
+  readonly convert: ((value: unknown) => unknown) | null;
+  readonly object: ObjectRule | null;
+  /** Type-only: what callers pass. */
+  readonly __in?: In;
+}
+/** Any declared parameter. */
+export type AnyParam = Param<string, any, any, Kind, boolean>;
+
+interface ParamOptions {
+  /** The default (Python's); without it the parameter is required. Not converted. */
+  default?: unknown;
+  /** Keyword-only (after `*` in Python), positional-only (before `/`), or `*args`. */
+  kind?: Kind;
+  /** See ObjectRule: when a plain object at this position is a value. */
+  object?: ObjectRule;
+}
+
+type ConvIn<C> = C extends Converter<infer I, any> ? I : unknown;
+type ConvOut<C> = C extends Converter<any, infer O> ? O : unknown;
+type KindOf<O> = O extends { kind: infer K extends Kind } ? K : "positional";
+type OptOf<O> = O extends { default: any } ? true : O extends { kind: "var-positional" } ? true : false;
+type DefaultOf<O> = O extends { default: infer D } ? D : never;
+
+/** Declares a parameter: `p("timeout", convert.timeout, { default: null })`. */
+export function p<const N extends string, C extends Converter<any, any> | null = null, const O extends ParamOptions = {}>(
+  name: N,
+  convert?: C,
+  options?: O,
+): Param<N, ConvIn<C>, ConvOut<C> | DefaultOf<O>, KindOf<O>, OptOf<O>> {
+  const o: ParamOptions = options ?? {};
+  return {
+    name,
+    kind: o.kind ?? "positional",
+    optional: "default" in o || o.kind === "var-positional",
+    default: o.default,
+    convert: convert ?? null,
+    object: o.object ?? null,
+  } as any;
+}
+
+/** A plain object at a required value position is the value; at an optional one, unless all its keys are keyword names. */
+export const anyValue: ObjectRule = (v, sig, q) => !q.optional || !sig.allKeywords(v);
+/** A plain object with a `__call__` method is a callable value (Python's protocol). */
+export const callableValue: ObjectRule = (v) => typeof (v as { __call__?: unknown }).__call__ === "function";
+
+/** Error texts: "py" for functions written in Python, "c" for Argument Clinic's (SemLock.acquire). */
+export type Style = "py" | "c";
+
+/** A declared Python signature: `sig("Queue.get", [p("block"...), p("timeout"...)], { method: true })`. */
+export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
+  /** The name CPython prints in errors (`ApplyResult.get`, `wait`, `acquire`). */
+  readonly qualname: string;
+  readonly params: Ps;
+  /** Methods count `self` in the positional counts of CPython's messages. */
+  readonly method: boolean;
+  readonly style: Style;
+  readonly #nPos: number;
+  readonly #var: number;
+  readonly #byName = new Map<string, number>();
+  readonly #required: number;
+  /** Only positional parameters: bind() may take its fast path. */
+  readonly #simple: boolean;
+
+  constructor(qualname: string, params: Ps, options: { method?: boolean; style?: Style } = {}) {
+    this.qualname = qualname;
+    this.params = params;
+    this.method = options.method ?? false;
+    this.style = options.style ?? "py";
+    let nPos = 0;
+    let required = 0;
+    let v = -1;
+    params.forEach((q, i) => {
+      if (q.kind === "positional" || q.kind === "positional-only") {
+        if (v >= 0 || (i > 0 && params[i - 1]!.kind === "keyword-only")) throw new Error(`bad signature ${qualname}`);
+        nPos++;
+        if (!q.optional) required = nPos;
+      } else if (q.kind === "var-positional") v = i;
+      if (q.kind !== "positional-only" && q.kind !== "var-positional") this.#byName.set(q.name, i);
+    });
+    this.#nPos = nPos;
+    this.#var = v;
+    this.#required = required;
+    this.#simple = v < 0 && params.every((q) => q.kind === "positional" || q.kind === "positional-only");
+  }
+
+  /** True if every own key of `obj` names a parameter that can be passed by keyword. */
+  allKeywords(obj: object): boolean {
+    for (const k in obj) if (Object.hasOwn(obj, k) && !this.#byName.has(k)) return false;
+    return true;
+  }
+
+  /** Whether `last`, a plain object at position `pos`, is the keyword object. */
+  #isKeywords(last: object, pos: number): boolean {
+    const q = pos < this.#nPos ? this.params[pos]! : this.#var >= 0 ? this.params[this.#var]! : null;
+    if (q === null || q.object === null) return true;
+    if (q.kind === "var-positional") return true;
+    return !q.object(last, this, q);
+  }
+
+  /**
+   * Binds `args` (positionals, then optionally one trailing keyword object) and converts each
+   * value. Returns the values in declaration order (`*args` as an array), defaults filled in.
+   * `undefined` means "not given", as an omitted argument.
+   * @throws TypeError with CPython's text when the call does not fit the signature.
+   */
+  bind(args: ArrayLike<unknown>): Outs<Ps> {
+    let n = args.length;
+    while (n > 0 && args[n - 1] === undefined) n--;
+    let kw: Record<string, unknown> | null = null;
+    if (n > 0) {
+      const last = args[n - 1];
+      if (isPlainObject(last) && this.#isKeywords(last, n - 1)) {
+        kw = last as Record<string, unknown>;
+        n--;
+        while (n > 0 && args[n - 1] === undefined) n--;
+      }
+    }
+    const params = this.params;
+    if (kw === null && n <= this.#nPos && this.#simple) {
+      // Fast path (positionals only, no *args, no keyword-only): no bookkeeping beyond `out`.
+      const out: unknown[] = new Array(params.length);
+      for (let i = 0; i < params.length; i++) {
+        const q = params[i]!;
+        const v = i < n ? args[i] : undefined;
+        if (v === undefined) {
+          if (!q.optional) return this.bindSlow(args, n, null);
+          out[i] = q.default;
+        } else out[i] = q.convert === null ? v : q.convert(v);
+      }
+      return out as Outs<Ps>;
+    }
+    return this.bindSlow(args, n, kw);
+  }
+
+  /** @internal the general case of bind(): `n` positionals, `kw` the keyword object or null. */
+  bindSlow(args: ArrayLike<unknown>, n: number, kw: Record<string, unknown> | null): Outs<Ps> {
+    const params = this.params;
+    const out: unknown[] = new Array(params.length);
+    const given: boolean[] = new Array(params.length).fill(false);
+    const nPos = Math.min(n, this.#nPos);
+    for (let i = 0; i < nPos; i++) {
+      if (args[i] !== undefined) {
+        out[i] = args[i];
+        given[i] = true;
+      }
+    }
+    if (this.style === "c" && n + (kw ? countKeys(kw) : 0) > this.#nPos + this.#kwOnlyCount() && this.#var < 0) {
+      throw new TypeError(`${this.qualname}() takes at most ${params.length} argument${params.length === 1 ? "" : "s"} (${n + (kw ? countKeys(kw) : 0)} given)`);
+    }
+    if (kw !== null) {
+      for (const key in kw) {
+        if (!Object.hasOwn(kw, key)) continue;
+        const i = this.#byName.get(key);
+        if (i === undefined) {
+          throw new TypeError(this.style === "c" ? `'${key}' is an invalid keyword argument for ${this.qualname}()` : `${this.qualname}() got an unexpected keyword argument '${key}'`);
+        }
+        if (i < n && i < this.#nPos && args[i] !== undefined) {
+          throw new TypeError(this.style === "c" ? `argument for ${this.qualname}() given by name ('${key}') and position (${i + 1})` : `${this.qualname}() got multiple values for argument '${key}'`);
+        }
+        const v = kw[key];
+        if (v !== undefined) {
+          out[i] = v;
+          given[i] = true;
+        }
+      }
+    }
+    if (n > this.#nPos && this.#var < 0) throw this.#tooMany(n, kw);
+    if (this.#var >= 0) {
+      out[this.#var] = n > this.#nPos ? Array.prototype.slice.call(args, this.#nPos, n) : [];
+      given[this.#var] = true;
+    }
+    let missing: string[] | null = null;
+    let missingKw: string[] | null = null;
+    for (let i = 0; i < params.length; i++) {
+      if (given[i]) continue;
+      const q = params[i]!;
+      if (q.optional) out[i] = q.default;
+      else if (q.kind === "keyword-only") (missingKw ??= []).push(q.name);
+      else (missing ??= []).push(q.name);
+    }
+    if (missing) throw this.#missing(missing, "positional");
+    if (missingKw) throw this.#missing(missingKw, "keyword-only");
+    for (let i = 0; i < params.length; i++) {
+      const c = params[i]!.convert;
+      if (c !== null && given[i]) {
+        if (i === this.#var) out[i] = (out[i] as unknown[]).map(c);
+        else out[i] = c(out[i]);
+      }
+    }
+    return out as Outs<Ps>;
+  }
+
+  #kwOnlyCount(): number {
+    let k = 0;
+    for (const q of this.params) if (q.kind === "keyword-only") k++;
+    return k;
+  }
+
+  #tooMany(n: number, kw: Record<string, unknown> | null): TypeError {
+    const self = this.method ? 1 : 0;
+    const max = this.#nPos + self;
+    const min = this.#required + self;
+    const given = n + self;
+    let kwOnlyGiven = 0;
+    if (kw) for (const k in kw) if (Object.hasOwn(kw, k) && kw[k] !== undefined && this.params[this.#byName.get(k)!]?.kind === "keyword-only") kwOnlyGiven++;
+    const takes = min === max ? `${max} positional argument${max === 1 ? "" : "s"}` : `from ${min} to ${max} positional arguments`;
+    const extra = kwOnlyGiven ? ` positional argument${given === 1 ? "" : "s"} (and ${kwOnlyGiven} keyword-only argument${kwOnlyGiven === 1 ? "" : "s"})` : "";
+    return new TypeError(`${this.qualname}() takes ${takes} but ${given}${extra} ${given === 1 && !kwOnlyGiven ? "was" : "were"} given`);
+  }
+
+  #missing(names: string[], what: string): TypeError {
+    if (this.style === "c") {
+      const i = this.params.findIndex((q) => q.name === names[0]);
+      return new TypeError(`${this.qualname}() missing required argument '${names[0]}' (pos ${i + 1})`);
+    }
+    const q = names.map((x) => `'${x}'`);
+    const list = q.length === 1 ? q[0] : q.length === 2 ? `${q[0]} and ${q[1]}` : `${q.slice(0, -1).join(", ")}, and ${q[q.length - 1]}`;
+    return new TypeError(`${this.qualname}() missing ${names.length} required ${what} argument${names.length === 1 ? "" : "s"}: ${list}`);
+  }
+}
+
+/** Declares a signature. `method`: a bound method (CPython counts `self` in its messages). */
+export function sig<const Ps extends readonly AnyParam[]>(qualname: string, params: Ps, options?: { method?: boolean; style?: Style }): Signature<Ps> {
+  const s = new Signature(qualname, params, options);
+  declared.set(qualname, s);
+  return s;
+}
+
+// Every declared signature, by qualname (kept on globalThis: the ESM and CommonJS builds share it).
+const declared: Map<string, Signature<any>> = ((globalThis as any)[Symbol.for("multiprocessing-ts.signatures")] ??= new Map());
+/** @internal every signature declared so far (the tests walk them). */
+export function declaredSignatures(): ReadonlyMap<string, Signature<any>> {
+  return declared;
+}
+
+/**
+ * For a method that takes no argument: CPython's TypeError when given some
+ * (`Queue.qsize() takes 1 positional argument but 2 were given`).
+ */
+export function noArgs(qualname: string, args: ArrayLike<unknown>, method = true): void {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  if (n === 0) return;
+  if (n === 1 && isPlainObject(args[0])) {
+    const k = Object.keys(args[0] as object);
+    if (k.length === 0) return;
+    throw new TypeError(`${qualname}() got an unexpected keyword argument '${k[0]}'`);
+  }
+  const self = method ? 1 : 0;
+  throw new TypeError(`${qualname}() takes ${self} positional argument${self === 1 ? "" : "s"} but ${n + self} ${n + self === 1 ? "was" : "were"} given`);
+}
+
+/** A plain object (`{...}` or `Object.create(null)`): the only thing taken as a keyword object. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object") return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function countKeys(o: object): number {
+  let k = 0;
+  for (const key in o) if (Object.hasOwn(o, key) && (o as Record<string, unknown>)[key] !== undefined) k++;
+  return k;
+}
+
+// --- types derived from a declaration ------------------------------------------------------------
+
+type InOf<Q, Over> = Q extends Param<infer N, infer In, any, any, any> ? (N extends keyof Over ? Over[N] : In) : never;
+type OutOf<Q> = Q extends Param<any, any, infer Out, infer K, any> ? (K extends "var-positional" ? Out[] : Out) : never;
+
+/** The values `bind()` returns, in declaration order. */
+export type Outs<Ps extends readonly AnyParam[]> = { -readonly [K in keyof Ps]: OutOf<Ps[K]> };
+
+type KeywordNames<Ps extends readonly AnyParam[]> = Exclude<Ps[number], { kind: "positional-only" | "var-positional" }>;
+type RequiredKw<Ps extends readonly AnyParam[]> = Extract<KeywordNames<Ps>, { optional: false }>;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The keyword object for the parameters `Ps` (those not already given positionally). */
+export type Keywords<Ps extends readonly AnyParam[], Over = {}> = Simplify<
+  { [Q in RequiredKw<Ps> as Q["name"]]: InOf<Q, Over> } & { [Q in Exclude<KeywordNames<Ps>, RequiredKw<Ps>> as Q["name"]]?: InOf<Q, Over> | undefined }
+>;
+
+type HasRequiredKw<Ps extends readonly AnyParam[]> = [RequiredKw<Ps>] extends [never] ? false : true;
+type Trailing<Ps extends readonly AnyParam[], Over> = [KeywordNames<Ps>] extends [never] ? [] : HasRequiredKw<Ps> extends true ? [kw: Keywords<Ps, Over>] : [kw?: Keywords<Ps, Over>];
+type PosIn<Q, Over> = Q extends { optional: true } ? InOf<Q, Over> | undefined : InOf<Q, Over>;
+
+/**
+ * The argument lists a declaration accepts: any prefix of the positionals, then the keyword
+ * object with the rest. `Over` replaces declared input types by name (for generic methods).
+ */
+export type Bound<S, Over = {}> = S extends Signature<infer Ps> ? PadAll<Prefixes<Ps, Over, []>, [unknown, ...Ps]> : never;
+// Every alternative gets optional `undefined` slots up to the longest one: TypeScript then gives a
+// callback argument its contextual type whatever the number of arguments before it.
+type PadAll<U, K extends readonly unknown[]> = U extends unknown[] ? (number extends U["length"] ? U : Pad<U, K>) : never;
+type Pad<T extends unknown[], K extends readonly unknown[]> = K extends readonly [unknown, ...infer Rest] ? Pad<[...T, _?: undefined], Rest> : T;
+type Prefixes<Ps extends readonly AnyParam[], Over, Done extends unknown[]> =
+  | [...Done, ...Trailing<Ps, Over>]
+  | (Ps extends readonly [infer H extends AnyParam, ...infer R extends readonly AnyParam[]]
+      ? H extends { kind: "positional" | "positional-only" }
+        ? Prefixes<R, Over, [...Done, PosIn<H, Over>]>
+        : H extends { kind: "var-positional" }
+          ? [...Done, ...InOf<H, Over>[]] | [...Done, ...InOf<H, Over>[], Keywords<R, Over>]
+          : never
+      : never);
