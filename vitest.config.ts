@@ -9,5 +9,6 @@ export default defineConfig({
     pool: "forks",
     fileParallelism: true,
     globalSetup: ["test/helpers/global_setup.ts"],
+    reporters: ["default", "./test/cpython/reporter.ts"],
   },
 });
