@@ -54,8 +54,10 @@ const isOptions = (v: unknown): v is Record<string, unknown> =>
 export function address_type(address: unknown): string {
   if (Array.isArray(address)) return "AF_INET";
   if (typeof address === "string" && address.startsWith("\\\\")) return "AF_PIPE";
-  if (typeof address === "string") return "AF_UNIX";
-  throw new ValueError(`address type of ${repr(address)} unrecognized`);
+  if (typeof address === "string" || address instanceof Uint8Array) return "AF_UNIX";
+  // CPython's util.is_abstract_socket_namespace() raises TypeError for a truthy non-path.
+  const cls = address === null || address === undefined || address === 0 || address === false ? ValueError : TypeError;
+  throw new cls(`address type of ${repr(address)} unrecognized`);
 }
 
 let tempDir: string | null = null;
