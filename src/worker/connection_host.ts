@@ -307,8 +307,10 @@ async function handle(m: Request): Promise<void> {
         forget(c);
       }
       for (const w of l.waiters) reply({ id: w, error: { code: "ECLOSED", errno: 0, message: "listener is closed" } });
-      // Closing the server unlinks an AF_UNIX path (as CPython's Finalize does).
-      await new Promise<void>((res) => l.server.close(() => res()));
+      // Closing the server's handle unlinks an AF_UNIX path (as CPython's Finalize does). Its
+      // callback waits for the accepted connections to end as well: not ours to wait for.
+      l.server.close();
+      await new Promise((res) => setImmediate(res));
       return reply({ id: m.id, done: true });
     }
     case "closed": {

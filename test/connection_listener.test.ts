@@ -1,0 +1,170 @@
+// Listener and Client between Node processes: accept/close/address/last_accepted, the authkey
+// handshake, Connections with Pipe's API (poll, _async twins, connection.wait, recv_bytes_into
+// offsets), blocking calls that need no event loop, the recv size cap, the security warning.
+import { existsSync } from "node:fs";
+import mp from "multiprocessing-ts";
+import { Client, Listener, answer_challenge, deliver_challenge } from "multiprocessing-ts/connection";
+import { afterEach, describe, expect, test } from "vitest";
+import * as t from "./fixtures/connection_targets.js";
+import { spawn } from "./helpers/processes.js";
+
+const opened: { close(): void }[] = [];
+function track<T extends { close(): void }>(x: T): T {
+  opened.push(x);
+  return x;
+}
+afterEach(() => {
+  for (const c of opened.splice(0)) c.close();
+});
+
+describe("Listener and Client", () => {
+  test("a Client and a Listener of one thread exchange objects and bytes over AF_INET", () => {
+    const l = track(new Listener(["localhost", 0]));
+    const [host, port] = l.address as [string, number];
+    expect(host).toBe("127.0.0.1");
+    expect(port).toBeGreaterThan(0);
+    expect(l.last_accepted).toBe(null);
+    const c = track(Client(l.address)); // the host accepts for us: no deadlock in one thread
+    const s = track(l.accept());
+    expect((l.last_accepted as [string, number])[0]).toBe("127.0.0.1");
+    c.send({ a: [1, "two", null] });
+    expect(s.recv()).toEqual({ a: [1, "two", null] });
+    s.send_bytes(Buffer.from("0123456789"), 2, 5);
+    const into = Buffer.alloc(8, 0x2e);
+    expect(c.recv_bytes_into(into, 3)).toBe(5);
+    expect(into.toString()).toBe("...23456");
+    expect(c).toBeInstanceOf(mp.Connection ?? Object);
+    expect([c.closed, c.readable, c.writable]).toEqual([false, true, true]);
+    expect(Number.isInteger(c.fileno())).toBe(true);
+    expect(String(c)).toMatch(/^<multiprocessing\.connection\.Connection object at 0x[0-9a-f]+>$/);
+    expect(String(l)).toMatch(/^<multiprocessing\.connection\.Listener object at 0x[0-9a-f]+>$/);
+  });
+
+  test("AF_UNIX: the default address is a fresh path, removed by close()", () => {
+    const l = new Listener();
+    const path = l.address as string;
+    expect(typeof path).toBe("string");
+    expect(existsSync(path)).toBe(true);
+    const c = track(Client(path));
+    const s = track(l.accept());
+    expect(l.last_accepted).toBe("");
+    c.send_bytes(Buffer.from("hi"));
+    expect(s.recv_bytes().toString()).toBe("hi");
+    l.close();
+    l.close(); // idempotent
+    expect(existsSync(path)).toBe(false);
+    expect(() => l.accept()).toThrow(new mp.py.OSError("listener is closed"));
+  });
+
+  test("a child process connects with the authkey and echoes objects; the main thread blocks in accept() and recv()", () => {
+    const key = Buffer.from("secret");
+    const l = track(new Listener(["127.0.0.1", 0], { authkey: key }));
+    const p = spawn({ target: t.echoClient, args: [l.address, key] });
+    const c = l.accept();
+    for (const x of [1, "two", [3, [4]], { five: 5 }, Buffer.from("six"), 2n ** 70n]) {
+      c.send(x);
+      expect(c.recv()).toEqual(x);
+    }
+    c.close();
+    p.join(10);
+    expect(p.exitcode).toBe(0);
+  });
+
+  test("a wrong key is refused on both sides", () => {
+    const l = track(new Listener(["127.0.0.1", 0], { authkey: Buffer.from("right") }));
+    const q = mp.Queue();
+    const p = spawn({ target: t.authClient, args: [l.address, Buffer.from("wrong"), q] });
+    expect(() => l.accept()).toThrow(new mp.AuthenticationError("digest received was wrong"));
+    expect(q.get(true, 10)).toBe("AuthenticationError: digest sent was rejected");
+    p.join(10);
+    const p2 = spawn({ target: t.authClient, args: [l.address, Buffer.from("right"), q] });
+    track(l.accept());
+    expect(q.get(true, 10)).toBe("connected");
+    p2.join(10);
+  });
+
+  test("deliver_challenge and answer_challenge work on any connection, a Pipe's included", () => {
+    const [a, b] = mp.Pipe();
+    // The challenge goes first, so one thread can play both sides message by message.
+    const key = Buffer.from("k");
+    expect(() => deliver_challenge(a, "k" as any)).toThrow(new mp.py.ValueError("Authkey must be bytes, not <class 'str'>"));
+    expect(() => answer_challenge(a, 1 as any)).toThrow(new mp.py.ValueError("Authkey must be bytes, not <class 'int'>"));
+    a.send_bytes(Buffer.concat([Buffer.from("#CHALLENGE#"), Buffer.alloc(20, 7)])); // a 3.11-style challenge
+    a.send_bytes(Buffer.from("#WELCOME#")); // queued for answer_challenge's last read
+    answer_challenge(b, key); // legacy form: a raw 16-byte HMAC-MD5
+    expect(a.recv_bytes().length).toBe(16);
+    a.close();
+    b.close();
+  });
+
+  test("poll, recv_async, poll_async and connection.wait work on socket connections", async () => {
+    const l = track(new Listener(["127.0.0.1", 0]));
+    const p = spawn({ target: t.sendLater, args: [l.address, 0.2, "late"] });
+    const c = track(l.accept());
+    expect(c.poll()).toBe(false);
+    expect(mp.connection.wait([c], 0.01)).toEqual([]);
+    expect(await c.poll_async(10)).toBe(true);
+    expect(mp.connection.wait([c], 1)).toEqual([c]);
+    expect(await c.recv_async()).toBe("late");
+    expect(c.poll(10)).toBe(true); // the child closed: EOF is readable
+    expect(() => c.recv()).toThrow(mp.py.EOFError);
+    p.join(10);
+  });
+
+  test("recv_limit refuses a message over the cap before buffering it", () => {
+    const l = track(new Listener(["127.0.0.1", 0], { recv_limit: 1000 }));
+    const p = spawn({ target: t.sendBig, args: [l.address, 5000] });
+    const c = track(l.accept());
+    expect(() => c.recv_bytes()).toThrow(/message of 5000 bytes is over recv_limit \(1000 bytes\)/);
+    p.join(10);
+  });
+
+  test("the peer closing gives EOFError on recv and BrokenPipeError on send", () => {
+    const l = track(new Listener(["127.0.0.1", 0]));
+    const c = track(Client(l.address));
+    const s = l.accept();
+    s.close();
+    expect(() => c.recv()).toThrow(mp.py.EOFError);
+    expect(() => c.send_bytes(Buffer.from("x"))).toThrow(mp.py.BrokenPipeError);
+    expect(() => s.recv()).toThrow(new mp.py.OSError("handle is closed"));
+  });
+
+  test("Client reports Python's errors for a refused port and a missing path", () => {
+    const l = new Listener(["127.0.0.1", 0]);
+    const a = l.address;
+    l.close();
+    expect(() => Client(a)).toThrow(new mp.py.ConnectionRefusedError(111, "Connection refused"));
+    expect(() => Client("/nonexistent/x")).toThrow(new mp.py.FileNotFoundError(2, "No such file or directory"));
+    expect(() => Client(null as any)).toThrow(new mp.py.ValueError("address type of None unrecognized"));
+  });
+
+  test("using and with() close the listener", () => {
+    let path: string;
+    {
+      using l = new Listener();
+      path = l.address as string;
+      expect(existsSync(path)).toBe(true);
+    }
+    expect(existsSync(path)).toBe(false);
+    const r = new Listener().with((l) => l.address);
+    expect(existsSync(r as string)).toBe(false);
+  });
+
+  test("binding a non-loopback address without an authkey warns; with one it does not", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    try {
+      track(new Listener(["0.0.0.0", 0], { authkey: Buffer.from("k") }));
+      track(new Listener(["127.0.0.1", 0]));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(warnings).toEqual([]);
+      track(new Listener(["0.0.0.0", 0]));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^SecurityWarning: Listener on 0\.0\.0\.0:\d+ without an authkey/);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});
