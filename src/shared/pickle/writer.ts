@@ -368,7 +368,7 @@ export class Writer {
         this.write1(SETITEMS);
       } while (batch === BATCHSIZE);
     } catch (e) {
-      if (e instanceof PathError) e.path.push(typeof keys[i] === "string" && /^[A-Za-z_$][\w$]*$/.test(keys[i] as string) ? `.${keys[i]}` : `[${describeKey(keys[i])}]`);
+      if (e instanceof PathError) e.path.push(!isMap && typeof keys[i] === "string" && /^[A-Za-z_$][\w$]*$/.test(keys[i] as string) ? `.${keys[i]}` : `[${describeKey(keys[i])}]`);
       throw e;
     }
   }
