@@ -164,7 +164,8 @@ export function load(input: Uint8Array, options: PickleLoadOptions = {}): unknow
   const toMap = (d: object): Map<unknown, unknown> => {
     const m = new Map<unknown, unknown>(Object.entries(d));
     dicts.delete(d);
-    for (let i = st.length - 1; i >= 0; i--) if (st[i] === d) st[i] = m;
+    // The dict being filled is the top of the stack (SETITEM/SETITEMS); other copies are `shared`.
+    if (st[st.length - 1] === d) st[st.length - 1] = m;
     for (const idx of dictMemo.get(d) ?? []) memo.set(idx, m);
     replaced.set(d, m);
     if (shared.has(d)) fixup = true;
