@@ -3,7 +3,7 @@
 // imported. Iterative (no recursion), linear in the input, and every length is checked against
 // the bytes that remain before anything is allocated.
 
-import { isTuple, markTuple } from "../format.js";
+import { isTuple, kTuple } from "../format.js";
 import { BaseException, EOFError, ValueError } from "../pyerrors.js";
 import { PickleError, UnpicklingError } from "./errors.js";
 import { float as pyFloat, PyFloat } from "./float.js";
@@ -25,6 +25,11 @@ export interface PickleLoadOptions {
 }
 
 const DIGITS_PER_BYTE = Math.log10(256);
+const TUPLE_MARK: PropertyDescriptor = Object.freeze({ value: true, enumerable: false });
+/** format.ts's markTuple, with one shared descriptor (this runs for every tuple read). */
+function markTuple<T extends unknown[]>(items: T): T {
+  return Object.defineProperty(items, kTuple, TUPLE_MARK);
+}
 
 /** The Python type name of a value, for error messages. */
 function pyType(v: unknown): string {
@@ -67,15 +72,17 @@ export function load(input: Uint8Array, options: PickleLoadOptions = {}): unknow
   const ds: number[] = []; // nesting depth of each stack value (0 for scalars)
   const marks: number[] = [];
   let fence = 0;
-  const memo = new Map<number, unknown>();
-  const memoDepth = new Map<number, number>();
+  // The memo: an array (an unset slot is undefined; no value on the stack is ever undefined).
+  const memo: unknown[] = [];
+  const memoDepth: number[] = [];
+  let memoCount = 0;
   // Dicts are plain objects until a non-str key arrives; then they become Maps (see toMap).
   const dicts = new Set<object>();
-  const dictMemo = new Map<object, number[]>();
-  const shared = new Set<object>(); // dicts pushed a second time (GET, DUP) before becoming Maps
-  const replaced = new Map<object, Map<unknown, unknown>>();
+  let dictMemo: Map<object, number[]> | undefined;
+  let shared: Set<object> | undefined; // dicts pushed a second time (GET, DUP) before becoming Maps
+  let replaced: Map<object, Map<unknown, unknown>> | undefined;
   let fixup = false;
-  const made = new Map<object, GlobalEntry>(); // objects built by a global (BUILD needs its handlers)
+  let made: Map<object, GlobalEntry> | undefined; // objects built by a global (BUILD needs its handlers)
 
   const need = (n: number): void => {
     if (n > end - pos) truncated();
@@ -166,9 +173,9 @@ export function load(input: Uint8Array, options: PickleLoadOptions = {}): unknow
     dicts.delete(d);
     // The dict being filled is the top of the stack (SETITEM/SETITEMS); other copies are `shared`.
     if (st[st.length - 1] === d) st[st.length - 1] = m;
-    for (const idx of dictMemo.get(d) ?? []) memo.set(idx, m);
-    replaced.set(d, m);
-    if (shared.has(d)) fixup = true;
+    for (const idx of dictMemo?.get(d) ?? []) memo[idx] = m;
+    (replaced ??= new Map()).set(d, m);
+    if (shared?.has(d)) fixup = true;
     return m;
   };
   const setItem = (target: unknown, k: unknown, v: unknown): unknown => {
@@ -176,7 +183,7 @@ export function load(input: Uint8Array, options: PickleLoadOptions = {}): unknow
       target.set(key(k), v);
       return target;
     }
-    if (replaced.size > 0 && replaced.has(target as object)) return setItem(replaced.get(target as object), k, v);
+    if (replaced !== undefined && replaced.has(target as object)) return setItem(replaced.get(target as object), k, v);
     if (!dicts.has(target as object)) throw new UnpicklingError(`'${pyType(target)}' object does not support item assignment`);
     if (typeof k === "string") {
       if (k === "__proto__") Object.defineProperty(target, k, { value: v, writable: true, enumerable: true, configurable: true });
@@ -205,11 +212,11 @@ export function load(input: Uint8Array, options: PickleLoadOptions = {}): unknow
       if (e instanceof BaseException) throw e;
       throw new UnpicklingError(`${entry.module}.${entry.name}(...) failed: ${(e as Error)?.message ?? e}`);
     }
-    if (obj !== null && (typeof obj === "object" || typeof obj === "function")) made.set(obj, entry);
+    if (obj !== null && (typeof obj === "object" || typeof obj === "function")) (made ??= new Map()).set(obj, entry);
     return obj;
   };
   const build = (obj: unknown, state: unknown): void => {
-    const entry = obj !== null && typeof obj === "object" ? made.get(obj) : undefined;
+    const entry = obj !== null && typeof obj === "object" ? made?.get(obj) : undefined;
     if (!entry) throw new UnpicklingError(`'${pyType(obj)}' object has no attribute '__dict__'`);
     const setstate = entry.handlers.setstate;
     try {
@@ -226,21 +233,25 @@ export function load(input: Uint8Array, options: PickleLoadOptions = {}): unknow
   };
   const memoPut = (idx: number): void => {
     if (st.length <= fence) underflow();
-    if (!memo.has(idx) && memo.size >= maxMemo) throw new UnpicklingError(`memo larger than maxMemo (${maxMemo})`);
+    if (memo[idx] === undefined) {
+      if (memoCount >= maxMemo) throw new UnpicklingError(`memo larger than maxMemo (${maxMemo})`);
+      memoCount++;
+    }
     const v = st[st.length - 1];
-    memo.set(idx, v);
-    memoDepth.set(idx, ds[ds.length - 1]!);
+    memo[idx] = v;
+    memoDepth[idx] = ds[ds.length - 1]!;
     if (v !== null && typeof v === "object" && dicts.has(v)) {
+      dictMemo ??= new Map();
       const l = dictMemo.get(v);
       if (l) l.push(idx);
       else dictMemo.set(v, [idx]);
     }
   };
   const memoGet = (idx: number): void => {
-    const v = memo.get(idx);
-    if (v === undefined && !memo.has(idx)) throw new UnpicklingError(`Memo value not found at index ${idx}`);
-    if (v !== null && typeof v === "object" && dicts.has(v)) shared.add(v);
-    push(v, memoDepth.get(idx)!);
+    const v = memo[idx];
+    if (v === undefined) throw new UnpicklingError(`Memo value not found at index ${idx}`);
+    if (v !== null && typeof v === "object" && dicts.has(v)) (shared ??= new Set()).add(v);
+    push(v, memoDepth[idx]!);
   };
   const str = (s: number, e: number): void => push(decodeUtf8(buf, s, e), 0);
   const bytes = (s: number, e: number): void => push(Buffer.from(buf.subarray(s, e)), 0);
@@ -262,7 +273,7 @@ export function load(input: Uint8Array, options: PickleLoadOptions = {}): unknow
       }
       case 0x2e: { // STOP
         const v = pop();
-        return fixup ? replaceAll(v, replaced) : v;
+        return fixup ? replaceAll(v, replaced!) : v;
       }
       case 0x28: // MARK
         marks.push(st.length);
@@ -284,7 +295,7 @@ export function load(input: Uint8Array, options: PickleLoadOptions = {}): unknow
       case 0x32: { // DUP
         if (st.length <= fence) underflow();
         const v = st[st.length - 1];
-        if (v !== null && typeof v === "object" && dicts.has(v)) shared.add(v);
+        if (v !== null && typeof v === "object" && dicts.has(v)) (shared ??= new Set()).add(v);
         push(v, ds[ds.length - 1]!);
         break;
       }
@@ -448,7 +459,7 @@ export function load(input: Uint8Array, options: PickleLoadOptions = {}): unknow
       case 0x70: memoPut(parseMemoIndex(readLine())); break; // PUT
       case 0x71: need(1); memoPut(buf[pos++]!); break; // BINPUT
       case 0x72: memoPut(u32()); break; // LONG_BINPUT
-      case 0x94: memoPut(memo.size); break; // MEMOIZE
+      case 0x94: memoPut(memoCount); break; // MEMOIZE
       case 0x67: memoGet(parseMemoIndex(readLine())); break; // GET
       case 0x68: need(1); memoGet(buf[pos++]!); break; // BINGET
       case 0x6a: memoGet(u32()); break; // LONG_BINGET

@@ -46,14 +46,26 @@ export function encodeUtf8(s: string, out?: Buffer, offset = 0): Buffer | number
  * text of CPython's UnicodeDecodeError.
  */
 export function decodeUtf8(buf: Buffer, start: number, end: number): string {
-  let ascii = true;
-  for (let i = start; i < end; i++) {
-    if (buf[i]! > 0x7f) {
-      ascii = false;
-      break;
+  if (end - start < 24) {
+    // Short ASCII: building the string here beats a call into C++.
+    let s = "";
+    let i = start;
+    for (; i < end; i++) {
+      const c = buf[i]!;
+      if (c > 0x7f) break;
+      s += String.fromCharCode(c);
     }
+    if (i === end) return s;
+  } else {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (buf[i]! > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return (buf as FastBuffer).latin1Slice(start, end);
   }
-  if (ascii) return (buf as FastBuffer).latin1Slice(start, end);
   const s = (buf as FastBuffer).utf8Slice(start, end);
   if (!s.includes("\ufffd")) return s;
   return decodeSlow(buf, start, end);

@@ -7,7 +7,7 @@ import { BaseException } from "../pyerrors.js";
 import { PicklingError } from "./errors.js";
 import { PyFloat } from "./float.js";
 import { builtinExceptionOf, entryOfInstance, entryOfValue, py2Name, type GlobalEntry } from "./globals.js";
-import { encodeUtf8, type FastBuffer } from "./utf8.js";
+import { encodeUtf8 } from "./utf8.js";
 
 const FRAME_SIZE_TARGET = 64 * 1024;
 const FRAME_SIZE_MIN = 4;
@@ -228,7 +228,15 @@ export class Writer {
       this.ensure(2 + s.length * 3);
       const start = this.pos;
       this.buf[start] = SHORT_BINUNICODE;
-      const n = s.length === 0 ? 0 : isAscii(s) ? (this.buf as FastBuffer).latin1Write(s, start + 2) : encodeUtf8(s, this.buf, start + 2);
+      let n = 0;
+      const buf = this.buf;
+      const len = s.length;
+      for (; n < len; n++) {
+        const c = s.charCodeAt(n);
+        if (c > 0x7f) break;
+        buf[start + 2 + n] = c;
+      }
+      if (n < len) n = encodeUtf8(s, buf, start + 2);
       this.buf[start + 1] = n;
       this.pos = start + 2 + n;
     } else {
@@ -499,11 +507,6 @@ function u64Header(op: number, n: number): number[] {
     v = Math.floor(v / 256);
   }
   return h;
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
 
 function describeKey(k: unknown): string {
