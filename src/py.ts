@@ -50,6 +50,8 @@ export const str = exported((x: unknown): string => pyStr(x), "str");
 export const repr = exported((x: unknown): string => pyRepr(x), "repr");
 /** Python's `tuple(...)`: an Array that prints as `(1, 2)`. */
 export const tuple = pyTuple;
+/** Python's `float(x)`: `py.float(2)` is the float 2.0 (pickles as a float, prints `2.0`). */
+export { float, PyFloat } from "./shared/pickle/float.js";
 
 /**
  * Print the values to sys.stdout, separated by spaces, followed by a newline, in one
