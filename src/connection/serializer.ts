@@ -1,16 +1,15 @@
-// What send()/recv() of a socket Connection put on the wire. CPython peers need pickle
-// (Lib/multiprocessing/connection.py: _ForkingPickler.dumps / loads).
-// TEMPORARY until the pickle codec (shared/pickle.ts) is merged: the library's own codec, so
-// that Node ⇄ Node works; CPython peers can only use send_bytes/recv_bytes meanwhile.
+// What send()/recv() of a socket Connection put on the wire: pickle, as CPython's
+// Lib/multiprocessing/connection.py does (_ForkingPickler.dumps / loads), so that a CPython peer
+// can be on the other end. Protocol 4, CPython 3.11-3.13's default; reading is allowlist-only.
 
-import { decode, encode } from "../shared/codec.js";
+import { dumps as pickleDumps, loads as pickleLoads } from "../shared/pickle.js";
 
 /** Serializes one object for send(). */
 export function dumps(obj: unknown): Uint8Array {
-  return encode(obj);
+  return pickleDumps(obj);
 }
 
 /** Deserializes one message for recv(). */
 export function loads(buf: Buffer): unknown {
-  return decode(buf, 0, buf.length);
+  return pickleLoads(buf);
 }
