@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mp from "multiprocessing-ts";
 import { Client, Listener, type Address } from "multiprocessing-ts/connection";
+import { PyFloat, float, tuple } from "multiprocessing-ts/py";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { Peer, pythons } from "./helpers/python_peer.js";
 
@@ -73,6 +74,64 @@ function exchange(c: mp.Connection) {
   expect(() => c.recv_bytes()).toThrow(mp.EOFError ?? Error);
 }
 
+
+/** Each value of API.md's value table: [what Node sends, Python's `type|repr` of it]. */
+const values = (): [unknown, string][] => [
+  [5, "int|5"],
+  [-7, "int|-7"],
+  [2n ** 70n, "int|1180591620717411303424"],
+  [-(2n ** 64n), "int|-18446744073709551616"],
+  [1.5, "float|1.5"],
+  [float(2), "float|2.0"],
+  [true, "bool|True"],
+  [false, "bool|False"],
+  [null, "NoneType|None"],
+  ["héllo \u{1f389}", "str|'héllo \u{1f389}'"],
+  ["", "str|''"],
+  [Buffer.from("a\x00b"), "bytes|b'a\\x00b'"],
+  [[1, "a", [null]], "list|[1, 'a', [None]]"],
+  [tuple(1, "a"), "tuple|(1, 'a')"],
+  [tuple(), "tuple|()"],
+  [{ a: 1, b: [2] }, "dict|{'a': 1, 'b': [2]}"],
+  [new Map<unknown, unknown>([[1, "x"], [tuple(2, 3), null]]), "dict|{1: 'x', (2, 3): None}"],
+  [new Set([1, 2]), "set|{1, 2}"],
+  [new mp.py.ValueError("bad"), "ValueError|ValueError('bad')"],
+];
+
+/** Type-exact: same JavaScript kind (tuple mark, Map, Set, Buffer, bigint, PyFloat) and equal. */
+function sameKind(a: unknown, b: unknown): void {
+  const kind = (v: unknown) =>
+    v instanceof PyFloat ? "PyFloat" : Buffer.isBuffer(v) ? "Buffer" : v instanceof Map ? "Map" : v instanceof Set ? "Set" : Array.isArray(v) ? ((v as any)[Symbol.for("multiprocessing-ts.tuple")] ? "tuple" : "Array") : v instanceof Error ? v.constructor.name : v === null ? "null" : typeof v;
+  expect(kind(b)).toBe(kind(a));
+  if (a instanceof Error) expect([(b as Error).message, (b as any).args]).toEqual([a.message, (a as any).args]);
+  else if (a instanceof PyFloat) expect(Number(b)).toBe(Number(a));
+  else expect(b).toEqual(a);
+  if (Array.isArray(a)) (a as unknown[]).forEach((x, i) => sameKind(x, (b as unknown[])[i]));
+}
+
+function roundTrips(c: mp.Connection) {
+  for (const [v, pyText] of values()) {
+    c.send_bytes(Buffer.from("echo-obj"));
+    c.send(v);
+    expect(c.recv_bytes().toString()).toBe(pyText);
+    sameKind(v, c.recv());
+  }
+  // Values made by CPython itself.
+  const made: [string, unknown][] = [
+    ["(1, 2.0, 'x')", tuple(1, float(2), "x")],
+    ["{1: {2, 3}, 'k': b'\\xff'}", new Map<unknown, unknown>([[1, new Set([2, 3])], ["k", Buffer.from([255])]])],
+    ["2**100", 2n ** 100n],
+    ["[None, True, -0.5]", [null, true, -0.5]],
+    ["KeyError('k')", new mp.py.KeyError("k")],
+  ];
+  for (const [expr, v] of made) {
+    c.send_bytes(Buffer.from("eval-obj"));
+    c.send_bytes(Buffer.from(expr));
+    sameKind(v, c.recv());
+  }
+  c.send_bytes(Buffer.from("bye"));
+}
+
 for (const { version, cmd } of pythons()) {
   describe.skipIf(cmd === null)(`CPython ${version} on loopback`, () => {
     for (const family of ["AF_INET", "AF_UNIX"]) {
@@ -113,10 +172,23 @@ for (const { version, cmd } of pythons()) {
       expect(await py2.exited).toBe(0);
     });
 
-    test("a 64 MiB message crosses both ways intact", async () => {
+    test("every type of the value table round-trips type-exact through pickle, both roles", async () => {
+      const { py, address } = await nodeClient(cmd!, "AF_INET", "k");
+      const c = track(Client(address, { authkey: Buffer.from("k") }));
+      roundTrips(c);
+      c.close();
+      expect(await py.exited).toBe(0);
+      const { py: py2, l } = pythonClient(cmd!, "AF_UNIX", null);
+      const s = track(l.accept());
+      roundTrips(s);
+      s.close();
+      expect(await py2.exited).toBe(0);
+    });
+
+    test("a 32 MiB message crosses both ways intact", async () => {
       const { py, address } = await nodeClient(cmd!, "AF_INET", null);
       const c = track(Client(address));
-      const big = pattern(64 << 20);
+      const big = pattern(32 << 20);
       c.send_bytes(Buffer.from("sha-bytes"));
       c.send_bytes(big);
       expect(c.recv_bytes().toString()).toBe(`${big.length} ${sha(big)}`);
