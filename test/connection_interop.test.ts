@@ -1,7 +1,9 @@
 // Listener/Client against real CPython on loopback: Node Client ⇄ Python Listener and Python
 // Client ⇄ Node Listener, AF_INET and AF_UNIX, with and without an authkey, a wrong key refused
 // on both sides, and messages up to tens of MiB, for each python3.X on the machine.
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -132,6 +134,39 @@ function roundTrips(c: mp.Connection) {
   c.send_bytes(Buffer.from("bye"));
 }
 
+
+const examples = fileURLToPath(new URL("../examples/connection/", import.meta.url));
+type Run = { code: number | null; stdout: string; stderr: string };
+function run(cmd: string, args: string[], port: number): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { cwd: examples, env: { ...process.env, MP_EXAMPLE_PORT: String(port) }, timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }),
+    );
+    children.push(child);
+  });
+}
+const children: { kill(): boolean }[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill();
+});
+const tsx = (file: string): [string, string[]] => [process.execPath, ["--import", "tsx", file]];
+
+/** Runs the docs' server and client examples against each other; returns [server, client] output. */
+async function docsExample(server: [string, string[]], client: [string, string[]], port: number): Promise<[string, string]> {
+  const srv = run(server[0], server[1], port);
+  for (let i = 0; ; i++) {
+    const c = await run(client[0], client[1], port);
+    if (c.code === 0) {
+      const s = await srv;
+      expect(s.code).toBe(0);
+      return [s.stdout.replace(/, \d+\)/, ", PORT)"), c.stdout];
+    }
+    // The server may not be listening yet (tsx and CPython start slowly on a busy machine).
+    if (!/ConnectionRefusedError/.test(c.stderr) || i > 100) throw new Error(c.stderr);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 for (const { version, cmd } of pythons()) {
   describe.skipIf(cmd === null)(`CPython ${version} on loopback`, () => {
     for (const family of ["AF_INET", "AF_UNIX"]) {
@@ -184,6 +219,15 @@ for (const { version, cmd } of pythons()) {
       s.close();
       expect(await py2.exited).toBe(0);
     });
+
+    test("the Listener/Client examples of Python's docs run TypeScript against Python, both ways", async () => {
+      const base = 20000 + Math.floor(Math.random() * 20000);
+      const expected = await docsExample([cmd!, ["server.py"]], [cmd!, ["client.py"]], base);
+      expect(expected[0]).toBe("connection accepted from ('127.0.0.1', PORT)\n");
+      expect(await docsExample([cmd!, ["server.py"]], tsx("client.ts"), base + 1)).toEqual(expected);
+      expect(await docsExample(tsx("server.ts"), [cmd!, ["client.py"]], base + 2)).toEqual(expected);
+      expect(await docsExample(tsx("server.ts"), tsx("client.ts"), base + 3)).toEqual(expected);
+    }, 90_000);
 
     test("a 32 MiB message crosses both ways intact", async () => {
       const { py, address } = await nodeClient(cmd!, "AF_INET", null);
