@@ -11,7 +11,6 @@
 import { lookup } from "node:dns/promises";
 import { writeSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
-import { once } from "node:events";
 import { getSystemErrorMap } from "node:util";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { Channel, kEOF, kTimeout } from "../shared/channel.js";
@@ -209,8 +208,21 @@ async function pumpOut(c: Conn): Promise<void> {
       }
     }
     sock.uncork();
-    if (needDrain && !sock.destroyed) await Promise.race([once(sock, "drain"), once(sock, "close")]);
+    if (needDrain && !sock.destroyed) await drainOrClose(sock);
   }
+}
+
+/** Resolves on the socket's next 'drain' or 'close', leaving no listener behind. */
+function drainOrClose(sock: Socket): Promise<void> {
+  return new Promise((res) => {
+    const done = () => {
+      sock.off("drain", done);
+      sock.off("close", done);
+      res();
+    };
+    sock.on("drain", done);
+    sock.on("close", done);
+  });
 }
 
 /** The caller closed its end: flush what it sent, close the socket, then tell it. */
