@@ -177,4 +177,17 @@ describe("Listener and Client", () => {
       process.off("warning", onWarning);
     }
   });
+  test("an accepted connection sent to a child process keeps working there, pickle included", () => {
+    const l = track(new Listener(["127.0.0.1", 0]));
+    const c = track(Client(l.address));
+    const s = l.accept();
+    const p = spawn({ target: t.echoOnce, args: [s] });
+    s.close(); // the child holds its own copy
+    c.send({ x: [1, 2n ** 80n] });
+    expect(c.recv()).toEqual({ x: [1, 2n ** 80n] });
+    p.join(10);
+    expect(p.exitcode).toBe(0);
+    expect(c.poll(10)).toBe(true);
+    expect(() => c.recv()).toThrow(mp.py.EOFError); // every copy of the server end is closed
+  });
 });

@@ -13,6 +13,7 @@ import { Channel } from "../shared/channel.js";
 import { addressOf, atExit } from "../shared/current.js";
 import { repr, tuple } from "../shared/format.js";
 import { PyObject } from "../shared/pyobject.js";
+import { register } from "../shared/reduction.js";
 import { AttributeError, EOFError, OSError, OverflowError, TypeError, ValueError } from "../shared/pyerrors.js";
 import { answer_challenge, deliver_challenge } from "./auth.js";
 import { kStateError, kStateSize, type ConnHandles, type Family, type HostAddress } from "./protocol.js";
@@ -123,12 +124,14 @@ function makeSocketConnectionClass() {
   /** A Connection over a socket: Pipe's API, pickle for send()/recv(). */
   return class SocketConnection<S = any, R = any> extends Connection<S, R> {
     readonly #cid: number;
+    readonly #out: Channel;
     readonly #state: Int32Array;
     readonly #limit: number | null;
 
-    constructor(h: ConnHandles, limit: number | null) {
-      super(new Channel(h.inbound), new Channel(h.outbound));
+    constructor(h: ConnHandles, limit: number | null, copyClosed?: Int32Array) {
+      super(new Channel(h.inbound), new Channel(h.outbound), copyClosed);
       this.#cid = h.cid;
+      this.#out = new Channel(h.outbound);
       this.#state = new Int32Array(h.state);
       this.#limit = limit;
     }
@@ -161,10 +164,17 @@ function makeSocketConnectionClass() {
       }
     }
 
+    /** @internal state for a copy sent to a child process. */
+    _reduceSocket(): SocketState {
+      return { ...this._reduce(), cid: this.#cid, state: this.#state.buffer as SharedArrayBuffer, limit: this.#limit };
+    }
+
     /** Close the connection: what was sent is delivered to the socket first (waits up to 10 s). */
     override close(): void {
       if (this.closed) return;
       super.close();
+      // Only the last copy of this end (a child process may hold others) closes the socket.
+      if (!this.#out.writersGone) return;
       try {
         request({ op: "closed", cid: this.#cid }, 10_000);
       } catch {
@@ -174,12 +184,33 @@ function makeSocketConnectionClass() {
   };
 }
 
+interface SocketState {
+  read: SharedArrayBuffer | null;
+  write: SharedArrayBuffer | null;
+  copyClosed: Int32Array;
+  cid: number;
+  state: SharedArrayBuffer;
+  limit: number | null;
+}
+
+// A socket connection sent to a child process stays a socket connection there (pickle for
+// send/recv); its socket stays in this process's host thread, reached through the channels.
+const socketReducer = {
+  reduce: (c: any) => c._reduceSocket(),
+  rebuild: (s: SocketState) => socketConnection({ cid: s.cid, inbound: s.read!, outbound: s.write!, state: s.state, peer: "" }, s.limit, s.copyClosed),
+  release: (s: SocketState) => Connection._release(s.copyClosed, s.read ? new Channel(s.read) : null, s.write ? new Channel(s.write) : null),
+};
+register("SocketConnection", { prototype: {} }, socketReducer);
+
 let SocketConnection: ReturnType<typeof makeSocketConnectionClass> | null = null;
 /** @internal the Connection for a socket the host opened. */
-export function socketConnection(h: ConnHandles, limit: number | null): Connection {
+export function socketConnection(h: ConnHandles, limit: number | null, copyClosed?: Int32Array): Connection {
   // Made on first use: this module and connection.ts import each other.
-  SocketConnection ??= makeSocketConnectionClass();
-  return new SocketConnection(h, limit);
+  if (SocketConnection === null) {
+    SocketConnection = makeSocketConnectionClass();
+    register("SocketConnection", SocketConnection, socketReducer);
+  }
+  return new SocketConnection(h, limit, copyClosed);
 }
 
 const peerAddress = (peer: ConnHandles["peer"]): Address => (typeof peer === "string" ? peer : (tuple(...peer) as unknown as Address));
