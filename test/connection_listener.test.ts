@@ -1,7 +1,9 @@
 // Listener and Client between Node processes: accept/close/address/last_accepted, the authkey
 // handshake, Connections with Pipe's API (poll, _async twins, connection.wait, recv_bytes_into
 // offsets), blocking calls that need no event loop, the recv size cap, the security warning.
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import mp from "multiprocessing-ts";
 import { Client, Listener, answer_challenge, deliver_challenge } from "multiprocessing-ts/connection";
 import { afterEach, describe, expect, test } from "vitest";
@@ -189,5 +191,21 @@ describe("Listener and Client", () => {
     expect(p.exitcode).toBe(0);
     expect(c.poll(10)).toBe(true);
     expect(() => c.recv()).toThrow(mp.py.EOFError); // every copy of the server end is closed
+  });
+  test("a program that ends without close() still delivers everything it sent", async () => {
+    const l = track(new Listener(["127.0.0.1", 0]));
+    const program = fileURLToPath(new URL("./fixtures/programs/connection_send_and_exit.mjs", import.meta.url));
+    const child = execFile(process.execPath, [program, String((l.address as [string, number])[1])], { timeout: 30_000 });
+    const exited = new Promise((res) => child.on("exit", res));
+    try {
+      const c = track(l.accept());
+      expect(c.recv_bytes().length).toBe(5_000_000);
+      expect(c.recv()).toEqual(["last", 1]);
+      expect(c.poll(20)).toBe(true);
+      expect(() => c.recv()).toThrow(mp.py.EOFError);
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { isMainThread } from "node:worker_threads";
 import { Connection } from "../connection.js";
 import { Channel } from "../shared/channel.js";
 import { addressOf, atExit } from "../shared/current.js";
@@ -134,6 +135,7 @@ function makeSocketConnectionClass() {
       this.#out = new Channel(h.outbound);
       this.#state = new Int32Array(h.state);
       this.#limit = limit;
+      openSockets.add(this);
     }
 
     /** Send an object to the other end, pickled (a CPython peer receives it with recv()). */
@@ -172,6 +174,7 @@ function makeSocketConnectionClass() {
     /** Close the connection: what was sent is delivered to the socket first (waits up to 10 s). */
     override close(): void {
       if (this.closed) return;
+      openSockets.delete(this);
       super.close();
       // Only the last copy of this end (a child process may hold others) closes the socket.
       if (!this.#out.writersGone) return;
@@ -202,6 +205,21 @@ const socketReducer = {
 };
 register("SocketConnection", { prototype: {} }, socketReducer);
 
+// What a program sent must reach the peer even if it ends without close(), as with CPython
+// (whose send() hands bytes to the kernel before returning): at exit, each open socket
+// connection is closed, which waits for the host to hand its bytes to the OS. Children run the
+// atExit hooks of connection.ts; the main thread has its 'exit' event, where the host thread is
+// still alive.
+const openSockets = new Set<Connection>();
+let exitHooked = false;
+function hookExit(): void {
+  if (exitHooked || !isMainThread) return;
+  exitHooked = true;
+  process.on("exit", () => {
+    for (const c of [...openSockets]) c.close();
+  });
+}
+
 let SocketConnection: ReturnType<typeof makeSocketConnectionClass> | null = null;
 /** @internal the Connection for a socket the host opened. */
 export function socketConnection(h: ConnHandles, limit: number | null, copyClosed?: Int32Array): Connection {
@@ -210,6 +228,7 @@ export function socketConnection(h: ConnHandles, limit: number | null, copyClose
     SocketConnection = makeSocketConnectionClass();
     register("SocketConnection", SocketConnection, socketReducer);
   }
+  hookExit();
   return new SocketConnection(h, limit, copyClosed);
 }
 
