@@ -208,4 +208,14 @@ describe("Listener and Client", () => {
       child.kill();
     }
   });
+  test("a message over 2 GiB - 1 bytes is refused with a clear error, nothing sent", () => {
+    const l = track(new Listener(["127.0.0.1", 0]));
+    const c = track(Client(l.address));
+    const s = track(l.accept());
+    const huge = Buffer.allocUnsafe(2 ** 31); // untouched: no memory committed
+    expect(() => c.send_bytes(huge)).toThrow(/a message of 2147483648 bytes is over the 2 GiB - 1 bytes/);
+    expect(() => c.send_bytes(huge, 1, 2 ** 31)).toThrow(new mp.py.ValueError("buffer length < offset + size"));
+    c.send_bytes(huge, 0, 3);
+    expect(s.recv_bytes().length).toBe(3);
+  });
 });

@@ -19,6 +19,7 @@ import { AttributeError, EOFError, OSError, OverflowError, TypeError, ValueError
 import { answer_challenge, deliver_challenge } from "./auth.js";
 import { kStateError, kStateSize, type ConnHandles, type Family, type HostAddress } from "./protocol.js";
 import { dumps, loads } from "./serializer.js";
+import { kShortMax } from "./framing.js";
 import { check, request } from "./transport.js";
 
 /** An AF_INET address `[host, port]` (a Python tuple), or an AF_UNIX path. */
@@ -118,6 +119,7 @@ function why(state: Int32Array, e: unknown, limit: number | null): unknown {
   const err = Atomics.load(state, kStateError);
   if (err === 1) return new OSError(`message of ${state[kStateSize]} bytes is over recv_limit (${limit} bytes): the connection was closed`);
   if (err === 2) return new OSError("bad message length");
+  if (err === 3) return new OSError(`message of more than 2 GiB - 1 bytes received: not supported by multiprocessing-ts (the connection was closed)`);
   return e;
 }
 
@@ -143,6 +145,20 @@ function makeSocketConnectionClass() {
       if (this.closed) throw new OSError("handle is closed");
       if (!this.writable) throw new OSError("connection is read-only");
       this.send_bytes(dumps(obj));
+    }
+
+    /**
+     * Send bytes from a bytes-like object: `offset` and `size` count bytes.
+     * @throws ValueError for a bad offset or size, or a message over 2 GiB - 1 bytes.
+     * Differs from Python: CPython sends messages over 2 GiB - 1 (with an 8-byte length); here
+     * they are refused (the channel to the socket thread has 32-bit lengths). They are read
+     * from CPython up to the same size.
+     */
+    override send_bytes(buf: ArrayBufferView | ArrayBuffer, offset: number = 0, size?: number | null): void {
+      const n = (buf as ArrayBufferView)?.byteLength ?? 0;
+      const len = size ?? n - offset;
+      if (offset >= 0 && len > kShortMax && offset + len <= n) throw new ValueError(`a message of ${len} bytes is over the 2 GiB - 1 bytes multiprocessing-ts connections carry`);
+      super.send_bytes(buf, offset, size);
     }
 
     /** Return an object sent from the other end (unpickled), waiting for one. */

@@ -9,7 +9,7 @@ export const kHostGone = 1; // 1 + exit code once the host thread has ended
 export const kControlCells = 2;
 
 /** Per-connection state cells (written by the host). */
-export const kStateError = 0; // why the host stopped reading: 0 none, 1 over the size limit, 2 bad header
+export const kStateError = 0; // why the host stopped reading: 0 none, 1 over recv_limit, 2 bad header, 3 over 2 GiB - 1
 export const kStateSize = 1; // the refused message's size (clamped to 2^31-1)
 export const kStateCells = 2;
 

@@ -14,7 +14,7 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import { getSystemErrorMap } from "node:util";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { Channel, kEOF, kTimeout } from "../shared/channel.js";
-import { FrameReader, FrameTooLarge, frameHeader } from "../connection/framing.js";
+import { FrameReader, FrameTooLarge, frameHeader, kShortMax } from "../connection/framing.js";
 import { kHostGone, kPosted, kStateCells, kStateError, kStateSize, type ConnHandles, type HostError, type Reply, type Request } from "../connection/protocol.js";
 
 const { port, control } = workerData as { port: MessagePort; control: Int32Array };
@@ -105,7 +105,8 @@ function makeConn(sock: Socket, capacity: number, limit: number, peer: [string, 
   };
   conns.set(cid, c);
   if (typeof (sock as any).setNoDelay === "function" && sock.remoteFamily) sock.setNoDelay(true);
-  const reader = new FrameReader(limit);
+  // The channel to the caller carries messages up to 2 GiB - 1 (its lengths are 32-bit).
+  const reader = new FrameReader(Math.min(limit, kShortMax));
   sock.on("data", (chunk: Buffer) => {
     try {
       reader.push(chunk, (p) => {
@@ -116,7 +117,7 @@ function makeConn(sock: Socket, capacity: number, limit: number, peer: [string, 
       // Over the caller's size limit (or a header CPython never writes): stop reading; the
       // caller gets what came before, then an error instead of EOF.
       state[kStateSize] = e instanceof FrameTooLarge ? Math.min(e.size, 0x7fffffff) : 0;
-      Atomics.store(state, kStateError, e instanceof FrameTooLarge ? 1 : 2);
+      Atomics.store(state, kStateError, e instanceof FrameTooLarge ? (e.size > limit ? 1 : 3) : 2);
       sock.destroy();
     }
     if (c.queued > kQueueHighWater) sock.pause();
