@@ -9,7 +9,7 @@ import { kGlobalRef } from "./shared/reduction.js";
 import { sleepMs } from "./shared/semlock.js";
 import { writeAllSync } from "./shared/stdio.js";
 import { SystemExit, TypeError, ValueError } from "./shared/pyerrors.js";
-export { ConnectionError, ConnectionRefusedError } from "./shared/pyerrors.js";
+export { ConnectionError, ConnectionRefusedError, ConnectionResetError } from "./shared/pyerrors.js";
 import { isMainThread } from "node:worker_threads";
 import { callable } from "./shared/callable.js";
 import { callerUrl, esmDistUrl } from "./shared/location.js";

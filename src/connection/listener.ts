@@ -15,11 +15,13 @@ import { addressOf, atExit } from "../shared/current.js";
 import { repr, tuple } from "../shared/format.js";
 import { PyObject } from "../shared/pyobject.js";
 import { register } from "../shared/reduction.js";
-import { AttributeError, EOFError, OSError, OverflowError, TypeError, ValueError } from "../shared/pyerrors.js";
+import { AttributeError, BrokenPipeError, ConnectionResetError, EOFError, OSError, OverflowError, TypeError, ValueError } from "../shared/pyerrors.js";
 import { answer_challenge, deliver_challenge } from "./auth.js";
-import { kStateError, kStateSize, type ConnHandles, type Family, type HostAddress } from "./protocol.js";
+import { kStateError, kStateFd, kStateFdGone, kStateFdLock, kStateMsgLock, kStateSize, type ConnHandles, type Family, type HostAddress } from "./protocol.js";
 import { dumps, loads } from "./serializer.js";
-import { kShortMax } from "./framing.js";
+import { frameHeader, kShortMax } from "./framing.js";
+import { writeSync } from "node:fs";
+import { lockAcquire, lockRelease, sleepMs } from "../shared/semlock.js";
 import { check, request } from "./transport.js";
 
 /** An AF_INET address `[host, port]` (a Python tuple), or an AF_UNIX path. */
@@ -123,6 +125,55 @@ function why(state: Int32Array, e: unknown, limit: number | null): unknown {
   return e;
 }
 
+/**
+ * Writes one frame straight to the socket's descriptor from this thread (no hop through the host
+ * thread): header and payload in one write(2) up to 16 KiB (as CPython, against Nagle), else
+ * header then payload. The message lock keeps frames of threads sharing the socket whole; the
+ * descriptor lock, held for each write(2), keeps the host from closing the descriptor under it.
+ * @throws BrokenPipeError once the socket is closed; ConnectionResetError on a reset.
+ */
+function writeFrame(state: Int32Array, fd: number, payload: Uint8Array): void {
+  const header = frameHeader(payload.length);
+  const parts = payload.length <= 16384 ? [Buffer.concat([header, payload])] : [header, payload];
+  lockAcquire(state, kStateMsgLock, Infinity);
+  try {
+    let pause = 0.02;
+    for (const part of parts) {
+      let done = 0;
+      while (done < part.length) {
+        let wrote = -1;
+        let error: any = null;
+        lockAcquire(state, kStateFdLock, Infinity);
+        try {
+          if (Atomics.load(state, kStateFdGone) !== 0) throw new BrokenPipeError(32, "Broken pipe");
+          wrote = writeSync(fd, part, done, part.length - done);
+        } catch (e: any) {
+          error = e;
+        } finally {
+          lockRelease(state, kStateFdLock);
+        }
+        if (error === null) {
+          done += wrote;
+          pause = 0.02;
+          continue;
+        }
+        if (error.code === "EAGAIN" || error.code === "EWOULDBLOCK") {
+          // The socket's buffer is full: let the peer drain it (this thread sleeps; no event loop).
+          sleepMs(pause);
+          pause = Math.min(pause * 2, 2);
+          continue;
+        }
+        if (error.code === "EPIPE") throw new BrokenPipeError(32, "Broken pipe");
+        if (error.code === "ECONNRESET") throw new ConnectionResetError(104, "Connection reset by peer");
+        if (typeof error?.code !== "string") throw error;
+        throw new OSError(Math.abs(error.errno ?? 5), String(error.message));
+      }
+    }
+  } finally {
+    lockRelease(state, kStateMsgLock);
+  }
+}
+
 function makeSocketConnectionClass() {
   /** A Connection over a socket: Pipe's API, pickle for send()/recv(). */
   return class SocketConnection<S = any, R = any> extends Connection<S, R> {
@@ -155,10 +206,19 @@ function makeSocketConnectionClass() {
      * from CPython up to the same size.
      */
     override send_bytes(buf: ArrayBufferView | ArrayBuffer, offset: number = 0, size?: number | null): void {
-      const n = (buf as ArrayBufferView)?.byteLength ?? 0;
-      const len = size ?? n - offset;
-      if (offset >= 0 && len > kShortMax && offset + len <= n) throw new ValueError(`a message of ${len} bytes is over the 2 GiB - 1 bytes multiprocessing-ts connections carry`);
-      super.send_bytes(buf, offset, size);
+      const fd = this.#state[kStateFd]!;
+      if (fd < 0 || this.closed || !this.writable) return super.send_bytes(buf, offset, size); // (raises as Pipe's)
+      if (typeof buf === "string") throw new TypeError("memoryview: a bytes-like object is required, not 'str'");
+      const bytes = ArrayBuffer.isView(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf instanceof ArrayBuffer ? new Uint8Array(buf) : null;
+      if (!bytes) throw new TypeError(`memoryview: a bytes-like object is required, not '${(buf as any)?.constructor?.name ?? typeof buf}'`);
+      const n = bytes.length;
+      if (offset < 0) throw new ValueError("offset is negative");
+      if (n < offset) throw new ValueError("buffer length < offset");
+      if (size === null || size === undefined) size = n - offset;
+      else if (size < 0) throw new ValueError("size is negative");
+      else if (offset + size > n) throw new ValueError("buffer length < offset + size");
+      if (size > kShortMax) throw new ValueError(`a message of ${size} bytes is over the 2 GiB - 1 bytes multiprocessing-ts connections carry`);
+      writeFrame(this.#state, fd, bytes.subarray(offset, offset + size));
     }
 
     /** Return an object sent from the other end (unpickled), waiting for one. */

@@ -11,7 +11,11 @@ export const kControlCells = 2;
 /** Per-connection state cells (written by the host). */
 export const kStateError = 0; // why the host stopped reading: 0 none, 1 over recv_limit, 2 bad header, 3 over 2 GiB - 1
 export const kStateSize = 1; // the refused message's size (clamped to 2^31-1)
-export const kStateCells = 2;
+export const kStateFd = 2; // the socket's OS descriptor (-1: write through the host instead)
+export const kStateFdGone = 3; // set (under kStateFdLock) before the host lets the descriptor close
+export const kStateFdLock = 4; // held by a writer for each write(2), and by the host to close
+export const kStateMsgLock = 5; // held by a writer for a whole message (threads sharing the socket)
+export const kStateCells = 6;
 
 export type Family = "AF_INET" | "AF_UNIX";
 

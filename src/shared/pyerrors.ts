@@ -89,6 +89,10 @@ export type ConnectionError = InstanceType<typeof ConnectionError>;
 export const ConnectionRefusedError = define("ConnectionRefusedError", () => class ConnectionRefusedError extends ConnectionError {});
 export type ConnectionRefusedError = InstanceType<typeof ConnectionRefusedError>;
 
+/** `ConnectionResetError`: `[Errno 104] Connection reset by peer`. */
+export const ConnectionResetError = define("ConnectionResetError", () => class ConnectionResetError extends ConnectionError {});
+export type ConnectionResetError = InstanceType<typeof ConnectionResetError>;
+
 export const FileExistsError = define("FileExistsError", () => class FileExistsError extends OSError {});
 export type FileExistsError = InstanceType<typeof FileExistsError>;
 /** `FileNotFoundError`. */

@@ -15,7 +15,8 @@ import { getSystemErrorMap } from "node:util";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { Channel, kEOF, kTimeout } from "../shared/channel.js";
 import { FrameReader, FrameTooLarge, frameHeader, kShortMax } from "../connection/framing.js";
-import { kHostGone, kPosted, kStateCells, kStateError, kStateSize, type ConnHandles, type HostError, type Reply, type Request } from "../connection/protocol.js";
+import { lockAcquire, lockRelease, kUnlocked } from "../shared/semlock.js";
+import { kHostGone, kPosted, kStateCells, kStateError, kStateFd, kStateFdGone, kStateFdLock, kStateMsgLock, kStateSize, type ConnHandles, type HostError, type Reply, type Request } from "../connection/protocol.js";
 
 const { port, control } = workerData as { port: MessagePort; control: Int32Array };
 
@@ -98,6 +99,22 @@ function makeConn(sock: Socket, capacity: number, limit: number, peer: [string, 
   const inbound = Channel.create(capacity);
   const outbound = Channel.create(capacity);
   const state = new Int32Array(new SharedArrayBuffer(4 * kStateCells));
+  state[kStateFdLock] = kUnlocked;
+  state[kStateMsgLock] = kUnlocked;
+  // Callers write frames straight to the descriptor with writeSync (no hop through this
+  // thread). The descriptor must never be closed under a write in progress, or a write could
+  // land on a reused number: closing takes the same lock each write(2) holds, and marks it gone.
+  const fd = (sock as any)._handle?.fd;
+  state[kStateFd] = typeof fd === "number" && fd >= 0 ? fd : -1;
+  const destroy = sock.destroy.bind(sock);
+  sock.destroy = ((err?: Error) => {
+    if (Atomics.load(state, kStateFdGone) === 0) {
+      lockAcquire(state, kStateFdLock, Infinity);
+      Atomics.store(state, kStateFdGone, 1);
+      lockRelease(state, kStateFdLock);
+    }
+    return destroy(err);
+  }) as typeof sock.destroy;
   const c: Conn = {
     cid, sock, inbound, outbound, state, queue: [], queued: 0, pumping: false, peerEnded: false,
     writerDropped: false, readerDropped: false, finished: false, closeWaiters: [],
@@ -257,7 +274,8 @@ function forget(c: Conn): void {
 }
 
 async function listen(m: Extract<Request, { op: "listen" }>): Promise<void> {
-  const server = createServer({ noDelay: true });
+  // Half-open: the peer's FIN must not close the descriptor callers write to (see makeConn).
+  const server = createServer({ noDelay: true, allowHalfOpen: true });
   const a = m.address;
   const opts = a.family === "AF_INET" ? { host: await ipv4(a.host), port: a.port, backlog: m.backlog, exclusive: true } : { path: a.path, backlog: m.backlog, exclusive: true };
   await new Promise<void>((res, rej) => {
@@ -284,7 +302,7 @@ async function listen(m: Extract<Request, { op: "listen" }>): Promise<void> {
 
 async function connectTo(m: Extract<Request, { op: "connect" }>): Promise<void> {
   const a = m.address;
-  const sock = a.family === "AF_INET" ? connect({ host: await ipv4(a.host), port: a.port, family: 4, noDelay: true }) : connect({ path: a.path });
+  const sock = a.family === "AF_INET" ? connect({ host: await ipv4(a.host), port: a.port, family: 4, noDelay: true, allowHalfOpen: true }) : connect({ path: a.path, allowHalfOpen: true });
   await new Promise<void>((res, rej) => {
     sock.once("error", rej);
     sock.once("connect", () => {
