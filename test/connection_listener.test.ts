@@ -218,4 +218,23 @@ describe("Listener and Client", () => {
     c.send_bytes(huge, 0, 3);
     expect(s.recv_bytes().length).toBe(3);
   });
+  test("two processes sending on copies of one socket connection never interleave their messages", () => {
+    const l = track(new Listener(["127.0.0.1", 0]));
+    const c = track(Client(l.address));
+    const s = l.accept();
+    const p = spawn({ target: t.sendMany, args: [s, 0x62, 40, 100_000] });
+    t.sendMany(s, 0x61, 40, 100_000); // closes our copy when done
+    const counts = { a: 0, b: 0 };
+    for (let i = 0; i < 80; i++) {
+      const m = c.recv_bytes();
+      expect(m.length).toBe(100_000);
+      const first = m[0]!;
+      expect(m.every((x) => x === first)).toBe(true);
+      counts[first === 0x61 ? "a" : "b"]++;
+    }
+    expect(counts).toEqual({ a: 40, b: 40 });
+    p.join(10);
+    expect(c.poll(10)).toBe(true);
+    expect(() => c.recv_bytes()).toThrow(mp.py.EOFError);
+  });
 });

@@ -109,9 +109,10 @@ function makeConn(sock: Socket, capacity: number, limit: number, peer: [string, 
   const destroy = sock.destroy.bind(sock);
   sock.destroy = ((err?: Error) => {
     if (Atomics.load(state, kStateFdGone) === 0) {
-      lockAcquire(state, kStateFdLock, Infinity);
+      // Bounded: a writer terminated inside its write(2) section never releases the lock.
+      const locked = lockAcquire(state, kStateFdLock, 1000);
       Atomics.store(state, kStateFdGone, 1);
-      lockRelease(state, kStateFdLock);
+      if (locked) lockRelease(state, kStateFdLock);
     }
     return destroy(err);
   }) as typeof sock.destroy;
