@@ -160,7 +160,7 @@ function writeFrame(state: Int32Array, fd: number, payload: Uint8Array): void {
         if (error.code === "EAGAIN" || error.code === "EWOULDBLOCK") {
           // The socket's buffer is full: let the peer drain it (this thread sleeps; no event loop).
           sleepMs(pause);
-          pause = Math.min(pause * 2, 2);
+          pause = Math.min(pause * 2, 0.25);
           continue;
         }
         if (error.code === "EPIPE") throw new BrokenPipeError(32, "Broken pipe");
