@@ -6,6 +6,7 @@
 // Prints one JSON object per line (name, value = median, unit, min, max, n, impl), then a summary
 // {"connection_ratios": {...}}: ours (Node⇄Node) / CPython⇄CPython, below 1 is faster.
 // Usage: node bench/connection.mjs [--reps N] [--scale F] [--no-python]   (run `npm run build` first)
+//        node bench/connection.mjs --huge   one 2 GiB + 16 bytes message to CPython, sha256-checked
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Client, Listener } from "../dist/connection.js";
@@ -86,6 +87,25 @@ async function pairing(impl, cmd, argv) {
   c.close();
   await new Promise((res) => (child.exitCode !== null ? res() : child.once("exit", res)));
   return rows;
+}
+
+if (args.includes("--huge")) {
+  // One message over 2 GiB - 1 bytes (CPython's 8-byte length form), Node -> CPython, checked by
+  // its sha256. Needs ~7 GB of memory and about a minute: not part of the default run.
+  const { createHash } = await import("node:crypto");
+  const n = 2 ** 31 + 16;
+  const big = Buffer.alloc(n, 0x5a);
+  const want = `${n} ${createHash("sha256").update(big).digest("hex")}`;
+  const [port, child] = await echoServer("python3", [pyBench, "--sha-server"]);
+  const c = Client(["127.0.0.1", port]);
+  const t0 = performance.now();
+  c.send_bytes(big);
+  const got = c.recv_bytes().toString();
+  const s = (performance.now() - t0) / 1000;
+  c.close();
+  await new Promise((res) => (child.exitCode !== null ? res() : child.once("exit", res)));
+  process.stdout.write(JSON.stringify({ name: "connection_huge_to_cpython", value: round(s), unit: "s", bytes: n, ok: got === want, impl: "node-cpython" }) + "\n");
+  process.exit(got === want ? 0 : 1);
 }
 
 const ours = await pairing("node-node", process.execPath, [self, "--echo-server"]);

@@ -3,6 +3,7 @@
 // offsets), blocking calls that need no event loop, the recv size cap, the security warning.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createConnection } from "node:net";
 import { fileURLToPath } from "node:url";
 import mp from "multiprocessing-ts";
 import { Client, Listener, answer_challenge, deliver_challenge } from "multiprocessing-ts/connection";
@@ -208,16 +209,30 @@ describe("Listener and Client", () => {
       child.kill();
     }
   });
-  test("a message over 2 GiB - 1 bytes is refused with a clear error, nothing sent", () => {
+  test("a Node receiver refuses a message over 2 GiB - 1 bytes from its header, before buffering it", async () => {
     const l = track(new Listener(["127.0.0.1", 0]));
+    const huge = Buffer.allocUnsafe(2 ** 31); // untouched: no memory committed
     const c = track(Client(l.address));
     const s = track(l.accept());
-    const huge = Buffer.allocUnsafe(2 ** 31); // untouched: no memory committed
-    expect(() => c.send_bytes(huge)).toThrow(/a message of 2147483648 bytes is over the 2 GiB - 1 bytes/);
     expect(() => c.send_bytes(huge, 1, 2 ** 31)).toThrow(new mp.py.ValueError("buffer length < offset + size"));
+    // A raw peer announces 3 GiB with CPython's 8-byte form: refused at once, nothing allocated.
+    const raw = createConnection({ host: "127.0.0.1", port: (l.address as [string, number])[1] });
+    try {
+      const long = Buffer.alloc(12);
+      long.writeInt32BE(-1, 0);
+      long.writeBigUInt64BE(3n * 2n ** 30n, 4);
+      const bytes = Buffer.concat([Buffer.from([0, 0, 0, 1]), Buffer.from("x"), long]);
+      await new Promise<void>((res) => raw.write(bytes, () => res()));
+      const r = track(l.accept());
+      expect(r.recv_bytes().toString()).toBe("x");
+      expect(() => r.recv_bytes()).toThrow(new mp.py.OSError("message of more than 2 GiB - 1 bytes received: not supported by multiprocessing-ts (the connection was closed)"));
+    } finally {
+      raw.destroy();
+    }
     c.send_bytes(huge, 0, 3);
     expect(s.recv_bytes().length).toBe(3);
   });
+
   test("two processes sending on copies of one socket connection never interleave their messages", () => {
     const l = track(new Listener(["127.0.0.1", 0]));
     const c = track(Client(l.address));

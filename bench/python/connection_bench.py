@@ -4,6 +4,7 @@
 # it came (recv_bytes/send_bytes), in every pairing.
 #   connection_bench.py [--reps N] [--scale F]   CPython client against a CPython echo server
 #   connection_bench.py --echo-server            an echo server: prints its port, serves one client
+#   connection_bench.py --sha-server             answers one message with its length and sha256
 import json, statistics, subprocess, sys, time
 from multiprocessing.connection import Client, Listener
 
@@ -21,6 +22,15 @@ def echo_server():
                     c.send_bytes(c.recv_bytes())
             except EOFError:
                 pass
+
+
+def sha_server():
+    import hashlib
+    with Listener(('127.0.0.1', 0)) as l:
+        print(l.address[1], flush=True)
+        with l.accept() as c:
+            m = c.recv_bytes()
+            c.send_bytes(f'{len(m)} {hashlib.sha256(m).hexdigest()}'.encode())
 
 
 def main():
@@ -55,4 +65,9 @@ def main():
 
 
 if __name__ == '__main__':
-    echo_server() if '--echo-server' in sys.argv else main()
+    if '--echo-server' in sys.argv:
+        echo_server()
+    elif '--sha-server' in sys.argv:
+        sha_server()
+    else:
+        main()

@@ -200,14 +200,20 @@ function makeSocketConnectionClass() {
 
     /**
      * Send bytes from a bytes-like object: `offset` and `size` count bytes.
-     * @throws ValueError for a bad offset or size, or a message over 2 GiB - 1 bytes.
-     * Differs from Python: CPython sends messages over 2 GiB - 1 (with an 8-byte length); here
-     * they are refused (the channel to the socket thread has 32-bit lengths). They are read
-     * from CPython up to the same size.
+     * A message over 2 GiB - 1 bytes goes with CPython's 8-byte length header.
+     * @throws ValueError for a bad offset or size.
+     * Differs from Python: a Node receiver refuses messages over 2 GiB - 1 bytes (its channel
+     * from the socket thread has 32-bit lengths); CPython receivers take them.
      */
     override send_bytes(buf: ArrayBufferView | ArrayBuffer, offset: number = 0, size?: number | null): void {
       const fd = this.#state[kStateFd]!;
-      if (fd < 0 || this.closed || !this.writable) return super.send_bytes(buf, offset, size); // (raises as Pipe's)
+      if (fd < 0 || this.closed || !this.writable) {
+        // Through the host (or raising as Pipe's): its channel carries up to 2 GiB - 1.
+        const n = (buf as ArrayBufferView)?.byteLength ?? 0;
+        const len = size ?? n - offset;
+        if (offset >= 0 && len > kShortMax && offset + len <= n) throw new ValueError(`a message of ${len} bytes is over the 2 GiB - 1 bytes this connection carries`);
+        return super.send_bytes(buf, offset, size);
+      }
       if (typeof buf === "string") throw new TypeError("memoryview: a bytes-like object is required, not 'str'");
       const bytes = ArrayBuffer.isView(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf instanceof ArrayBuffer ? new Uint8Array(buf) : null;
       if (!bytes) throw new TypeError(`memoryview: a bytes-like object is required, not '${(buf as any)?.constructor?.name ?? typeof buf}'`);
@@ -217,7 +223,6 @@ function makeSocketConnectionClass() {
       if (size === null || size === undefined) size = n - offset;
       else if (size < 0) throw new ValueError("size is negative");
       else if (offset + size > n) throw new ValueError("buffer length < offset + size");
-      if (size > kShortMax) throw new ValueError(`a message of ${size} bytes is over the 2 GiB - 1 bytes multiprocessing-ts connections carry`);
       writeFrame(this.#state, fd, bytes.subarray(offset, offset + size));
     }
 
