@@ -146,7 +146,7 @@ function writeFrame(state: Int32Array, fd: number, payload: Uint8Array): void {
         lockAcquire(state, kStateFdLock, Infinity);
         try {
           if (Atomics.load(state, kStateFdGone) !== 0) throw new BrokenPipeError(32, "Broken pipe");
-          wrote = writeSync(fd, part, done, part.length - done);
+          wrote = writeSync(fd, part, done, Math.min(part.length - done, 1 << 30)); // write(2) takes < 2 GiB
         } catch (e: any) {
           error = e;
         } finally {
@@ -165,7 +165,7 @@ function writeFrame(state: Int32Array, fd: number, payload: Uint8Array): void {
         }
         if (error.code === "EPIPE") throw new BrokenPipeError(32, "Broken pipe");
         if (error.code === "ECONNRESET") throw new ConnectionResetError(104, "Connection reset by peer");
-        if (typeof error?.code !== "string") throw error;
+        if (typeof error?.errno !== "number") throw error; // not a system error: a bug of ours
         throw new OSError(Math.abs(error.errno ?? 5), String(error.message));
       }
     }
