@@ -252,4 +252,24 @@ describe("Listener and Client", () => {
     expect(c.poll(10)).toBe(true);
     expect(() => c.recv_bytes()).toThrow(mp.py.EOFError);
   });
+  test("accept_async() lets the event loop turn while it waits", async () => {
+    const key = Buffer.from("k");
+    const l = track(new Listener(["127.0.0.1", 0], { authkey: key }));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      const p = spawn({ target: t.echoClient, args: [l.address, key] });
+      const c = await l.accept_async();
+      expect(ticks).toBeGreaterThan(0); // the child took a while to boot: timers ran meanwhile
+      c.send("ping");
+      expect(await c.recv_async()).toBe("ping");
+      c.close();
+      p.join(10);
+      expect(p.exitcode).toBe(0);
+    } finally {
+      clearInterval(timer);
+    }
+    l.close();
+    await expect(l.accept_async()).rejects.toThrow(new mp.py.OSError("listener is closed"));
+  });
 });

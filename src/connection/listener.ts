@@ -22,7 +22,7 @@ import { dumps, loads } from "./serializer.js";
 import { frameHeader, kShortMax } from "./framing.js";
 import { writeSync } from "node:fs";
 import { lockAcquire, lockRelease, sleepMs } from "../shared/semlock.js";
-import { check, request } from "./transport.js";
+import { check, request, requestAsync } from "./transport.js";
 
 /** An AF_INET address `[host, port]` (a Python tuple), or an AF_UNIX path. */
 export type Address = readonly [string, number] | string;
@@ -375,8 +375,23 @@ export class Listener extends PyObject {
     if (this.#lid === null) throw new OSError("listener is closed");
     const r = check(request({ op: "accept", lid: this.#lid }));
     if (!("conn" in r)) throw new OSError("unexpected reply from the connection host");
-    const c = socketConnection(r.conn, this.#limit);
-    this.#lastAccepted = peerAddress(r.conn.peer);
+    return this.#accepted(r.conn);
+  }
+
+  /**
+   * Non-blocking twin of accept(): the event loop turns while waiting for a connection. (The
+   * authentication handshake that follows, a few short messages, blocks as accept()'s does.)
+   */
+  async accept_async(): Promise<Connection> {
+    if (this.#lid === null) throw new OSError("listener is closed");
+    const r = check(await requestAsync({ op: "accept", lid: this.#lid }));
+    if (!("conn" in r)) throw new OSError("unexpected reply from the connection host");
+    return this.#accepted(r.conn);
+  }
+
+  #accepted(h: ConnHandles): Connection {
+    const c = socketConnection(h, this.#limit);
+    this.#lastAccepted = peerAddress(h.peer);
     if (this.#authkey && this.#authkey.length > 0) {
       try {
         deliver_challenge(c, this.#authkey);

@@ -77,6 +77,30 @@ export function request(body: RequestBody, ms = Infinity): Reply | null {
   }
 }
 
+/** Non-blocking twin of request(): the event loop turns while the host works. */
+export async function requestAsync(body: RequestBody): Promise<Reply> {
+  const h = theHost();
+  const id = nextId++;
+  h.port.postMessage({ ...body, id });
+  for (;;) {
+    const seen = Atomics.load(h.control, kPosted); // before draining: see request()
+    drain(h);
+    const r = h.replies.get(id);
+    if (r) {
+      h.replies.delete(id);
+      return r;
+    }
+    if (Atomics.load(h.control, kHostGone) !== 0) throw new OSError(`the connection host thread has ended (exit code ${Atomics.load(h.control, kHostGone) - 1})`);
+    const w = (Atomics as any).waitAsync(h.control, kPosted, seen, 1000);
+    if (w.async) {
+      // A pending waitAsync does not keep the event loop alive; the timer does.
+      const keepAlive = setTimeout(() => {}, 1010);
+      await w.value;
+      clearTimeout(keepAlive);
+    }
+  }
+}
+
 /** Python's OSError subclass for a host error. */
 export function toPyError(e: HostError): Error {
   if (e.code === "ECLOSED") return new OSError(e.message);
