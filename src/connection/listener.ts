@@ -73,7 +73,10 @@ export function arbitrary_address(family: string): Address {
     if (tempDir === null) {
       const dir = mkdtempSync(join(tmpdir(), "pymp-"));
       tempDir = dir;
-      atExit(() => rmSync(dir, { recursive: true, force: true }), -10);
+      atExit(() => {
+        rmSync(dir, { recursive: true, force: true });
+        tempDir = null; // a reused forkserver worker makes a new one for its next process
+      }, -10);
     }
     const chars = "abcdefghijklmnopqrstuvwxyz0123456789_";
     const name = Array.from(randomBytes(8), (b) => chars[b % chars.length]).join("");
