@@ -69,7 +69,7 @@ describe("Listener and Client", () => {
       expect(c.recv()).toEqual(x);
     }
     c.close();
-    p.join(10);
+    p.join(30);
     expect(p.exitcode).toBe(0);
   });
 
@@ -79,11 +79,11 @@ describe("Listener and Client", () => {
     const p = spawn({ target: t.authClient, args: [l.address, Buffer.from("wrong"), q] });
     expect(() => l.accept()).toThrow(new mp.AuthenticationError("digest received was wrong"));
     expect(q.get(true, 10)).toBe("AuthenticationError: digest sent was rejected");
-    p.join(10);
+    p.join(30);
     const p2 = spawn({ target: t.authClient, args: [l.address, Buffer.from("right"), q] });
     track(l.accept());
     expect(q.get(true, 10)).toBe("connected");
-    p2.join(10);
+    p2.join(30);
   });
 
   test("deliver_challenge and answer_challenge work on any connection, a Pipe's included", () => {
@@ -111,7 +111,7 @@ describe("Listener and Client", () => {
     expect(await c.recv_async()).toBe("late");
     expect(c.poll(10)).toBe(true); // the child closed: EOF is readable
     expect(() => c.recv()).toThrow(mp.py.EOFError);
-    p.join(10);
+    p.join(30);
   });
 
   test("recv_limit refuses a message over the cap before buffering it", () => {
@@ -119,7 +119,7 @@ describe("Listener and Client", () => {
     const p = spawn({ target: t.sendBig, args: [l.address, 5000] });
     const c = track(l.accept());
     expect(() => c.recv_bytes()).toThrow(/message of 5000 bytes is over recv_limit \(1000 bytes\)/);
-    p.join(10);
+    p.join(30);
   });
 
   test("the peer closing gives EOFError on recv, then BrokenPipeError on send", () => {
@@ -188,7 +188,7 @@ describe("Listener and Client", () => {
     s.close(); // the child holds its own copy
     c.send({ x: [1, 2n ** 80n] });
     expect(c.recv()).toEqual({ x: [1, 2n ** 80n] });
-    p.join(10);
+    p.join(30);
     expect(p.exitcode).toBe(0);
     expect(c.poll(10)).toBe(true);
     expect(() => c.recv()).toThrow(mp.py.EOFError); // every copy of the server end is closed
@@ -248,7 +248,7 @@ describe("Listener and Client", () => {
       counts[first === 0x61 ? "a" : "b"]++;
     }
     expect(counts).toEqual({ a: 40, b: 40 });
-    p.join(10);
+    p.join(30);
     expect(c.poll(10)).toBe(true);
     expect(() => c.recv_bytes()).toThrow(mp.py.EOFError);
   });
@@ -264,7 +264,7 @@ describe("Listener and Client", () => {
       c.send("ping");
       expect(await c.recv_async()).toBe("ping");
       c.close();
-      p.join(10);
+      p.join(30);
       expect(p.exitcode).toBe(0);
     } finally {
       clearInterval(timer);
