@@ -3,8 +3,9 @@
 // an end in each process counts as an open handle, as an fd does: the peer sees EOF (EOFError)
 // only when every copy of the writing end is closed, and BrokenPipeError when no reading copy is
 // left. A child's copies close when it exits; a terminated child's are closed by its parent.
-// Differs from Python: Listener/Client are not here yet; connections cannot travel inside
-// queue items (only as Process arguments).
+// Listener/Client (connection/listener.ts) speak CPython's wire protocol over AF_INET and AF_UNIX
+// sockets owned by a host thread; their Connections are this class over channels it pumps.
+// Differs from Python: connections cannot travel inside queue items (only as Process arguments).
 
 import { addressOf, atExit } from "./shared/current.js";
 import { Channel, kEOF, kTimeout } from "./shared/channel.js";
@@ -32,6 +33,8 @@ export type PollArgs = Bound<typeof POLL>;
 function kDefaultPipeCapacity(): number {
   return 256 * 1024;
 }
+
+export { Listener, Client, answer_challenge, deliver_challenge, type Address, type ListenerOptions, type SocketOptions } from "./connection/listener.js";
 
 /** Keyword arguments of Pipe(). */
 export interface PipeOptions {

@@ -10,6 +10,7 @@ import { mainModuleUrl } from "./shared/bootstrapping.js";
 import { sleepMs } from "./shared/semlock.js";
 import { writeAllSync } from "./shared/stdio.js";
 import { SystemExit, TypeError, ValueError } from "./shared/pyerrors.js";
+export { ConnectionError, ConnectionRefusedError, ConnectionResetError } from "./shared/pyerrors.js";
 import { isMainThread } from "node:worker_threads";
 import { existsSync, realpathSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -52,6 +53,8 @@ export const str = exported((x: unknown): string => pyStr(x), "str");
 export const repr = exported((x: unknown): string => pyRepr(x), "repr");
 /** Python's `tuple(...)`: an Array that prints as `(1, 2)`. */
 export const tuple = pyTuple;
+/** Python's `float(x)`: `py.float(2)` is the float 2.0 (pickles as a float, prints `2.0`). */
+export { float, PyFloat } from "./shared/pickle/float.js";
 
 /**
  * Print the values to sys.stdout, separated by spaces, followed by a newline, in one

@@ -387,6 +387,24 @@ export class Channel {
     }
   }
 
+  /**
+   * Async wait for room: resolves once a reader has moved the head (or no reader is left), or
+   * after `ms`. For a writer on an event loop (the socket host) that must not block its thread.
+   */
+  async waitRoomAsync(ms: number): Promise<void> {
+    const head = Atomics.load(this.cells, kHead);
+    // Counted as a sleeping writer before the last look at the head, so that a reader that
+    // advances it afterwards sees the count and notifies (see #advanceHead).
+    Atomics.add(this.cells, kSpaceWaiters, 1);
+    try {
+      if (Atomics.load(this.cells, kHead) !== head || this.readersGone) return;
+      const r = (Atomics as any).waitAsync(this.cells, kHead, head, ms);
+      if (r.async) await r.value;
+    } finally {
+      Atomics.sub(this.cells, kSpaceWaiters, 1);
+    }
+  }
+
   /** Async twin of poll(): resolves when a message (or EOF) can be read, or after `ms`. */
   async pollAsync(ms: number): Promise<boolean> {
     const deadline = ms === Infinity ? Infinity : performance.now() + ms;

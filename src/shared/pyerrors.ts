@@ -82,6 +82,17 @@ export type OSError = InstanceType<typeof OSError>;
 export const BrokenPipeError = define("BrokenPipeError", () => class BrokenPipeError extends OSError {});
 export type BrokenPipeError = InstanceType<typeof BrokenPipeError>;
 /** `FileExistsError`. */
+/** `ConnectionError`: base of the connection-related OSErrors. */
+export const ConnectionError = define("ConnectionError", () => class ConnectionError extends OSError {});
+export type ConnectionError = InstanceType<typeof ConnectionError>;
+/** `ConnectionRefusedError`: `[Errno 111] Connection refused`. */
+export const ConnectionRefusedError = define("ConnectionRefusedError", () => class ConnectionRefusedError extends ConnectionError {});
+export type ConnectionRefusedError = InstanceType<typeof ConnectionRefusedError>;
+
+/** `ConnectionResetError`: `[Errno 104] Connection reset by peer`. */
+export const ConnectionResetError = define("ConnectionResetError", () => class ConnectionResetError extends ConnectionError {});
+export type ConnectionResetError = InstanceType<typeof ConnectionResetError>;
+
 export const FileExistsError = define("FileExistsError", () => class FileExistsError extends OSError {});
 export type FileExistsError = InstanceType<typeof FileExistsError>;
 /** `FileNotFoundError`. */

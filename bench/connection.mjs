@@ -1,0 +1,130 @@
+// Listener/Client benchmark: send+recv round trips over AF_INET loopback of a small object
+// (send/recv, pickled) and of 1 MiB of bytes (send_bytes/recv_bytes), a client against an echo
+// server in another OS process (which sends each frame back as it came), for three pairings:
+// Node client ⇄ Node server, Node client ⇄ CPython server, and CPython ⇄ CPython
+// (bench/python/connection_bench.py), in the same run.
+// Prints one JSON object per line (name, value = median, unit, min, max, n, impl), then a summary
+// {"connection_ratios": {...}}: ours (Node⇄Node) / CPython⇄CPython, below 1 is faster.
+// Usage: node bench/connection.mjs [--reps N] [--scale F] [--no-python]   (run `npm run build` first)
+//        node bench/connection.mjs --huge   one 2 GiB + 16 bytes message to CPython, sha256-checked
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Client, Listener } from "../dist/connection.js";
+import { tuple } from "../dist/py.js";
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const self = fileURLToPath(import.meta.url);
+const pyBench = fileURLToPath(new URL("./python/connection_bench.py", import.meta.url));
+
+if (args.includes("--echo-server")) {
+  const l = new Listener(["127.0.0.1", 0]);
+  process.stdout.write(`${l.address[1]}\n`);
+  const c = l.accept();
+  try {
+    for (;;) c.send_bytes(c.recv_bytes());
+  } catch {
+    // EOF: the client is done
+  }
+  c.close();
+  l.close();
+  process.exit(0);
+}
+
+const REPS = Math.max(1, Number(opt("--reps", 5)));
+const SCALE = Number(opt("--scale", 1));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round = (x) => Number(x.toFixed(3));
+const SMALL = {
+  id: 12345, name: "alice", tags: ["a", "b", "c"], score: 1.5, ok: true,
+  point: tuple(3, 4), nested: { x: [1, 2, 3], y: null }, blob: Buffer.from([0, 1, 2]),
+};
+const BIG = Buffer.alloc(1024 * 1024);
+
+/** Starts an echo server (a command printing its port) and returns [port, child]. */
+async function echoServer(cmd, argv) {
+  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((res, rej) => {
+    child.stdout.once("data", (d) => res(Number(String(d).trim())));
+    child.once("exit", (code) => rej(new Error(`echo server exited with ${code}`)));
+  });
+  return [port, child];
+}
+
+function measure(name, impl, n, unit, factor, once) {
+  for (let i = 0; i < Math.min(n, 50); i++) once();
+  const samples = [];
+  for (let r = 0; r < REPS; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) once();
+    samples.push(((performance.now() - t0) / 1000 / n) * factor);
+  }
+  const row = { name, value: round(median(samples)), unit, min: round(Math.min(...samples)), max: round(Math.max(...samples)), n: REPS, impl };
+  process.stdout.write(JSON.stringify(row) + "\n");
+  return row;
+}
+
+async function pairing(impl, cmd, argv) {
+  const [port, child] = await echoServer(cmd, argv);
+  const c = Client(["127.0.0.1", port]);
+  const rows = [
+    measure("connection_small_roundtrip", impl, Math.max(1, Math.floor(2000 * SCALE)), "us", 1e6, () => {
+      c.send(SMALL);
+      c.recv();
+    }),
+    measure("connection_1mib_roundtrip", impl, Math.max(1, Math.floor(100 * SCALE)), "ms", 1e3, () => {
+      c.send_bytes(BIG);
+      c.recv_bytes();
+    }),
+  ];
+  c.close();
+  await new Promise((res) => (child.exitCode !== null ? res() : child.once("exit", res)));
+  return rows;
+}
+
+if (args.includes("--huge")) {
+  // One message over 2 GiB - 1 bytes (CPython's 8-byte length form), Node -> CPython, checked by
+  // its sha256. Needs ~7 GB of memory and about a minute: not part of the default run.
+  const { createHash } = await import("node:crypto");
+  const n = 2 ** 31 + 16;
+  const big = Buffer.alloc(n, 0x5a);
+  const h = createHash("sha256");
+  for (let i = 0; i < n; i += 2 ** 30) h.update(big.subarray(i, i + 2 ** 30)); // update() takes < 2 GiB
+  const want = `${n} ${h.digest("hex")}`;
+  const [port, child] = await echoServer("python3", [pyBench, "--sha-server"]);
+  const c = Client(["127.0.0.1", port]);
+  const t0 = performance.now();
+  c.send_bytes(big);
+  const got = c.recv_bytes().toString();
+  const s = (performance.now() - t0) / 1000;
+  c.close();
+  await new Promise((res) => (child.exitCode !== null ? res() : child.once("exit", res)));
+  process.stdout.write(JSON.stringify({ name: "connection_huge_to_cpython", value: round(s), unit: "s", bytes: n, ok: got === want, impl: "node-cpython" }) + "\n");
+  process.exit(got === want ? 0 : 1);
+}
+
+const ours = await pairing("node-node", process.execPath, [self, "--echo-server"]);
+const ratios = {};
+if (!args.includes("--no-python")) {
+  const hasPython = spawnSync("python3", ["--version"]).status === 0;
+  if (hasPython) {
+    await pairing("node-cpython", "python3", [pyBench, "--echo-server"]);
+    const r = spawnSync("python3", [pyBench, "--reps", String(REPS), "--scale", String(SCALE)], { encoding: "utf8" });
+    if (r.status === 0) {
+      for (const line of r.stdout.trim().split("\n")) {
+        const row = { ...JSON.parse(line), impl: "cpython-cpython" };
+        process.stdout.write(JSON.stringify(row) + "\n");
+        const mine = ours.find((o) => o.name === row.name);
+        if (mine) ratios[row.name] = round(mine.value / row.value);
+      }
+    } else process.stderr.write(`python3 bench failed: ${r.stderr}\n`);
+  } else process.stderr.write("python3 not found: CPython pairings skipped\n");
+}
+process.stdout.write(JSON.stringify({ connection_ratios: ratios }) + "\n");
