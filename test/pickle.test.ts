@@ -70,9 +70,11 @@ const cases: [string, () => unknown, string][] = [
   ["many small items across frames", () => range(40000), "list(range(40000))"],
   ["records across frames", () => range(3000, (i) => ({ id: i, name: `n${i}`, tags: tuple(i, "t") })), "[{'id': i, 'name': 'n'+str(i), 'tags': (i, 't')} for i in range(3000)]"],
 ];
+// A frame that reaches 64 KiB with the 1000th item of a batch closes after the next MARK, not before APPENDS.
+cases.push(["a frame that fills up at the end of a batch", () => [Buffer.alloc(600), ...range(1499, (k) => Buffer.alloc(62).fill(Buffer.from([(k + 1) % 256, 1])))], "[bytes(600)] + [bytes([i % 256, 1]) * 31 for i in range(1, 1500)]"]);
 const typeCases = cases.length;
 // Lists whose frames close at every position around 64 KiB (the frame boundary logic).
-for (let n = 21700; n <= 22100; n += 23) cases.push([`list(range(${n})) (frame boundary)`, () => range(n), `list(range(${n}))`]);
+for (let n = 21760; n <= 22000; n += 41) cases.push([`list(range(${n})) (frame boundary)`, () => range(n), `list(range(${n}))`]);
 
 describe.skipIf(!hasPython)("pickle against python3", () => {
   const fromPython = hasPython ? python({ mode: "dump", exprs: cases.map((c) => c[2]) }) : [];
@@ -91,10 +93,12 @@ describe.skipIf(!hasPython)("pickle against python3", () => {
   });
 
   test("python3 reads what dumps writes, type-exact, for every protocol", () => {
-    const items = cases.slice(0, typeCases).flatMap((c) => [2, 3, 4, 5].map((p) => ({ expr: c[2], hex: dumps(c[1](), { protocol: p as 2 }).toString("hex") })));
+    // The large frame cases are left to the byte-exact test: their types are those of the small ones.
+    const items = cases.slice(0, typeCases).filter((c) => !c[0].includes("frames")).flatMap((c) => [2, 3, 4, 5].map((p) => ({ expr: c[2], hex: dumps(c[1](), { protocol: p as 2 }).toString("hex") })));
     const answers = python({ mode: "load", items });
+    const names = cases.slice(0, typeCases).filter((c) => !c[0].includes("frames")).map((c) => c[0]);
     answers.forEach((a, k) => {
-      const what = `${cases[Math.floor(k / 4)]![0]} protocol ${2 + (k % 4)}`;
+      const what = `${names[Math.floor(k / 4)]} protocol ${2 + (k % 4)}`;
       expect(a.error, what).toBeUndefined();
       expect(a.same, `${what}: python3 read ${a.repr}, expected ${a.expected}`).toBe(true);
     });

@@ -113,7 +113,7 @@ export class Writer {
     }
     this.frameStart = -1;
   }
-  // _Pickler_OpcodeBoundary: a frame that reached the target size is closed after an object.
+  // A frame that reached the target size is closed (pickle.py's commit_frame).
   boundary(): void {
     if (this.frameStart !== -1 && this.pos - this.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) this.commitFrame();
   }
@@ -149,6 +149,8 @@ export class Writer {
   }
 
   save(obj: unknown): void {
+    // As pickle.py's save() (and _pickle.c): a frame that reached its target closes before the next object.
+    if (this.frameStart !== -1) this.boundary();
     switch (typeof obj) {
       case "undefined":
         this.write1(NONE);
@@ -176,7 +178,6 @@ export class Writer {
       default:
         throw new PathError(refuse(obj), []);
     }
-    if (this.frameStart !== -1) this.boundary();
   }
 
   saveInt(n: number): void {
