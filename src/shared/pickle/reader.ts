@@ -76,6 +76,7 @@ class Unpickler {
   readonly memo: unknown[] = [];
   readonly memoDepth: number[] = [];
   memoCount = 0;
+  itemsDepth = 0;
   // Dicts are plain objects until a non-str key arrives; then they become Maps (see toMap).
   readonly dicts = new Set<object>();
   dictMemo: Map<object, number[]> | undefined;
@@ -117,12 +118,16 @@ class Unpickler {
     return m;
   }
   // The items since the topmost MARK, and their deepest nesting.
-  popItems(): [unknown[], number] {
+  // (their deepest nesting goes to itemsDepth: no pair is allocated for it).
+  popItems(): unknown[] {
     const m = this.popMark();
     const items = this.st.splice(m);
+    const ds = this.ds;
     let d = 0;
-    for (const x of this.ds.splice(m)) if (x > d) d = x;
-    return [items, d];
+    for (let i = m; i < ds.length; i++) if (ds[i]! > d) d = ds[i]!;
+    ds.length = m;
+    this.itemsDepth = d;
+    return items;
   }
   readLine(): string {
     const nl = this.buf.indexOf(0x0a, this.pos);
@@ -418,9 +423,9 @@ class Unpickler {
           this.push(markTuple(items), d + 1);
           break;
         }
-        case 0x74: { const [items, d] = this.popItems(); this.push(markTuple(items), d + 1); break; } // TUPLE
+        case 0x74: this.push(markTuple(this.popItems()), this.itemsDepth + 1); break; // TUPLE
         case 0x5d: this.push([], 1); break; // EMPTY_LIST
-        case 0x6c: { const [items, d] = this.popItems(); this.push(items, d + 1); break; } // LIST
+        case 0x6c: this.push(this.popItems(), this.itemsDepth + 1); break; // LIST
         case 0x61: { // APPEND
           const d = this.ds[this.ds.length - 1]!;
           const v = this.pop();
@@ -431,7 +436,8 @@ class Unpickler {
           break;
         }
         case 0x65: { // APPENDS
-          const [items, d] = this.popItems();
+          const items = this.popItems();
+          const d = this.itemsDepth;
           if (this.st.length <= this.fence) this.underflow();
           const list = this.listTarget(this.st[this.st.length - 1]);
           for (const x of items) list.push(x);
@@ -441,7 +447,8 @@ class Unpickler {
         }
         case 0x7d: { const o = {}; this.dicts.add(o); this.push(o, 1); break; } // EMPTY_DICT
         case 0x64: { // DICT
-          const [items, d] = this.popItems();
+          const items = this.popItems();
+          const d = this.itemsDepth;
           let o: unknown = {};
           this.dicts.add(o as object);
           for (let i = 0; i + 1 < items.length; i += 2) o = this.setItem(o, items[i], items[i + 1]);
@@ -459,7 +466,8 @@ class Unpickler {
           break;
         }
         case 0x75: { // SETITEMS
-          const [items, d] = this.popItems();
+          const items = this.popItems();
+          const d = this.itemsDepth;
           if (this.st.length <= this.fence) this.underflow();
           let target = this.st[this.st.length - 1];
           for (let i = 0; i + 1 < items.length; i += 2) target = this.setItem(target, items[i], items[i + 1]);
@@ -469,7 +477,8 @@ class Unpickler {
         }
         case 0x8f: this.push(new Set(), 1); break; // EMPTY_SET
         case 0x90: { // ADDITEMS
-          const [items, d] = this.popItems();
+          const items = this.popItems();
+          const d = this.itemsDepth;
           if (this.st.length <= this.fence) this.underflow();
           const s = this.st[this.st.length - 1];
           if (!(s instanceof Set)) throw new UnpicklingError(`'${pyType(s)}' object has no attribute 'add'`);
@@ -477,7 +486,7 @@ class Unpickler {
           if (d + 1 > this.ds[this.ds.length - 1]!) this.ds[this.ds.length - 1] = d + 1;
           break;
         }
-        case 0x91: { const [items, d] = this.popItems(); this.push(new Set(items.map(this.key)), d + 1); break; } // FROZENSET
+        case 0x91: this.push(new Set(this.popItems().map(this.key)), this.itemsDepth + 1); break; // FROZENSET
         case 0x70: this.memoPut(this.parseMemoIndex(this.readLine())); break; // PUT
         case 0x71: this.need(1); this.memoPut(this.buf[this.pos++]!); break; // BINPUT
         case 0x72: this.memoPut(this.u32()); break; // LONG_BINPUT
@@ -525,12 +534,14 @@ class Unpickler {
           const module = this.readLine();
           const name = this.readLine();
           const cls = findGlobal(module, name, this.proto, this.extra).value;
-          const [items, d] = this.popItems();
+          const items = this.popItems();
+          const d = this.itemsDepth;
           this.push(this.callEntry(cls, markTuple(items), null, "REDUCE"), d + 1);
           break;
         }
         case 0x6f: { // OBJ
-          const [items, d] = this.popItems();
+          const items = this.popItems();
+          const d = this.itemsDepth;
           if (items.length === 0) this.underflow();
           this.push(this.callEntry(items[0], markTuple(items.slice(1)), null, "REDUCE"), d + 1);
           break;

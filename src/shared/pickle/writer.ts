@@ -355,12 +355,12 @@ export class Writer {
     const keys: unknown[] = isMap ? [...(d as Map<unknown, unknown>).keys()] : Object.keys(d);
     const n = keys.length;
     if (n === 0) return;
-    const get = isMap ? (k: unknown) => (d as Map<unknown, unknown>).get(k) : (k: unknown) => (d as any)[k as string];
+    const map = isMap ? (d as Map<unknown, unknown>) : undefined;
     let i = 0;
     try {
       if (n === 1) {
         this.saveKey(keys[0]);
-        this.save(get(keys[0]));
+        this.save(map ? map.get(keys[0]) : (d as any)[keys[0] as string]);
         this.write1(SETITEM);
         return;
       }
@@ -370,7 +370,7 @@ export class Writer {
         this.write1(MARK);
         while (i < n) {
           this.saveKey(keys[i]);
-          this.save(get(keys[i]));
+          this.save(map ? map.get(keys[i]) : (d as any)[keys[i] as string]);
           i++;
           if (++batch === BATCHSIZE) break;
         }
