@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { dumps, loads, PicklingError, PyFloat, registerGlobal, UnpicklingError } from "../dist/shared/pickle.js";
-import { EOFError, float, IndexError, KeyError, OSError, RuntimeError, tuple, ValueError } from "multiprocessing-ts/py";
+import { EOFError, float, IndexError, KeyError, OSError, repr, RuntimeError, tuple, ValueError } from "multiprocessing-ts/py";
 
 const peer = fileURLToPath(new URL("./pickle_peer.py", import.meta.url));
 const hasPython = spawnSync("python3", ["--version"]).status === 0;
@@ -29,6 +29,7 @@ function desc(v: unknown, seen = new Map<unknown, number>()): unknown {
     b.writeDoubleBE(n);
     return ["float", b.toString("hex")];
   }
+  if (typeof v === "function") return ["type", `<class '${v.name}'>`];
   if (typeof v === "string") return ["str", Buffer.from(v, "utf16le").toString("hex")];
   if (v instanceof Uint8Array) return ["bytes", Buffer.from(v).toString("hex")];
   if (isTuple(v)) return ["tuple", (v as unknown[]).map((x) => desc(x, seen))];
@@ -62,6 +63,8 @@ const cases: [string, () => unknown, string][] = [
   ["Maps with non-str keys", () => new Map<unknown, unknown>([[1, "a"], [2n ** 70n, "b"], [tuple(1, 2), "c"], [null, "d"], [1.5, "f"], ["s", "g"]]), "{1: 'a', 2**70: 'b', (1, 2): 'c', None: 'd', 1.5: 'f', 's': 'g'}"],
   ["sets", () => [new Set(), new Set([1, 2, 3]), new Set(range(1000)), new Set(range(1001))], "[set(), {1, 2, 3}, set(range(1000)), set(range(1001))]"],
   ["builtin exceptions with their args", () => [new ValueError("x"), new KeyError("k"), new RuntimeError("a", 1), new IndexError(), new OSError("o")], "[ValueError('x'), KeyError('k'), RuntimeError('a', 1), IndexError(), OSError('o')]"],
+  ["an exception with attributes (its state, BUILD)", () => Object.assign(new ValueError("x"), { detail: "more" }), "(lambda e: (setattr(e, 'detail', 'more'), e)[1])(ValueError('x'))"],
+  ["classes by reference", () => [ValueError, KeyError, ValueError], "[ValueError, KeyError, ValueError]"],
   ["shared references", () => { const a = [1]; return [a, a, { x: a }]; }, "(lambda a: [a, a, {'x': a}])([1])"],
   ["a list that contains itself", () => { const a: unknown[] = []; a.push(a); return a; }, "(lambda a: (a.append(a), a)[1])([])"],
   ["a tuple inside a list inside that tuple", () => { const l: unknown[] = []; const t = tuple(l); l.push(t); return t; }, "(lambda l: (l.append((l,)), l[0])[1])([])"],
@@ -276,6 +279,23 @@ describe("pickle in JavaScript", () => {
     expect(() => loads(dumps(10n ** 200n), { maxIntDigits: 100 })).toThrow(/exceeds maxIntDigits \(100\)/);
     expect(() => loads(Buffer.from("\x80\x04\x8b\x00\x00\x00\x7f.", "latin1"))).toThrow(UnpicklingError);
     expect(() => loads(dumps(range(100, (i) => `s${i}`)), { maxMemo: 10 })).toThrow(/maxMemo \(10\)/);
+  });
+
+  test("the globals option allowlists a global for one call only", () => {
+    // CPython: pickle.dumps(fractions.Fraction(1, 3), 4)
+    const data = Buffer.from("80049522000000000000008c096672616374696f6e73948c084672616374696f6e9493944b014b03869452942e", "hex");
+    expect(() => loads(data)).toThrow("global 'fractions.Fraction' is forbidden");
+    const globals = { "fractions.Fraction": { call: ([n, d]: unknown[]) => ({ n, d }) } };
+    expect(loads(data, { globals })).toEqual({ n: 1, d: 3 });
+    expect(() => loads(data)).toThrow("global 'fractions.Fraction' is forbidden");
+  });
+
+  test("py.float(x) is a float whose value is integral: repr 2.0, arithmetic as a number", () => {
+    const f = float(2);
+    expect(repr(f)).toBe("2.0");
+    expect(repr([float(1e16), float(-0), float("inf"), float(" 1.5 ")])).toBe("[1e+16, -0.0, inf, 1.5]");
+    expect((f as any) + 1).toBe(3);
+    expect(() => float("x")).toThrow("could not convert string to float: 'x'");
   });
 
   test("the errors keep Python's class names and hierarchy", () => {

@@ -13,6 +13,8 @@ def desc(v, seen=None):
         return [t, v.encode('utf-16-le', 'surrogatepass').hex()]
     if isinstance(v, (bytes, bytearray)):
         return [t, v.hex()]
+    if isinstance(v, type):
+        return ['type', repr(v)]
     if isinstance(v, tuple):  # not tracked: CPython shares equal constant tuples
         return [t, [desc(x, seen) for x in v]]
     if id(v) in seen:

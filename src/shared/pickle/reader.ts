@@ -222,7 +222,7 @@ class Unpickler {
   }
   callEntry(callable: unknown, args: unknown, kwargs: Record<string, unknown> | null, opname: string): unknown {
     if (!isTuple(args)) throw new UnpicklingError(opname === "REDUCE" ? "argument list must be a tuple" : `${opname} args must be a tuple`);
-    const entry = entryOfValue(callable, this.extra);
+    const entry = entryOfValue(callable);
     const h = entry?.handlers;
     const fn = opname === "REDUCE" ? h?.call : h?.newobj ?? h?.call;
     if (!entry || !fn) throw new UnpicklingError(entry ? `global '${entry.module}.${entry.name}' cannot be called from a pickle` : `'${pyType(callable)}' object is not callable`);

@@ -6,7 +6,7 @@ import { isTuple, markTuple } from "../format.js";
 import { BaseException } from "../pyerrors.js";
 import { PicklingError } from "./errors.js";
 import { PyFloat } from "./float.js";
-import { builtinExceptionOf, entryOfInstance, entryOfValue, py2Name, type GlobalEntry } from "./globals.js";
+import { builtinExceptionOf, entryOfInstance, entryOfValue, PickleGlobal, py2Name, type GlobalEntry } from "./globals.js";
 import { encodeUtf8 } from "./utf8.js";
 
 const FRAME_SIZE_TARGET = 64 * 1024;
@@ -175,6 +175,13 @@ export class Writer {
         if (obj === null) this.write1(NONE);
         else this.saveObject(obj);
         break;
+      case "function": {
+        // A class or function that is an allowlisted global (ValueError, a registered value): by reference.
+        const e = entryOfValue(obj);
+        if (e === undefined) throw new PathError(refuse(obj), []);
+        this.saveGlobal(e);
+        break;
+      }
       default:
         throw new PathError(refuse(obj), []);
     }
@@ -427,6 +434,7 @@ export class Writer {
       const state = exceptionState(obj);
       return this.saveReduce(globalKey("builtins", name), [...obj.args], obj, state);
     }
+    if (obj instanceof PickleGlobal) return this.saveGlobal(obj.entry());
     const entry = entryOfInstance(obj);
     if (entry?.handlers.reduce) {
       const r = entry.handlers.reduce(obj);
