@@ -152,4 +152,13 @@ describe("loads() under fuzzing", () => {
     ];
     for (const c of cases) check(Buffer.from(c, "latin1"));
   });
+
+  test("large adversarial inputs take linear time: dicts turning into Maps over a deep stack, long APPEND chains, many MARKs", () => {
+    const big = (parts: string[]) => Buffer.from("\x80\x04" + parts.join("") + ".", "latin1");
+    check(big(["N".repeat(100_000), "}K\x01K\x01s0".repeat(100_000)]));
+    check(big(["]".repeat(100_000), "a".repeat(99_999)]));
+    check(big(["(".repeat(200_000)]));
+    check(big(["]\x94", "h\x00".repeat(100_000), "e"]));
+    check(big(["}\x94(", "\x8c\x01ah\x00".repeat(50_000), "u"]));
+  });
 });
