@@ -58,7 +58,7 @@ const cases: [string, () => unknown, string][] = [
   ["bytes", () => [Buffer.from(""), Buffer.from("ab"), Buffer.alloc(300, 7)], "[b'', b'ab', bytes([7])*300]"],
   ["lists, with batches of 1000", () => [[], [1], [1, 2], range(1000), range(1001), range(2500)], "[[], [1], [1, 2], list(range(1000)), list(range(1001)), list(range(2500))]"],
   ["tuples of every length opcode", () => [tuple(), tuple(1), tuple(1, 2), tuple(1, 2, 3), tuple(1, 2, 3, 4), tuple(tuple(5), [2])], "[(), (1,), (1, 2), (1, 2, 3), (1, 2, 3, 4), (tuple([5]), [2])]"],
-  ["dicts with str keys, with batches of 1000", () => [{}, { a: 1 }, { a: 1, b: [2] }, Object.fromEntries(range(1000, (i) => [`k${i}`, i])), Object.fromEntries(range(1001, (i) => [`j${i}`, i]))], "[{}, {'a': 1}, {'a': 1, 'b': [2]}, {f'k{i}': i for i in range(1000)}, {f'j{i}': i for i in range(1001)}]"],
+  ["dicts with str keys, with batches of 1000", () => [{}, { a: 1 }, { a: 1, b: [2] }, Object.fromEntries(range(1000, (i) => [`k${i}`, i]) as [string, unknown][]), Object.fromEntries(range(1001, (i) => [`j${i}`, i]) as [string, unknown][])], "[{}, {'a': 1}, {'a': 1, 'b': [2]}, {f'k{i}': i for i in range(1000)}, {f'j{i}': i for i in range(1001)}]"],
   ["a __proto__ key is an ordinary key", () => JSON.parse('{"__proto__": 1, "constructor": 2}'), "{'__proto__': 1, 'constructor': 2}"],
   ["Maps with non-str keys", () => new Map<unknown, unknown>([[1, "a"], [2n ** 70n, "b"], [tuple(1, 2), "c"], [null, "d"], [1.5, "f"], ["s", "g"]]), "{1: 'a', 2**70: 'b', (1, 2): 'c', None: 'd', 1.5: 'f', 's': 'g'}"],
   ["sets", () => [new Set(), new Set([1, 2, 3]), new Set(range(1000)), new Set(range(1001))], "[set(), {1, 2, 3}, set(range(1000)), set(range(1001))]"],
