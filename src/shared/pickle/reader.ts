@@ -278,7 +278,10 @@ class Unpickler {
     return this.push(decodeUtf8(this.buf, s, e), 0);
   }
   bytes(s: number, e: number): void {
-    return this.push(Buffer.from(this.buf.subarray(s, e)), 0);
+    // A copy (the input buffer may be reused by its owner); allocUnsafe takes small ones from Node's pool.
+    const b = Buffer.allocUnsafe(e - s);
+    this.buf.copy(b, 0, s, e);
+    return this.push(b, 0);
   }
 
 

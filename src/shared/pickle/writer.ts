@@ -38,7 +38,7 @@ export class Writer {
   framing = false;
   frameStart = -1;
   readonly memo = new Map<unknown, number>();
-  readonly globalMemo = new Map<string, number>();
+  globalMemo: Map<string, number> | undefined;
   depth = 0;
 
   constructor(proto: number) {
@@ -455,7 +455,7 @@ export class Writer {
 
   saveGlobal(e: GlobalEntry): void {
     const key = e.module + "\n" + e.name;
-    const idx = this.globalMemo.get(key);
+    const idx = this.globalMemo?.get(key);
     if (idx !== undefined) return this.memoGet(idx);
     if (this.proto >= 4) {
       this.save(e.module);
@@ -471,7 +471,7 @@ export class Writer {
     }
     const i = this.memo.size;
     this.memo.set(Symbol(key), i);
-    this.globalMemo.set(key, i);
+    (this.globalMemo ??= new Map()).set(key, i);
     this.writePut(i);
   }
 
