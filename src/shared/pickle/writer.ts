@@ -388,10 +388,10 @@ export class Writer {
       throw e;
     }
   }
-  saveKey(k: unknown): void {
-    // Python's dict keys are hashable: an integral PyFloat key is its number, lists and dicts are refused.
+  saveKey(k: unknown, what = "dict key"): void {
+    // Python's dict keys and set items are hashable: lists, dicts and sets are refused.
     if (k !== null && typeof k === "object" && !(k instanceof PyFloat) && !isTuple(k) && !(k instanceof Uint8Array)) {
-      throw new PathError(new PicklingError(`Can't pickle a dict key of type ${typeName(k)} at {path}: Python dict keys must be hashable (str, int, float, bool, None, bytes, tuple)`), []);
+      throw new PathError(new PicklingError(`Can't pickle a ${what} of type '${typeName(k)}' at {path}: Python's ${what}s must be hashable (str, int, float, bool, None, bytes, tuple)`), []);
     }
     this.save(k);
   }
@@ -413,7 +413,7 @@ export class Writer {
         batch = 0;
         this.write1(MARK);
         while (i < n) {
-          this.saveKey(items[i]);
+          this.saveKey(items[i], "set item");
           i++;
           if (++batch === BATCHSIZE) break;
         }
@@ -519,12 +519,16 @@ function u64Header(op: number, n: number): number[] {
 }
 
 function describeKey(k: unknown): string {
+  if (k !== null && typeof k === "object") return `<${typeName(k)} key>`;
   return typeof k === "string" ? JSON.stringify(k) : typeof k === "bigint" ? `${k}n` : String(k);
 }
 
 function typeName(v: unknown): string {
   if (typeof v === "function") return v.name ? `<function ${v.name}>` : "<anonymous function>";
   if (typeof v === "symbol") return `<${String(v)}>`;
+  if (Array.isArray(v)) return isTuple(v) ? "tuple" : "list";
+  if (v instanceof Map) return "dict";
+  if (v instanceof Set) return "set";
   const ctor = (v as any)?.constructor?.name;
   return ctor ? `<${ctor} object>` : "<object>";
 }
