@@ -1,6 +1,7 @@
 // The pickle codec (src/shared/pickle.ts) against CPython 3.11: byte-exact dumps, python3 reading
 // what we write, every type of the value table both ways, and the refusals.
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { dumps, loads, PicklingError, PyFloat, registerGlobal, UnpicklingError } from "../dist/shared/pickle.js";
@@ -300,6 +301,16 @@ describe("pickle in JavaScript", () => {
     expect(repr([float(1e16), float(-0), float("inf"), float(" 1.5 ")])).toBe("[1e+16, -0.0, inf, 1.5]");
     expect((f as any) + 1).toBe(3);
     expect(() => float("x")).toThrow("could not convert string to float: 'x'");
+  });
+
+  test("exceptions made by the CommonJS build pickle in the ESM build and back", () => {
+    const require = createRequire(import.meta.url);
+    const cjsPy = require("../dist/cjs/py.js");
+    const cjsPickle = require("../dist/cjs/shared/pickle.js");
+    const [e, cls] = loads(cjsPickle.dumps([new cjsPy.ZeroDivisionError("z"), cjsPy.KeyError])) as [Error, unknown];
+    expect(e).toBeInstanceOf(ZeroDivisionError);
+    expect(cls).toBe(KeyError);
+    expect(cjsPickle.loads(dumps(new ValueError("v")))).toBeInstanceOf(ValueError);
   });
 
   test("the errors keep Python's class names and hierarchy", () => {

@@ -94,7 +94,9 @@ function pyErrorClass(name: string): (new (...a: unknown[]) => BaseException) | 
   if (!BUILTIN_EXCEPTIONS.has(name)) return undefined;
   const reg = (globalThis as any)[Symbol.for("multiprocessing-ts.pyerrors")] as Record<string, any> | undefined;
   const cls = reg && Object.hasOwn(reg, name) ? reg[name] : undefined;
-  return typeof cls === "function" && cls.prototype instanceof BaseException ? cls : undefined;
+  // No instanceof BaseException: the ESM and CommonJS builds each have their own BaseException,
+  // and the shared classes extend whichever build defined them first.
+  return typeof cls === "function" ? cls : undefined;
 }
 
 /** Copies a dict state into own properties, never through a setter or a prototype. */
@@ -224,7 +226,7 @@ export function entryOfValue(value: unknown): GlobalEntry | undefined {
   // `globals` option of an earlier call is never reached from a call without it.
   const x = value !== null && (typeof value === "object" || typeof value === "function") ? extraByValue.get(value) : undefined;
   if (x) return x;
-  if (typeof value === "function" && value.prototype instanceof BaseException && pyErrorClass(value.name) === value) {
+  if (typeof value === "function" && pyErrorClass(value.name) === value) {
     return builtinEntry("builtins", value.name);
   }
   return undefined;
@@ -236,9 +238,14 @@ export function entryOfInstance(obj: object): GlobalEntry | undefined {
 }
 
 /** The builtin exception class of an instance (its exact class), for dumps. */
-export function builtinExceptionOf(obj: BaseException): string | undefined {
-  const ctor = obj.constructor as Function;
-  return pyErrorClass(ctor.name) === ctor ? ctor.name : undefined;
+export function builtinExceptionOf(obj: object): string | undefined {
+  const ctor = obj.constructor as Function | undefined;
+  return typeof ctor === "function" && pyErrorClass(ctor.name) === ctor ? ctor.name : undefined;
+}
+
+/** True for an instance of a Python exception class of this library (of either build). */
+export function isPyException(e: unknown): e is BaseException {
+  return e instanceof Error && Array.isArray((e as any).args);
 }
 
 /**

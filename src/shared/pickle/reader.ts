@@ -4,10 +4,10 @@
 // the bytes that remain before anything is allocated.
 
 import { isTuple, kTuple } from "../format.js";
-import { BaseException, EOFError, ValueError } from "../pyerrors.js";
+import { EOFError, ValueError } from "../pyerrors.js";
 import { UnpicklingError } from "./errors.js";
 import { float as pyFloat, PyFloat } from "./float.js";
-import { entryOfValue, findGlobal, setAttributes, type GlobalEntry, type GlobalHandlers } from "./globals.js";
+import { entryOfValue, findGlobal, isPyException, setAttributes, type GlobalEntry, type GlobalHandlers } from "./globals.js";
 import { loadKey, pyType, replaceAll, unescapeBytes } from "./support.js";
 import { decodeUtf8, type FastBuffer } from "./utf8.js";
 
@@ -211,7 +211,7 @@ class Unpickler {
     try {
       obj = opname === "REDUCE" ? (fn as (a: unknown[]) => unknown)(args as unknown[]) : (fn as (a: unknown[], k: Record<string, unknown>) => unknown)(args as unknown[], kwargs ?? {});
     } catch (e) {
-      if (e instanceof BaseException) throw e;
+      if (isPyException(e)) throw e;
       throw new UnpicklingError(`${entry.module}.${entry.name}(...) failed: ${(e as Error)?.message ?? e}`);
     }
     if (obj !== null && (typeof obj === "object" || typeof obj === "function")) (this.made ??= new Map()).set(obj, entry);
@@ -229,7 +229,7 @@ class Unpickler {
         if (slots !== null) setAttributes(obj as object, slots);
       } else setAttributes(obj as object, state);
     } catch (e) {
-      if (e instanceof BaseException) throw e;
+      if (isPyException(e)) throw e;
       throw new UnpicklingError(`${entry.module}.${entry.name}.__setstate__ failed: ${(e as Error)?.message ?? e}`);
     }
   }

@@ -2,7 +2,6 @@
 // messages, the escapes of the protocol-0 STRING opcode, and the swap of dicts that became Maps.
 
 import { isTuple } from "../format.js";
-import { BaseException } from "../pyerrors.js";
 import { UnpicklingError } from "./errors.js";
 import { PyFloat } from "./float.js";
 
@@ -70,7 +69,7 @@ export function replaceAll(root: unknown, replaced: Map<object, Map<unknown, unk
         if (y !== x) Object.defineProperty(v, k, { value: y, writable: true, enumerable: true, configurable: true });
         todo.push(y);
       }
-      if (v instanceof BaseException) todo.push(v.args);
+      if (v instanceof Error && Array.isArray((v as any).args)) todo.push((v as any).args);
     }
   }
   return sub(root);

@@ -3,10 +3,10 @@
 // equal what CPython 3.11's `pickle.dumps(x, protocol=p)` writes.
 
 import { isTuple, markTuple } from "../format.js";
-import { BaseException } from "../pyerrors.js";
+import type { BaseException } from "../pyerrors.js";
 import { PicklingError } from "./errors.js";
 import { PyFloat } from "./float.js";
-import { builtinExceptionOf, entryOfInstance, entryOfValue, PickleGlobal, py2Name, type GlobalEntry } from "./globals.js";
+import { builtinExceptionOf, entryOfInstance, entryOfValue, isPyException, PickleGlobal, py2Name, type GlobalEntry } from "./globals.js";
 import { encodeUtf8 } from "./utf8.js";
 
 const FRAME_SIZE_TARGET = 64 * 1024;
@@ -426,7 +426,7 @@ export class Writer {
   }
 
   saveOther(obj: object): void {
-    if (obj instanceof BaseException) {
+    if (isPyException(obj)) {
       const name = builtinExceptionOf(obj);
       if (name === undefined) {
         throw new PathError(new PicklingError(`Can't pickle ${obj.constructor.name} at {path}: only Python's builtin exception classes travel to Python; throw one (ValueError, KeyError, ...), or registerGlobal() a module and name for ${obj.constructor.name}`), []);
