@@ -55,6 +55,7 @@ export const repr = exported((x: unknown): string => pyRepr(x), "repr");
 export const tuple = pyTuple;
 /** Python's `float(x)`: `py.float(2)` is the float 2.0 (pickles as a float, prints `2.0`). */
 export { float, PyFloat } from "./shared/pickle/float.js";
+export { ArithmeticError, ImportError, MemoryError, ModuleNotFoundError, NameError, PermissionError, RecursionError, ZeroDivisionError } from "./shared/pyerrors.js";
 
 /**
  * Print the values to sys.stdout, separated by spaces, followed by a newline, in one

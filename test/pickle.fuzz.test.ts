@@ -35,6 +35,7 @@ function checkPrototypes(root: unknown): void {
 
 /** Runs loads() and checks the outcome: a value, or a documented error, in bounded time. */
 function check(data: Uint8Array): void {
+  // A generous bound (the machine may be busy): a hang or a quadratic blow-up takes far longer.
   const start = performance.now();
   try {
     checkPrototypes(loads(data));
@@ -44,7 +45,7 @@ function check(data: Uint8Array): void {
     if (!documented) throw new Error(`undocumented error for ${Buffer.from(data).toString("hex")}: ${(e as Error)?.stack ?? e}`);
   }
   const ms = performance.now() - start;
-  if (ms > 250) throw new Error(`loads took ${ms.toFixed(0)} ms for ${data.length} bytes: ${Buffer.from(data).toString("hex")}`);
+  if (ms > 1500) throw new Error(`loads took ${ms.toFixed(0)} ms for ${data.length} bytes: ${Buffer.from(data).toString("hex")}`);
   if (({} as any).polluted !== undefined || ({} as any).__proto__ !== Object.prototype) throw new Error("Object.prototype was changed");
 }
 
@@ -150,5 +151,16 @@ describe("loads() under fuzzing", () => {
       "\x80\x02c__builtin__\nbytearray\nJ\x00\x00\x00\x7f\x85R.", // bytearray(2**31) is not allocated
     ];
     for (const c of cases) check(Buffer.from(c, "latin1"));
+  });
+
+  test("large adversarial inputs take linear time: dicts turning into Maps over a deep stack, long APPEND chains, many MARKs", () => {
+    const big = (parts: string[]) => Buffer.from("\x80\x04" + parts.join("") + ".", "latin1");
+    // 30,000 of each: linear work is a few ms; a quadratic one would pass the 1.5 s bound of check().
+    const n = 30_000;
+    check(big(["N".repeat(n), "}K\x01K\x01s0".repeat(n)]));
+    check(big(["]".repeat(n), "a".repeat(n - 1)]));
+    check(big(["(".repeat(2 * n)]));
+    check(big(["]\x94(", "h\x00".repeat(n), "e"]));
+    check(big(["}\x94(", "\x8c\x01ah\x00".repeat(n), "u"]));
   });
 });

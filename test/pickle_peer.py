@@ -13,6 +13,8 @@ def desc(v, seen=None):
         return [t, v.encode('utf-16-le', 'surrogatepass').hex()]
     if isinstance(v, (bytes, bytearray)):
         return [t, v.hex()]
+    if isinstance(v, type):
+        return ['type', repr(v)]
     if isinstance(v, tuple):  # not tracked: CPython shares equal constant tuples
         return [t, [desc(x, seen) for x in v]]
     if id(v) in seen:
@@ -34,7 +36,7 @@ if req['mode'] == 'dump':
     for expr in req['exprs']:
         v = eval(expr)
         # dumps first: vars() in desc() gives an exception a __dict__, which pickle then writes.
-        hexes = {str(p): pickle.dumps(v, protocol=p).hex() for p in (2, 3, 4, 5)}
+        hexes = {str(p): pickle.dumps(v, protocol=p).hex() for p in (0, 1, 2, 3, 4, 5)}
         out.append({'desc': desc(v), 'hex': hexes})
 else:
     for item in req['items']:

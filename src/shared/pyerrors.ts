@@ -125,6 +125,30 @@ export type AttributeError = InstanceType<typeof AttributeError>;
 /** `OverflowError`. */
 export const OverflowError = define("OverflowError", () => class OverflowError extends Exception {});
 export type OverflowError = InstanceType<typeof OverflowError>;
+/** `ArithmeticError` (so that a CPython peer's arithmetic errors unpickle). */
+export const ArithmeticError = define("ArithmeticError", () => class ArithmeticError extends Exception {});
+export type ArithmeticError = InstanceType<typeof ArithmeticError>;
+/** `ZeroDivisionError`. */
+export const ZeroDivisionError = define("ZeroDivisionError", () => class ZeroDivisionError extends ArithmeticError {});
+export type ZeroDivisionError = InstanceType<typeof ZeroDivisionError>;
+/** `NameError`. */
+export const NameError = define("NameError", () => class NameError extends Exception {});
+export type NameError = InstanceType<typeof NameError>;
+/** `PermissionError`. */
+export const PermissionError = define("PermissionError", () => class PermissionError extends OSError {});
+export type PermissionError = InstanceType<typeof PermissionError>;
+/** `ImportError`. */
+export const ImportError = define("ImportError", () => class ImportError extends Exception {});
+export type ImportError = InstanceType<typeof ImportError>;
+/** `ModuleNotFoundError`. */
+export const ModuleNotFoundError = define("ModuleNotFoundError", () => class ModuleNotFoundError extends ImportError {});
+export type ModuleNotFoundError = InstanceType<typeof ModuleNotFoundError>;
+/** `MemoryError`. */
+export const MemoryError = define("MemoryError", () => class MemoryError extends Exception {});
+export type MemoryError = InstanceType<typeof MemoryError>;
+/** `RecursionError`. */
+export const RecursionError = define("RecursionError", () => class RecursionError extends RuntimeError {});
+export type RecursionError = InstanceType<typeof RecursionError>;
 /** `StopIteration`. */
 export const StopIteration = define("StopIteration", () => class StopIteration extends Exception {});
 export type StopIteration = InstanceType<typeof StopIteration>;

@@ -44,6 +44,10 @@ export class PickleGlobal {
   __repr__(): string {
     return `<global '${this.module}.${this.name}'>`;
   }
+  /** The entry to write this global again. */
+  entry(): GlobalEntry {
+    return { module: this.module, name: this.name, handlers: {}, value: this };
+  }
 }
 
 const kState = Symbol.for("multiprocessing-ts.pickle.globals");
@@ -90,7 +94,9 @@ function pyErrorClass(name: string): (new (...a: unknown[]) => BaseException) | 
   if (!BUILTIN_EXCEPTIONS.has(name)) return undefined;
   const reg = (globalThis as any)[Symbol.for("multiprocessing-ts.pyerrors")] as Record<string, any> | undefined;
   const cls = reg && Object.hasOwn(reg, name) ? reg[name] : undefined;
-  return typeof cls === "function" && cls.prototype instanceof BaseException ? cls : undefined;
+  // No instanceof BaseException: the ESM and CommonJS builds each have their own BaseException,
+  // and the shared classes extend whichever build defined them first.
+  return typeof cls === "function" ? cls : undefined;
 }
 
 /** Copies a dict state into own properties, never through a setter or a prototype. */
@@ -164,6 +170,9 @@ function iterArg(name: string, args: unknown[]): Iterable<unknown> {
 }
 
 const entries = new Map<string, GlobalEntry>();
+// Entries of the `globals` option of loads(), per handlers object and per value pushed.
+const extraEntries = new WeakMap<GlobalHandlers, GlobalEntry>();
+const extraByValue = new WeakMap<object, GlobalEntry>();
 function makeEntry(module: string, name: string, handlers: GlobalHandlers): GlobalEntry {
   const key = module + "\n" + name;
   let e = entries.get(key);
@@ -196,7 +205,13 @@ export function findGlobal(module: string, name: string, proto: number, extra?: 
   const dotted = `${module}.${name}`;
   if (extra && Object.hasOwn(extra, dotted)) {
     const h = extra[dotted]!;
-    return Object.freeze({ module, name, handlers: h, value: h.value ?? h.type ?? new PickleGlobal(module, name) });
+    let e = extraEntries.get(h);
+    if (e === undefined || e.module !== module || e.name !== name) {
+      e = Object.freeze({ module, name, handlers: h, value: h.value ?? h.type ?? new PickleGlobal(module, name) });
+      extraEntries.set(h, e);
+    }
+    if (typeof e.value === "object" || typeof e.value === "function") extraByValue.set(e.value as object, e);
+    return e;
   }
   const builtin = builtinEntry(module, name);
   if (builtin) return builtin;
@@ -204,18 +219,14 @@ export function findGlobal(module: string, name: string, proto: number, extra?: 
 }
 
 /** The entry whose value the reader pushed (to call it), or undefined. */
-export function entryOfValue(value: unknown, extra?: Record<string, GlobalHandlers>): GlobalEntry | undefined {
+export function entryOfValue(value: unknown): GlobalEntry | undefined {
   const e = state.byValue.get(value);
   if (e) return e;
-  if (extra) {
-    for (const [dotted, h] of Object.entries(extra)) {
-      if (h.value === value || h.type === value) {
-        const i = dotted.lastIndexOf(".");
-        return { module: dotted.slice(0, i), name: dotted.slice(i + 1), handlers: h, value };
-      }
-    }
-  }
-  if (typeof value === "function" && value.prototype instanceof BaseException && pyErrorClass(value.name) === value) {
+  // A value can only be on the unpickler's stack through findGlobal, so an entry of the
+  // `globals` option of an earlier call is never reached from a call without it.
+  const x = value !== null && (typeof value === "object" || typeof value === "function") ? extraByValue.get(value) : undefined;
+  if (x) return x;
+  if (typeof value === "function" && pyErrorClass(value.name) === value) {
     return builtinEntry("builtins", value.name);
   }
   return undefined;
@@ -227,9 +238,14 @@ export function entryOfInstance(obj: object): GlobalEntry | undefined {
 }
 
 /** The builtin exception class of an instance (its exact class), for dumps. */
-export function builtinExceptionOf(obj: BaseException): string | undefined {
-  const ctor = obj.constructor as Function;
-  return pyErrorClass(ctor.name) === ctor ? ctor.name : undefined;
+export function builtinExceptionOf(obj: object): string | undefined {
+  const ctor = obj.constructor as Function | undefined;
+  return typeof ctor === "function" && pyErrorClass(ctor.name) === ctor ? ctor.name : undefined;
+}
+
+/** True for an instance of a Python exception class of this library (of either build). */
+export function isPyException(e: unknown): e is BaseException {
+  return e instanceof Error && Array.isArray((e as any).args);
 }
 
 /**

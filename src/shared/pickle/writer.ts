@@ -3,10 +3,10 @@
 // equal what CPython 3.11's `pickle.dumps(x, protocol=p)` writes.
 
 import { isTuple, markTuple } from "../format.js";
-import { BaseException } from "../pyerrors.js";
+import type { BaseException } from "../pyerrors.js";
 import { PicklingError } from "./errors.js";
 import { PyFloat } from "./float.js";
-import { builtinExceptionOf, entryOfInstance, entryOfValue, py2Name, type GlobalEntry } from "./globals.js";
+import { builtinExceptionOf, entryOfInstance, entryOfValue, isPyException, PickleGlobal, py2Name, type GlobalEntry } from "./globals.js";
 import { encodeUtf8 } from "./utf8.js";
 
 const FRAME_SIZE_TARGET = 64 * 1024;
@@ -38,7 +38,7 @@ export class Writer {
   framing = false;
   frameStart = -1;
   readonly memo = new Map<unknown, number>();
-  readonly globalMemo = new Map<string, number>();
+  globalMemo: Map<string, number> | undefined;
   depth = 0;
 
   constructor(proto: number) {
@@ -113,7 +113,7 @@ export class Writer {
     }
     this.frameStart = -1;
   }
-  // _Pickler_OpcodeBoundary: a frame that reached the target size is closed after an object.
+  // A frame that reached the target size is closed (pickle.py's commit_frame).
   boundary(): void {
     if (this.frameStart !== -1 && this.pos - this.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) this.commitFrame();
   }
@@ -149,6 +149,8 @@ export class Writer {
   }
 
   save(obj: unknown): void {
+    // As pickle.py's save() (and _pickle.c): a frame that reached its target closes before the next object.
+    if (this.frameStart !== -1) this.boundary();
     switch (typeof obj) {
       case "undefined":
         this.write1(NONE);
@@ -173,10 +175,16 @@ export class Writer {
         if (obj === null) this.write1(NONE);
         else this.saveObject(obj);
         break;
+      case "function": {
+        // A class or function that is an allowlisted global (ValueError, a registered value): by reference.
+        const e = entryOfValue(obj);
+        if (e === undefined) throw new PathError(refuse(obj), []);
+        this.saveGlobal(e);
+        break;
+      }
       default:
         throw new PathError(refuse(obj), []);
     }
-    if (this.frameStart !== -1) this.boundary();
   }
 
   saveInt(n: number): void {
@@ -354,12 +362,12 @@ export class Writer {
     const keys: unknown[] = isMap ? [...(d as Map<unknown, unknown>).keys()] : Object.keys(d);
     const n = keys.length;
     if (n === 0) return;
-    const get = isMap ? (k: unknown) => (d as Map<unknown, unknown>).get(k) : (k: unknown) => (d as any)[k as string];
+    const map = isMap ? (d as Map<unknown, unknown>) : undefined;
     let i = 0;
     try {
       if (n === 1) {
         this.saveKey(keys[0]);
-        this.save(get(keys[0]));
+        this.save(map ? map.get(keys[0]) : (d as any)[keys[0] as string]);
         this.write1(SETITEM);
         return;
       }
@@ -369,7 +377,7 @@ export class Writer {
         this.write1(MARK);
         while (i < n) {
           this.saveKey(keys[i]);
-          this.save(get(keys[i]));
+          this.save(map ? map.get(keys[i]) : (d as any)[keys[i] as string]);
           i++;
           if (++batch === BATCHSIZE) break;
         }
@@ -380,10 +388,10 @@ export class Writer {
       throw e;
     }
   }
-  saveKey(k: unknown): void {
-    // Python's dict keys are hashable: an integral PyFloat key is its number, lists and dicts are refused.
+  saveKey(k: unknown, what = "dict key"): void {
+    // Python's dict keys and set items are hashable: lists, dicts and sets are refused.
     if (k !== null && typeof k === "object" && !(k instanceof PyFloat) && !isTuple(k) && !(k instanceof Uint8Array)) {
-      throw new PathError(new PicklingError(`Can't pickle a dict key of type ${typeName(k)} at {path}: Python dict keys must be hashable (str, int, float, bool, None, bytes, tuple)`), []);
+      throw new PathError(new PicklingError(`Can't pickle a ${what} of type '${typeName(k)}' at {path}: Python's ${what}s must be hashable (str, int, float, bool, None, bytes, tuple)`), []);
     }
     this.save(k);
   }
@@ -405,7 +413,7 @@ export class Writer {
         batch = 0;
         this.write1(MARK);
         while (i < n) {
-          this.saveKey(items[i]);
+          this.saveKey(items[i], "set item");
           i++;
           if (++batch === BATCHSIZE) break;
         }
@@ -418,7 +426,7 @@ export class Writer {
   }
 
   saveOther(obj: object): void {
-    if (obj instanceof BaseException) {
+    if (isPyException(obj)) {
       const name = builtinExceptionOf(obj);
       if (name === undefined) {
         throw new PathError(new PicklingError(`Can't pickle ${obj.constructor.name} at {path}: only Python's builtin exception classes travel to Python; throw one (ValueError, KeyError, ...), or registerGlobal() a module and name for ${obj.constructor.name}`), []);
@@ -426,6 +434,7 @@ export class Writer {
       const state = exceptionState(obj);
       return this.saveReduce(globalKey("builtins", name), [...obj.args], obj, state);
     }
+    if (obj instanceof PickleGlobal) return this.saveGlobal(obj.entry());
     const entry = entryOfInstance(obj);
     if (entry?.handlers.reduce) {
       const r = entry.handlers.reduce(obj);
@@ -446,7 +455,7 @@ export class Writer {
 
   saveGlobal(e: GlobalEntry): void {
     const key = e.module + "\n" + e.name;
-    const idx = this.globalMemo.get(key);
+    const idx = this.globalMemo?.get(key);
     if (idx !== undefined) return this.memoGet(idx);
     if (this.proto >= 4) {
       this.save(e.module);
@@ -462,7 +471,7 @@ export class Writer {
     }
     const i = this.memo.size;
     this.memo.set(Symbol(key), i);
-    this.globalMemo.set(key, i);
+    (this.globalMemo ??= new Map()).set(key, i);
     this.writePut(i);
   }
 
@@ -510,12 +519,16 @@ function u64Header(op: number, n: number): number[] {
 }
 
 function describeKey(k: unknown): string {
+  if (k !== null && typeof k === "object") return `<${typeName(k)} key>`;
   return typeof k === "string" ? JSON.stringify(k) : typeof k === "bigint" ? `${k}n` : String(k);
 }
 
 function typeName(v: unknown): string {
   if (typeof v === "function") return v.name ? `<function ${v.name}>` : "<anonymous function>";
   if (typeof v === "symbol") return `<${String(v)}>`;
+  if (Array.isArray(v)) return isTuple(v) ? "tuple" : "list";
+  if (v instanceof Map) return "dict";
+  if (v instanceof Set) return "set";
   const ctor = (v as any)?.constructor?.name;
   return ctor ? `<${ctor} object>` : "<object>";
 }
