@@ -12,7 +12,7 @@ import { PyObject } from "./shared/pyobject.js";
 import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js";
 import { isTypeScriptUrl, kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
 import { reduceValue, globalRefOf, modulesOf, releaseReduced, type ReduceOptions } from "./shared/reduction.js";
-import { timeoutMs } from "./shared/semlock.js";
+import { timeoutMs, waitWhile } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
 import { libraryDir, libraryEntry, needsTsx, prepareChild, startChild } from "./popen/index.js";
 import type { Popen } from "./popen/worker_thread.js";
@@ -459,7 +459,7 @@ export class ParentProcess extends PyObject {
     while (this.is_alive()) {
       const left = deadline - performance.now();
       if (left <= 0) return;
-      Atomics.wait(this.#status, kStatusField, Status.running, left);
+      waitWhile(this.#status, kStatusField, Status.running, left);
     }
   }
   /** Same as `pid`. */

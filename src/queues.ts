@@ -60,7 +60,7 @@ function flushPending(): boolean {
 
 function schedule(q: Queue<any>): void {
   pending.add(q);
-  sem.setIdleHook(flushPending);
+  sem.addIdleService(flushPending);
   // The event loop keeps flushing while this process does other things (the timer is ref'd:
   // like Python's feeder thread, a backlog keeps the process from exiting until it is delivered).
   flushTimer ??= setTimeout(function tick() {

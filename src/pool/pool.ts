@@ -17,7 +17,7 @@ import { encode, isPrimitiveArray, packItems, unpackItems, warmUp, type PackedIt
 import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
 import { globalRefOf, modulesOf, reduceValue, type GlobalRef, type ReduceOptions } from "../shared/reduction.js";
-import { waitWhileAsync } from "../shared/semlock.js";
+import { addIdleService, removeIdleService, waitWhile, waitWhileAsync } from "../shared/semlock.js";
 import { kAnyMessage, kControlCells, kHostGone, kPosted, kWaitFor, type HostToMainMessage, type MainToHostMessage, type PoolStats, type PoolWorkerData } from "../shared/pool_protocol.js";
 import { callerModule, definingModule } from "../popen/locate.js";
 import { childExecArgv } from "../popen/worker_thread.js";
@@ -196,7 +196,7 @@ export class Pool extends PyObject implements Disposable {
       for (;;) {
         const step = this.#waitStep(done, deadline);
         if (typeof step === "boolean") return step;
-        Atomics.wait(this.#control, kPosted, step, deadline - performance.now());
+        waitWhile(this.#control, kPosted, step, deadline - performance.now());
       }
     } finally {
       if (filtered) {
@@ -240,8 +240,29 @@ export class Pool extends PyObject implements Disposable {
     }
   }
 
+  /**
+   * Delivers results to callbacks while this thread is blocked in any wait of the library (a
+   * queue's get(), a lock, join(), time.sleep()): run by semlock's waitWhile() between slices.
+   * It unregisters itself once no job with callbacks is pending.
+   */
+  readonly #deliverWhileBlocked = (): boolean => {
+    try {
+      this.#pump();
+    } catch (err) {
+      // A callback raised: as in the event-loop pump, the error surfaces as an uncaught one,
+      // not in the unrelated wait that happened to run the callback.
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+    if (!this.#closed && Atomics.load(this.#control, kHostGone) === 0 && this.#callbacksPending()) return true;
+    removeIdleService(this.#deliverWhileBlocked);
+    return false;
+  };
+
   /** Delivers results to callbacks while nobody waits for them (CPython's result-handler thread). */
   #ensureAsyncPump(): void {
+    addIdleService(this.#deliverWhileBlocked);
     this.#asyncPump ??= (async () => {
       const pending = () => this.#callbacksPending();
       while (pending()) await this._waitUntilAsync(() => !pending(), Infinity);
