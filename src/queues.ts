@@ -88,8 +88,16 @@ const kGets = kPuts + 16;
 
 /** A multi-producer, multi-consumer FIFO queue between processes. */
 export class Queue<T = any> extends PyObject {
-  /** @internal */
-  readonly _ch: Channel;
+  #ch: Channel | null;
+  /**
+   * @internal this process's view of the queue's ring; released at close() (once the backlog is
+   * delivered), so a closed queue holds no shared memory even while something still references it.
+   * @throws OSError "handle is closed" after that, as Python's closed reader does.
+   */
+  get _ch(): Channel {
+    if (this.#ch === null) throw new OSError("handle is closed");
+    return this.#ch;
+  }
   /** @internal */
   readonly _cells: Int32Array;
   /** @internal */
@@ -99,12 +107,15 @@ export class Queue<T = any> extends PyObject {
   #closed = false;
   /** @internal */
   _cancelled = false;
+  /** @internal true once the queue was sent to another thread (or came from one). */
+  _shared = false;
   #backlog: Uint8Array[] = [];
 
   constructor(maxsize: number = 0, options: QueueOptions = {}, state?: { ch: SharedArrayBuffer; cells: Int32Array; maxsize: number; id: string }) {
     super();
     if (state) {
-      this._ch = new Channel(state.ch);
+      this.#ch = new Channel(state.ch);
+      this._shared = true;
       this._cells = state.cells;
       this._maxsize = state.maxsize;
       this._id = state.id;
@@ -113,7 +124,7 @@ export class Queue<T = any> extends PyObject {
     if (typeof maxsize !== "number") throw new TypeError(`'<=' not supported between instances of '${typeof maxsize === "string" ? "str" : typeof maxsize}' and 'int'`);
     if (maxsize > sem.SEM_VALUE_MAX) throw new OverflowError("Python int too large to convert to C int");
     this._maxsize = maxsize <= 0 ? sem.SEM_VALUE_MAX : maxsize;
-    this._ch = Channel.create(options.capacity ?? kDefaultCapacity);
+    this.#ch = Channel.create(options.capacity ?? kDefaultCapacity);
     this._cells = new Int32Array(new SharedArrayBuffer(4 * (kGets + 1)));
     this._cells[kSlots] = this._maxsize;
     this._id = newSharedId();
@@ -195,10 +206,23 @@ export class Queue<T = any> extends PyObject {
         this.#backlog.shift(); // accepted: written, or now owned by the channel's stream
         if (this._ch.streaming && !this._ch.flush(left())) return false;
       }
+      if (this.#closed) this.#release();
       return true;
     } finally {
       this.#flushing = false;
     }
+  }
+
+  /**
+   * Drops this process's reference to the ring once it is closed and owes nothing to it. The
+   * ring (1 MiB by default) is freed by the next garbage collection, even though the Queue
+   * object itself may outlive the current job (a WeakRef keeps it until the event loop turns).
+   */
+  #release(): void {
+    if (this.#ch === null || this.#backlog.length || this.#ch.streaming) return;
+    if (!this._shared && this.#ch.isEmpty()) this.#ch.recycle();
+    this.#ch = null;
+    pending.delete(this);
   }
 
   #take(ms: number): T | typeof kTimeout {
@@ -262,6 +286,7 @@ export class Queue<T = any> extends PyObject {
   /** This process will put no more data; later put()/get() raise ValueError. */
   close(): void {
     this.#closed = true;
+    this.#release();
   }
 
   /**
@@ -270,7 +295,7 @@ export class Queue<T = any> extends PyObject {
    */
   join_thread(): void {
     if (!this.#closed) throw new AssertionError(`Queue ${this.__repr__()} not closed`);
-    this._flush(Infinity);
+    if (this.#ch !== null) this._flush(Infinity);
     pending.delete(this);
   }
 
@@ -324,8 +349,12 @@ export class JoinableQueue<T = any> extends Queue<T> {
 
 /** A simplified queue: put(), get(), empty(), close(). */
 export class SimpleQueue<T = any> extends PyObject {
-  /** @internal */
-  readonly _ch: Channel;
+  #ch: Channel | null;
+  /** @internal the ring; released at close(), as Queue's. */
+  get _ch(): Channel {
+    if (this.#ch === null) throw new OSError("handle is closed");
+    return this.#ch;
+  }
   /** @internal */
   readonly _id: string;
   #closed = false;
@@ -333,11 +362,11 @@ export class SimpleQueue<T = any> extends PyObject {
   constructor(options: QueueOptions = {}, state?: { ch: SharedArrayBuffer; id: string }) {
     super();
     if (state) {
-      this._ch = new Channel(state.ch);
+      this.#ch = new Channel(state.ch);
       this._id = state.id;
       return;
     }
-    this._ch = Channel.create(options.capacity ?? kDefaultCapacity);
+    this.#ch = Channel.create(options.capacity ?? kDefaultCapacity);
     this._id = newSharedId();
     rememberShared(this._id, this);
   }
@@ -371,6 +400,7 @@ export class SimpleQueue<T = any> extends PyObject {
   /** Close the queue: later put()/get()/empty() raise OSError. */
   close(): void {
     this.#closed = true;
+    this.#ch = null;
   }
   /** `<multiprocessing.queues.SimpleQueue object at 0x7f…>`. */
   __repr__(): string {
@@ -381,7 +411,10 @@ export class SimpleQueue<T = any> extends PyObject {
 
 for (const [name, Cls] of [["Queue", Queue], ["JoinableQueue", JoinableQueue]] as const) {
   register(name, Cls, {
-    reduce: (q: Queue) => ({ ch: q._ch.sab, cells: q._cells, maxsize: q._maxsize, id: q._id }),
+    reduce: (q: Queue) => {
+      q._shared = true;
+      return { ch: q._ch.sab, cells: q._cells, maxsize: q._maxsize, id: q._id };
+    },
     rebuild: (s) => rebuildOnce(s.id, () => new Cls(0, {}, s)),
   });
 }

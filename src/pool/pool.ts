@@ -10,7 +10,7 @@
 // Differs from Python: workers are threads of one process (named SpawnPoolWorker-N), and
 // piscina's figures are exposed as pool.stats().
 
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { current } from "../shared/current.js";
 import { encode, isPrimitiveArray, packItems, unpackItems, warmUp, type PackedItems } from "../shared/codec.js";
@@ -20,7 +20,7 @@ import { globalRefOf, modulesOf, reduceValue, type GlobalRef, type ReduceOptions
 import { addIdleService, removeIdleService, waitWhile, waitWhileAsync } from "../shared/semlock.js";
 import { kAnyMessage, kControlCells, kHostGone, kPosted, kWaitFor, type HostToMainMessage, type MainToHostMessage, type PoolStats, type PoolWorkerData } from "../shared/pool_protocol.js";
 import { callerModule, definingModule } from "../popen/locate.js";
-import { childExecArgv } from "../popen/worker_thread.js";
+import { newWorker } from "../popen/worker_thread.js";
 import { esmDir, libraryDir } from "../popen/index.js";
 import { ApplyResult, IMapIterator, IMapUnorderedIterator, MapResult, rebuildError, type Sink } from "./results.js";
 
@@ -109,10 +109,9 @@ export class Pool extends PyObject implements Disposable {
     this.#control[kWaitFor] = kAnyMessage;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
-    this.#host = new Worker(new URL("worker/pool_host.js", esmDir), {
+    this.#host = newWorker(new URL("worker/pool_host.js", esmDir), {
       workerData: { port: port2, control: this.#control, processes: n, poolWorkerData: workerData },
       transferList: [port2],
-      execArgv: childExecArgv(),
       stdout: false,
       stderr: false,
     });

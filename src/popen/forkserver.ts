@@ -7,10 +7,10 @@
 // with nothing preloaded: that child imports its modules itself, as on a reused worker.
 // Differs from Python: a reused worker keeps the module state its previous child left.
 
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { MessageChannel, type Worker, type MessagePort } from "node:worker_threads";
 import { pidOf } from "../shared/current.js";
 import { kBrand, reportExit, type ParentToChildSpec } from "../shared/protocol.js";
-import { childExecArgv, exitCodeOf, kControlCells, WorkerPopen, type Popen } from "./worker_thread.js";
+import { exitCodeOf, newWorker, kControlCells, WorkerPopen, type Popen } from "./worker_thread.js";
 
 /** Control cell values of a warm worker. */
 export const WarmState = { idle: 0, busy: 1, quit: 2 } as const;
@@ -40,7 +40,7 @@ function spawnWarm(bootstrapUrl: URL, preload: string[], tsx: boolean, libraryEn
     [kBrand]: 1,
     warm: { control, port: port2, preload, tsx, libraryEntry },
   };
-  const worker = new Worker(bootstrapUrl, { workerData: data, transferList: [port2], execArgv: childExecArgv(), stdout: false, stderr: false });
+  const worker = newWorker(bootstrapUrl, { workerData: data, transferList: [port2], stdout: false, stderr: false });
   const warm: Warm = { worker, control, port: port1, generation: 0, job: null, alive: true };
   worker.on("error", () => {});
   worker.on("exit", (code) => {

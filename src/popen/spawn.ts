@@ -13,9 +13,9 @@
 // Differs from Python: after the second spawn an idle worker thread (~10 MB) waits for the next
 // start(); it never keeps the program alive and ends with it.
 
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { MessageChannel, type Worker, type MessagePort } from "node:worker_threads";
 import { kBrand, reportExit, type ParentToChildSpec } from "../shared/protocol.js";
-import { childExecArgv, exitCodeOf, kControlCells, WorkerPopen, type Popen } from "./worker_thread.js";
+import { exitCodeOf, newWorker, kControlCells, WorkerPopen, type Popen } from "./worker_thread.js";
 
 /** Control cell values of a spare worker. */
 export const SpareState = { waiting: 0, claimed: 1, quit: 2 } as const;
@@ -59,7 +59,7 @@ function bootSpare(bootstrapUrl: URL, libraryEntry: string, tsx: boolean, after:
   const control = new Int32Array(new SharedArrayBuffer(4 * kControlCells));
   const { port1, port2 } = new MessageChannel();
   const data: SpareSpec = { [kBrand]: 1, spare: { control, port: port2, tsx, libraryEntry, after } };
-  const worker = new Worker(bootstrapUrl, { workerData: data, transferList: [port2], execArgv: childExecArgv(), stdout: false, stderr: false });
+  const worker = newWorker(bootstrapUrl, { workerData: data, transferList: [port2], stdout: false, stderr: false });
   const s: Spare = { worker, control, port: port1, libraryEntry, tsx, job: null, alive: true };
   worker.on("error", () => {
     // A failure of the child's own code is reported by the bootstrap; what arrives here is a

@@ -4,7 +4,7 @@
 // 'exit' event is a backstop for deaths the child could not report (a fatal error), seen whenever
 // this thread's loop runs.
 
-import { Worker } from "node:worker_threads";
+import { Worker, type WorkerOptions } from "node:worker_threads";
 import { pidOf } from "../shared/current.js";
 import { kExitCodeField, kSignalField, kStatusField, reportExit, Status, type ParentToChildSpec } from "../shared/protocol.js";
 import { osThreadEnded, sleepMs, waitUntilChanged, waitUntilChangedAsync } from "../shared/semlock.js";
@@ -69,6 +69,52 @@ export function childExecArgv(): string[] {
     }
     if (/^--(require|import|loader|experimental-loader)=.*tsx/.test(a)) continue;
     out.push(a);
+  }
+  return out;
+}
+
+let workerExecArgv: string[] | null = null;
+
+/**
+ * `new Worker(url, options)` with this program's Node flags (childExecArgv()), less those a
+ * worker refuses: per-process flags such as --max-old-space-size, --expose-gc, --stack-size,
+ * --title or --abort-on-uncaught-exception make the constructor throw
+ * ERR_WORKER_INVALID_EXEC_ARGV, naming them. They are dropped (the first time, then never
+ * passed again) and the worker is created without them: they apply to the whole OS process,
+ * children included, already.
+ */
+export function newWorker(url: URL | string, options: WorkerOptions): Worker {
+  workerExecArgv ??= childExecArgv();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return new Worker(url, { ...options, execArgv: workerExecArgv });
+    } catch (err: any) {
+      if (err?.code !== "ERR_WORKER_INVALID_EXEC_ARGV" || workerExecArgv.length === 0) throw err;
+      const next = withoutRefusedFlags(workerExecArgv, String(err.message));
+      // Nothing recognisable named (or no progress after many rounds): pass no flag at all.
+      workerExecArgv = next.length < workerExecArgv.length && attempt < 16 ? next : [];
+    }
+  }
+}
+
+/** `argv` less the flags named in an ERR_WORKER_INVALID_EXEC_ARGV message (and their separate values). */
+function withoutRefusedFlags(argv: string[], message: string): string[] {
+  const named = new Set(
+    message
+      .replace(/^[^:]*:\s*/s, "")
+      .split(/,\s*/)
+      .map((f) => f.trim().replace(/=.*$/s, ""))
+      .filter((f) => f.startsWith("-")),
+  );
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!named.has(a.replace(/=.*$/s, ""))) {
+      out.push(a);
+      continue;
+    }
+    // `--title foo`: the value travels as its own entry.
+    if (!a.includes("=") && i + 1 < argv.length && !argv[i + 1]!.startsWith("-")) i++;
   }
   return out;
 }

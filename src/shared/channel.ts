@@ -43,6 +43,10 @@ const kHdr = 8;
 export const kEOF = Symbol("EOF");
 export const kTimeout = Symbol("timeout");
 
+/** Rings of closed, never-shared channels, for reuse by Channel.create() (see recycle()). */
+const spareRings: SharedArrayBuffer[] = [];
+const kSpareRings = 4;
+
 /** Decodes `len` bytes at `start` of `buf` (a view over shared memory: copy what you keep). */
 export type Decoder<T> = (buf: Buffer, start: number, len: number) => T;
 
@@ -77,11 +81,24 @@ export class Channel {
   static create(capacity: number, writers = 1, readers = 1): Channel {
     let cap = 4096;
     while (cap < capacity) cap *= 2;
-    const ch = new Channel(new SharedArrayBuffer(kControlBytes + cap));
+    const i = spareRings.findIndex((sab) => sab.byteLength === kControlBytes + cap);
+    const sab = i >= 0 ? spareRings.splice(i, 1)[0]! : new SharedArrayBuffer(kControlBytes + cap);
+    const ch = new Channel(sab);
+    if (i >= 0) ch.cells.fill(0);
     ch.cells[kWriteLock] = kUnlocked;
     ch.cells[kWriters] = writers;
     ch.cells[kReaders] = readers;
     return ch;
+  }
+
+  /**
+   * Hands the ring back for reuse by the next create() of this thread. Only for a channel that
+   * never left this thread and is closed: nobody else can hold its memory. A program that makes
+   * and closes many queues then reuses a few rings instead of leaving the allocator to return
+   * megabytes of freed shared memory to the system (glibc mostly keeps it).
+   */
+  recycle(): void {
+    if (spareRings.length < kSpareRings && !spareRings.includes(this.sab)) spareRings.push(this.sab);
   }
 
   // --- handles --------------------------------------------------------------------------------
