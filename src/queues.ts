@@ -226,7 +226,15 @@ export class Queue<T = any> extends PyObject {
   }
 
   #take(ms: number): T | typeof kTimeout {
-    const r = this._ch.read(ms, decode);
+    const ch = this._ch;
+    const abandoned = ch.abandonedMessages;
+    const r = ch.read(ms, decode);
+    // A producer killed in the middle of a large put() counted an item that never came whole:
+    // uncount it (and give back its slot), as the reader dropped the part it got.
+    for (let n = ch.abandonedMessages - abandoned; n > 0; n--) {
+      if (this._maxsize === sem.SEM_VALUE_MAX) Atomics.add(this._cells, kGets, 1);
+      else sem.semRelease(this._cells, kSlots, this._maxsize);
+    }
     if (r === kTimeout || r === kEOF) return kTimeout;
     if (this._maxsize === sem.SEM_VALUE_MAX) Atomics.add(this._cells, kGets, 1);
     else sem.semRelease(this._cells, kSlots, this._maxsize);
