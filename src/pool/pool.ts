@@ -263,8 +263,14 @@ export class Pool extends PyObject implements Disposable {
   #ensureAsyncPump(): void {
     addIdleService(this.#deliverWhileBlocked);
     this.#asyncPump ??= (async () => {
-      const pending = () => this.#callbacksPending();
-      while (pending()) await this._waitUntilAsync(() => !pending(), Infinity);
+      // A terminated (or broken) pool delivers nothing more: the pump stops with it, instead of
+      // keeping the event loop, and so the program, alive for results that never come.
+      const pending = () => this.#callbacksPending() && !this.#closed;
+      try {
+        while (pending()) await this._waitUntilAsync(() => !pending(), Infinity);
+      } catch {
+        // the host died: the waits of the caller raise that error
+      }
       this.#asyncPump = null;
     })();
   }
