@@ -169,6 +169,9 @@ export class Barrier extends PyObject {
       const slot = this.#enter();
       try {
         if (index + 1 === this.#parties) {
+          // A party that died inside wait() counts as arrived but will never leave: the barrier
+          // is broken rather than tripped (CPython's would trip, then never drain).
+          if (this.#reapDead()) throw new BrokenBarrierError();
           this.#release();
         } else {
           while (this.#get(kState) === kFilling) {
