@@ -25,7 +25,7 @@ describe("Pool callbacks run while this thread is blocked in a wait of the libra
   test("q.get() returns what an apply_async callback puts (CPython's result-handler thread)", () => {
     using pool = mp.Pool(1);
     const q = mp.Queue();
-    pool.apply_async(f.ident, [41], {}, (r: number) => q.put(r + 1));
+    pool.apply_async(f.ident, [41], {}, (r) => q.put((r as number) + 1));
     expect(q.get(true, 20)).toBe(42);
   });
 
@@ -47,7 +47,7 @@ describe("Pool callbacks run while this thread is blocked in a wait of the libra
   test("a Process join() delivers callbacks while it waits", () => {
     using pool = mp.Pool(1);
     const got: number[] = [];
-    pool.apply_async(f.ident, [5], {}, (r: number) => got.push(r));
+    pool.apply_async(f.ident, [5], {}, (r) => got.push(r as number));
     const p = spawn({ target: f.sleepy, args: [1.5] });
     p.join(30);
     expect(got).toEqual([5]);
