@@ -22,9 +22,10 @@ import * as cv from "./shared/convert.js";
 // --- signatures (shared/binder.ts) ------------------------------------------------------------
 
 const SEND = sig("_ConnectionBase.send", [p("obj", null, { kind: "positional-only", object: anyValue })], { method: true });
-const SEND_BYTES = sig("_ConnectionBase.send_bytes", [p("buf", as<ArrayBufferView | ArrayBuffer>()), p("offset", cv.ltComparable, { default: 0 }), p("size", cv.optLtComparable, { default: null })], { method: true });
-const RECV_BYTES = sig("_ConnectionBase.recv_bytes", [p("maxlength", cv.optLtComparable, { default: null })], { method: true });
-const RECV_BYTES_INTO = sig("_ConnectionBase.recv_bytes_into", [p("buf", as<ArrayBufferView>()), p("offset", cv.ltComparable, { default: 0 })], { method: true });
+/** @internal the signatures SocketConnection (connection/listener.ts) binds too. */
+export const SEND_BYTES = sig("_ConnectionBase.send_bytes", [p("buf", as<ArrayBufferView | ArrayBuffer>()), p("offset", cv.ltComparable, { default: 0 }), p("size", cv.optLtComparable, { default: null })], { method: true });
+export const RECV_BYTES = sig("_ConnectionBase.recv_bytes", [p("maxlength", cv.optLtComparable, { default: null })], { method: true });
+export const RECV_BYTES_INTO = sig("_ConnectionBase.recv_bytes_into", [p("buf", as<ArrayBufferView>()), p("offset", cv.ltComparable, { default: 0 })], { method: true });
 const POLL = sig("_ConnectionBase.poll", [p("timeout", cv.pollTimeout, { default: 0 })], { method: true });
 const PIPE = sig("Pipe", [p("duplex", cv.truthy, { default: true }), p("capacity", as<number>(), { kind: "keyword-only", default: kDefaultPipeCapacity() })]);
 const WAIT = sig("wait", [p("object_list", cv.iterable<Waitable>()), p("timeout", cv.pollTimeout, { default: null })]);

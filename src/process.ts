@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, realpathSync } from "node:fs";
 import { isMainThread } from "node:worker_threads";
+import { inspect } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { current } from "./shared/current.js";
 import { PyObject } from "./shared/pyobject.js";
@@ -13,6 +14,7 @@ import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js
 import { isTypeScriptUrl, kStatusField, newStatusCells, Status, type ParentToChildSpec } from "./shared/protocol.js";
 import { checkNotImportingMain, mainModuleUrl } from "./shared/bootstrapping.js";
 import { reduceValue, globalRefOf, modulesOf, releaseReduced, type ReduceOptions } from "./shared/reduction.js";
+import { waitWhile } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
 import { libraryDir, libraryEntry, needsTsx, prepareChild, startChild } from "./popen/index.js";
 import type { Popen } from "./popen/worker_thread.js";
@@ -104,6 +106,11 @@ const kClosed = "process object is closed";
 
 function reapFinished(): void {
   for (const p of children) if (p._poll() !== null) children.delete(p);
+}
+
+function reapAndCount(): number {
+  reapFinished();
+  return children.size;
 }
 
 /** Turns `import.meta`, a URL or a path into a module URL. */
@@ -486,7 +493,7 @@ export class ParentProcess extends PyObject {
     while (this.is_alive()) {
       const left = deadline - performance.now();
       if (left <= 0) return;
-      Atomics.wait(this.#status, kStatusField, Status.running, left);
+      waitWhile(this.#status, kStatusField, Status.running, left);
     }
   }
   /** Same as `pid`. */
@@ -559,6 +566,18 @@ export function _installMainExit(): void {
   // Children are unref'd workers, so the event loop empties when the main script is done:
   // 'beforeExit' is Python's end of __main__. 'exit' covers process.exit() and uncaught errors.
   process.on("beforeExit", () => _exitFunction());
+  // An uncaught error: Node runs the 'exit' handlers (our join of the children) before it prints
+  // the error, so the traceback would come after everything the children print, where CPython
+  // prints it first. With children alive and nobody else handling it, print it now, Node's way,
+  // then exit with Node's code for it (1); the exit joins the children as usual.
+  process.on("uncaughtExceptionMonitor", (err, origin) => {
+    if (process.listenerCount("uncaughtException") > 0 || reapAndCount() === 0) return;
+    process.once("uncaughtException", () => {
+      const text = err instanceof Error ? inspect(err) : `Uncaught ${inspect(err)}`;
+      process.stderr.write(`${origin === "unhandledRejection" && !(err instanceof Error) ? "" : "\n"}${text}\n\nNode.js ${process.version}\n`);
+      process.exit(1);
+    });
+  });
   process.on("exit", () => {
     _exitFunction();
     Atomics.store(ownStatus, kStatusField, Status.exited);

@@ -86,7 +86,7 @@ function flushPending(): boolean {
 
 function schedule(q: Queue<any>): void {
   pending.add(q);
-  sem.setIdleHook(flushPending);
+  sem.addIdleService(flushPending);
   // The event loop keeps flushing while this process does other things (the timer is ref'd:
   // like Python's feeder thread, a backlog keeps the process from exiting until it is delivered).
   flushTimer ??= setTimeout(function tick() {
@@ -114,8 +114,16 @@ const kGets = kPuts + 16;
 
 /** A multi-producer, multi-consumer FIFO queue between processes. */
 export class Queue<T = any> extends PyObject {
-  /** @internal */
-  readonly _ch: Channel;
+  #ch: Channel | null;
+  /**
+   * @internal this process's view of the queue's ring; released at close() (once the backlog is
+   * delivered), so a closed queue holds no shared memory even while something still references it.
+   * @throws OSError "handle is closed" after that, as Python's closed reader does.
+   */
+  get _ch(): Channel {
+    if (this.#ch === null) throw new OSError("handle is closed");
+    return this.#ch;
+  }
   /** @internal */
   readonly _cells: Int32Array;
   /** @internal */
@@ -125,12 +133,15 @@ export class Queue<T = any> extends PyObject {
   #closed = false;
   /** @internal */
   _cancelled = false;
+  /** @internal true once the queue was sent to another thread (or came from one). */
+  _shared = false;
   #backlog: Uint8Array[] = [];
 
   constructor(maxsize: number = 0, options: QueueOptions = {}, state?: { ch: SharedArrayBuffer; cells: Int32Array; maxsize: number; id: string }) {
     super();
     if (state) {
-      this._ch = new Channel(state.ch);
+      this.#ch = new Channel(state.ch);
+      this._shared = true;
       this._cells = state.cells;
       this._maxsize = state.maxsize;
       this._id = state.id;
@@ -139,7 +150,7 @@ export class Queue<T = any> extends PyObject {
     if (typeof maxsize !== "number") throw new TypeError(`'<=' not supported between instances of '${typeof maxsize === "string" ? "str" : typeof maxsize}' and 'int'`);
     if (maxsize > sem.SEM_VALUE_MAX) throw new OverflowError("Python int too large to convert to C int");
     this._maxsize = maxsize <= 0 ? sem.SEM_VALUE_MAX : maxsize;
-    this._ch = Channel.create(options.capacity ?? kDefaultCapacity);
+    this.#ch = Channel.create(options.capacity ?? kDefaultCapacity);
     this._cells = new Int32Array(new SharedArrayBuffer(4 * (kGets + 1)));
     this._cells[kSlots] = this._maxsize;
     this._id = newSharedId();
@@ -224,14 +235,35 @@ export class Queue<T = any> extends PyObject {
         this.#backlog.shift(); // accepted: written, or now owned by the channel's stream
         if (this._ch.streaming && !this._ch.flush(left())) return false;
       }
+      if (this.#closed) this.#release();
       return true;
     } finally {
       this.#flushing = false;
     }
   }
 
+  /**
+   * Drops this process's reference to the ring once it is closed and owes nothing to it. The
+   * ring (1 MiB by default) is freed by the next garbage collection, even though the Queue
+   * object itself may outlive the current job (a WeakRef keeps it until the event loop turns).
+   */
+  #release(): void {
+    if (this.#ch === null || this.#backlog.length || this.#ch.streaming) return;
+    if (!this._shared && this.#ch.isEmpty()) this.#ch.recycle();
+    this.#ch = null;
+    pending.delete(this);
+  }
+
   #take(ms: number): T | typeof kTimeout {
-    const r = this._ch.read(ms, decode);
+    const ch = this._ch;
+    const abandoned = ch.abandonedMessages;
+    const r = ch.read(ms, decode);
+    // A producer killed in the middle of a large put() counted an item that never came whole:
+    // uncount it (and give back its slot), as the reader dropped the part it got.
+    for (let n = ch.abandonedMessages - abandoned; n > 0; n--) {
+      if (this._maxsize === sem.SEM_VALUE_MAX) Atomics.add(this._cells, kGets, 1);
+      else sem.semRelease(this._cells, kSlots, this._maxsize);
+    }
     if (r === kTimeout || r === kEOF) return kTimeout;
     if (this._maxsize === sem.SEM_VALUE_MAX) Atomics.add(this._cells, kGets, 1);
     else sem.semRelease(this._cells, kSlots, this._maxsize);
@@ -293,6 +325,7 @@ export class Queue<T = any> extends PyObject {
   /** This process will put no more data; later put()/get() raise ValueError. */
   close(): void {
     this.#closed = true;
+    this.#release();
   }
 
   /**
@@ -301,7 +334,7 @@ export class Queue<T = any> extends PyObject {
    */
   join_thread(): void {
     if (!this.#closed) throw new AssertionError(`Queue ${this.__repr__()} not closed`);
-    this._flush(Infinity);
+    if (this.#ch !== null) this._flush(Infinity);
     pending.delete(this);
   }
 
@@ -355,8 +388,12 @@ export class JoinableQueue<T = any> extends Queue<T> {
 
 /** A simplified queue: put(), get(), empty(), close(). */
 export class SimpleQueue<T = any> extends PyObject {
-  /** @internal */
-  readonly _ch: Channel;
+  #ch: Channel | null;
+  /** @internal the ring; released at close(), as Queue's. */
+  get _ch(): Channel {
+    if (this.#ch === null) throw new OSError("handle is closed");
+    return this.#ch;
+  }
   /** @internal */
   readonly _id: string;
   #closed = false;
@@ -364,11 +401,11 @@ export class SimpleQueue<T = any> extends PyObject {
   constructor(options: QueueOptions = {}, state?: { ch: SharedArrayBuffer; id: string }) {
     super();
     if (state) {
-      this._ch = new Channel(state.ch);
+      this.#ch = new Channel(state.ch);
       this._id = state.id;
       return;
     }
-    this._ch = Channel.create(options.capacity ?? kDefaultCapacity);
+    this.#ch = Channel.create(options.capacity ?? kDefaultCapacity);
     this._id = newSharedId();
     rememberShared(this._id, this);
   }
@@ -404,6 +441,7 @@ export class SimpleQueue<T = any> extends PyObject {
   /** Close the queue: later put()/get()/empty() raise OSError. */
   close(): void {
     this.#closed = true;
+    this.#ch = null;
   }
   /** `<multiprocessing.queues.SimpleQueue object at 0x7f…>`. */
   __repr__(): string {
@@ -414,7 +452,10 @@ export class SimpleQueue<T = any> extends PyObject {
 
 for (const [name, Cls] of [["Queue", Queue], ["JoinableQueue", JoinableQueue]] as const) {
   register(name, Cls, {
-    reduce: (q: Queue) => ({ ch: q._ch.sab, cells: q._cells, maxsize: q._maxsize, id: q._id }),
+    reduce: (q: Queue) => {
+      q._shared = true;
+      return { ch: q._ch.sab, cells: q._cells, maxsize: q._maxsize, id: q._id };
+    },
     rebuild: (s) => rebuildOnce(s.id, () => new Cls(0, {}, s)),
   });
 }

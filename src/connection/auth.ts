@@ -16,7 +16,7 @@ import { repr } from "../shared/format.js";
 /** The part of a Connection the handshakes use. */
 export interface ByteConnection {
   send_bytes(buf: Uint8Array): void;
-  recv_bytes(maxlength?: number | null): Buffer;
+  recv_bytes(maxlength: number): Buffer;
 }
 
 const kChallenge = Buffer.from("#CHALLENGE#");

@@ -9,7 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { isMainThread } from "node:worker_threads";
-import { Connection } from "../connection.js";
+import { Connection, RECV_BYTES, RECV_BYTES_INTO, SEND_BYTES } from "../connection.js";
+import type { Bound } from "../shared/binder.js";
+import * as cv from "../shared/convert.js";
 import { Channel } from "../shared/channel.js";
 import { addressOf, atExit } from "../shared/current.js";
 import { repr, tuple } from "../shared/format.js";
@@ -208,7 +210,8 @@ function makeSocketConnectionClass() {
      * Differs from Python: a Node receiver refuses messages over 2 GiB - 1 bytes (its channel
      * from the socket thread has 32-bit lengths); CPython receivers take them.
      */
-    override send_bytes(buf: ArrayBufferView | ArrayBuffer, offset: number = 0, size?: number | null): void {
+    override send_bytes(...args: Bound<typeof SEND_BYTES>): void {
+      const [buf, offset, size] = SEND_BYTES.bind(args);
       const fd = this.#state[kStateFd]!;
       if (fd < 0 || this.closed || !this.writable) {
         // Through the host (or raising as Pipe's): its channel carries up to 2 GiB - 1.
@@ -220,13 +223,8 @@ function makeSocketConnectionClass() {
       if (typeof buf === "string") throw new TypeError("memoryview: a bytes-like object is required, not 'str'");
       const bytes = ArrayBuffer.isView(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf instanceof ArrayBuffer ? new Uint8Array(buf) : null;
       if (!bytes) throw new TypeError(`memoryview: a bytes-like object is required, not '${(buf as any)?.constructor?.name ?? typeof buf}'`);
-      const n = bytes.length;
-      if (offset < 0) throw new ValueError("offset is negative");
-      if (n < offset) throw new ValueError("buffer length < offset");
-      if (size === null || size === undefined) size = n - offset;
-      else if (size < 0) throw new ValueError("size is negative");
-      else if (offset + size > n) throw new ValueError("buffer length < offset + size");
-      writeFrame(this.#state, fd, bytes.subarray(offset, offset + size));
+      const [start, len] = cv.sendBytesRange(bytes.length, offset, size);
+      writeFrame(this.#state, fd, bytes.subarray(start, start + len));
     }
 
     /** Return an object sent from the other end (unpickled), waiting for one. */
@@ -234,17 +232,17 @@ function makeSocketConnectionClass() {
       return loads(this.recv_bytes()) as R;
     }
 
-    override recv_bytes(maxlength?: number | null): Buffer {
+    override recv_bytes(...args: Bound<typeof RECV_BYTES>): Buffer {
       try {
-        return super.recv_bytes(maxlength);
+        return super.recv_bytes(...args);
       } catch (e) {
         throw why(this.#state, e, this.#limit);
       }
     }
 
-    override recv_bytes_into(buf: ArrayBufferView, offset: number = 0): number {
+    override recv_bytes_into(...args: Bound<typeof RECV_BYTES_INTO>): number {
       try {
-        return super.recv_bytes_into(buf, offset);
+        return super.recv_bytes_into(...args);
       } catch (e) {
         throw why(this.#state, e, this.#limit);
       }

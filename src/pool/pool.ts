@@ -10,7 +10,7 @@
 // Differs from Python: workers are threads of one process (named SpawnPoolWorker-N), and
 // piscina's figures are exposed as pool.stats().
 
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { current } from "../shared/current.js";
 import { encode, isPrimitiveArray, packItems, unpackItems, warmUp, type PackedItems } from "../shared/codec.js";
@@ -18,10 +18,10 @@ import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
 import { checkNotImportingMain } from "../shared/bootstrapping.js";
 import { globalRefOf, modulesOf, reduceValue, type GlobalRef, type ReduceOptions } from "../shared/reduction.js";
-import { waitWhileAsync } from "../shared/semlock.js";
+import { addIdleService, removeIdleService, waitWhile, waitWhileAsync } from "../shared/semlock.js";
 import { kAnyMessage, kControlCells, kHostGone, kPosted, kWaitFor, type HostToMainMessage, type MainToHostMessage, type PoolStats, type PoolWorkerData } from "../shared/pool_protocol.js";
 import { callerModule, definingModule } from "../popen/locate.js";
-import { childExecArgv } from "../popen/worker_thread.js";
+import { newWorker } from "../popen/worker_thread.js";
 import { esmDir, libraryDir } from "../popen/index.js";
 import { ApplyResult, IMapIterator, IMapUnorderedIterator, MapResult, rebuildError, type Sink } from "./results.js";
 import { anyValue, as, callableValue, noArgs, p, sig, type Bound } from "../shared/binder.js";
@@ -140,10 +140,9 @@ export class Pool extends PyObject implements Disposable {
     this.#control[kWaitFor] = kAnyMessage;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
-    this.#host = new Worker(new URL("worker/pool_host.js", esmDir), {
+    this.#host = newWorker(new URL("worker/pool_host.js", esmDir), {
       workerData: { port: port2, control: this.#control, processes: n, poolWorkerData: workerData },
       transferList: [port2],
-      execArgv: childExecArgv(),
       stdout: false,
       stderr: false,
     });
@@ -227,7 +226,7 @@ export class Pool extends PyObject implements Disposable {
       for (;;) {
         const step = this.#waitStep(done, deadline);
         if (typeof step === "boolean") return step;
-        Atomics.wait(this.#control, kPosted, step, deadline - performance.now());
+        waitWhile(this.#control, kPosted, step, deadline - performance.now());
       }
     } finally {
       if (filtered) {
@@ -271,11 +270,38 @@ export class Pool extends PyObject implements Disposable {
     }
   }
 
+  /**
+   * Delivers results to callbacks while this thread is blocked in any wait of the library (a
+   * queue's get(), a lock, join(), time.sleep()): run by semlock's waitWhile() between slices.
+   * It unregisters itself once no job with callbacks is pending.
+   */
+  readonly #deliverWhileBlocked = (): boolean => {
+    try {
+      this.#pump();
+    } catch (err) {
+      // A callback raised: as in the event-loop pump, the error surfaces as an uncaught one,
+      // not in the unrelated wait that happened to run the callback.
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+    if (!this.#closed && Atomics.load(this.#control, kHostGone) === 0 && this.#callbacksPending()) return true;
+    removeIdleService(this.#deliverWhileBlocked);
+    return false;
+  };
+
   /** Delivers results to callbacks while nobody waits for them (CPython's result-handler thread). */
   #ensureAsyncPump(): void {
+    addIdleService(this.#deliverWhileBlocked);
     this.#asyncPump ??= (async () => {
-      const pending = () => this.#callbacksPending();
-      while (pending()) await this._waitUntilAsync(() => !pending(), Infinity);
+      // A terminated (or broken) pool delivers nothing more: the pump stops with it, instead of
+      // keeping the event loop, and so the program, alive for results that never come.
+      const pending = () => this.#callbacksPending() && !this.#closed;
+      try {
+        while (pending()) await this._waitUntilAsync(() => !pending(), Infinity);
+      } catch {
+        // the host died: the waits of the caller raise that error
+      }
       this.#asyncPump = null;
     })();
   }

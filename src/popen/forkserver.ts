@@ -7,10 +7,10 @@
 // with nothing preloaded: that child imports its modules itself, as on a reused worker.
 // Differs from Python: a reused worker keeps the module state its previous child left.
 
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { MessageChannel, type Worker, type MessagePort } from "node:worker_threads";
 import { pidOf } from "../shared/current.js";
 import { kBrand, reportExit, type ParentToChildSpec } from "../shared/protocol.js";
-import { childExecArgv, WorkerPopen, type Popen } from "./worker_thread.js";
+import { exitCodeOf, newWorker, kControlCells, WorkerPopen, type Popen } from "./worker_thread.js";
 
 /** Control cell values of a warm worker. */
 export const WarmState = { idle: 0, busy: 1, quit: 2 } as const;
@@ -34,20 +34,20 @@ const kSpares = 2;
 const pool: Warm[] = [];
 
 function spawnWarm(bootstrapUrl: URL, preload: string[], tsx: boolean, libraryEntry: string): Warm {
-  const control = new Int32Array(new SharedArrayBuffer(8));
+  const control = new Int32Array(new SharedArrayBuffer(4 * kControlCells));
   const { port1, port2 } = new MessageChannel();
   const data: WarmSpec = {
     [kBrand]: 1,
     warm: { control, port: port2, preload, tsx, libraryEntry },
   };
-  const worker = new Worker(bootstrapUrl, { workerData: data, transferList: [port2], execArgv: childExecArgv(), stdout: false, stderr: false });
+  const worker = newWorker(bootstrapUrl, { workerData: data, transferList: [port2], stdout: false, stderr: false });
   const warm: Warm = { worker, control, port: port1, generation: 0, job: null, alive: true };
   worker.on("error", () => {});
   worker.on("exit", (code) => {
     warm.alive = false;
     const i = pool.indexOf(warm);
     if (i >= 0) pool.splice(i, 1);
-    if (warm.job) reportExit(warm.job, code);
+    if (warm.job) reportExit(warm.job, exitCodeOf(warm.job, code));
   });
   worker.unref();
   port1.unref();
@@ -81,17 +81,9 @@ export function prepareForkserver(bootstrapUrl: URL, libraryEntry: string, tsx: 
 /** The Popen of a process running on a warm worker. */
 class WarmPopen extends WorkerPopen {
   override readonly pid: number;
-  readonly #warm: Warm;
   constructor(warm: Warm, spec: ParentToChildSpec, pid: number) {
-    super(spec, warm.worker);
+    super(spec, warm.worker, warm.control);
     this.pid = pid;
-    this.#warm = warm;
-  }
-  override terminate(signal: number): void {
-    if (this.poll() !== null) return;
-    reportExit(this.#warm.job!, -signal);
-    this.#warm.job = null;
-    void this.worker.terminate();
   }
 }
 

@@ -13,9 +13,9 @@
 // Differs from Python: after the second spawn an idle worker thread (~10 MB) waits for the next
 // start(); it never keeps the program alive and ends with it.
 
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { MessageChannel, type Worker, type MessagePort } from "node:worker_threads";
 import { kBrand, reportExit, type ParentToChildSpec } from "../shared/protocol.js";
-import { childExecArgv, WorkerPopen, type Popen } from "./worker_thread.js";
+import { exitCodeOf, newWorker, kControlCells, WorkerPopen, type Popen } from "./worker_thread.js";
 
 /** Control cell values of a spare worker. */
 export const SpareState = { waiting: 0, claimed: 1, quit: 2 } as const;
@@ -56,10 +56,10 @@ let spare: Spare | null = null;
 let starts = 0;
 
 function bootSpare(bootstrapUrl: URL, libraryEntry: string, tsx: boolean, after: Int32Array | null): Spare {
-  const control = new Int32Array(new SharedArrayBuffer(4));
+  const control = new Int32Array(new SharedArrayBuffer(4 * kControlCells));
   const { port1, port2 } = new MessageChannel();
   const data: SpareSpec = { [kBrand]: 1, spare: { control, port: port2, tsx, libraryEntry, after } };
-  const worker = new Worker(bootstrapUrl, { workerData: data, transferList: [port2], execArgv: childExecArgv(), stdout: false, stderr: false });
+  const worker = newWorker(bootstrapUrl, { workerData: data, transferList: [port2], stdout: false, stderr: false });
   const s: Spare = { worker, control, port: port1, libraryEntry, tsx, job: null, alive: true };
   worker.on("error", () => {
     // A failure of the child's own code is reported by the bootstrap; what arrives here is a
@@ -68,7 +68,7 @@ function bootSpare(bootstrapUrl: URL, libraryEntry: string, tsx: boolean, after:
   worker.on("exit", (code) => {
     s.alive = false;
     if (spare === s) spare = null;
-    if (s.job) reportExit(s.job, code);
+    if (s.job) reportExit(s.job, exitCodeOf(s.job, code));
   });
   // Neither a spare nor a child keeps this process alive by itself: the exit hook in process.ts
   // joins the non-daemon children and terminates the daemons, as CPython's _exit_function does.
@@ -111,5 +111,5 @@ export function spawnStart(bootstrapUrl: URL, spec: ParentToChildSpec): Popen {
   // From the second start() on: a program that starts one process does not pay for a spare, and
   // its only child does not share the CPU with one while it boots.
   if (++starts > 1) spare = bootSpare(bootstrapUrl, spec.libraryEntry, spec.tsx, spec.status);
-  return new WorkerPopen(spec, s.worker);
+  return new WorkerPopen(spec, s.worker, s.control);
 }

@@ -12,7 +12,7 @@
 // compare-exchanging the head past it; if another reader got there first, it retries. A reader
 // that is terminated mid-read therefore never leaves the channel half-consumed.
 
-import { lockAcquire, lockRelease, lockTryAcquire, kUnlocked, waitWhile } from "./semlock.js";
+import { lockAcquire, lockRelease, lockTryAcquire, kUnlocked, osThreadEnded, osThreadId, waitWhile } from "./semlock.js";
 import { OSError } from "./pyerrors.js";
 
 // Control cells (Int32Array at offset 0), each group on its own 64-byte cache line: readers
@@ -21,6 +21,7 @@ import { OSError } from "./pyerrors.js";
 const kHead = 0; // bytes consumed (wrapping counter)
 const kTail = 16; // bytes published (wrapping counter)
 const kWriteLock = 32; // serializes writers
+const kStreamTid = 33; // OS thread id of the writer streaming a message under the write lock (0: none)
 const kReadWaiters = 48; // readers sleeping on kTail
 const kSpaceWaiters = 64; // writers (and readers waiting for a stream to pass) sleeping on kHead
 const kWriters = 80; // open write handles (Pipe EOF)
@@ -35,6 +36,8 @@ const kCont = 3;
 const kLenMask = 0x3fffffff;
 
 const kReadSpins = 1000;
+/** How often a thread waiting on a streaming writer looks whether it died (terminate(), kill()). */
+const kLivenessCheckMs = 100;
 
 const pad8 = (n: number): number => (n + 7) & ~7;
 const kHdr = 8;
@@ -42,6 +45,10 @@ const kHdr = 8;
 /** Outcome of a read that did not return a message. */
 export const kEOF = Symbol("EOF");
 export const kTimeout = Symbol("timeout");
+
+/** Rings of closed, never-shared channels, for reuse by Channel.create() (see recycle()). */
+const spareRings: SharedArrayBuffer[] = [];
+const kSpareRings = 4;
 
 /** Decodes `len` bytes at `start` of `buf` (a view over shared memory: copy what you keep). */
 export type Decoder<T> = (buf: Buffer, start: number, len: number) => T;
@@ -62,6 +69,8 @@ export class Channel {
   readonly capacity: number;
   readonly #mask: number;
   #stream: Stream | null = null;
+  /** Messages this thread began to read whose writer died before sending the rest (dropped). */
+  abandonedMessages = 0;
 
   constructor(sab: SharedArrayBuffer) {
     this.sab = sab;
@@ -77,11 +86,24 @@ export class Channel {
   static create(capacity: number, writers = 1, readers = 1): Channel {
     let cap = 4096;
     while (cap < capacity) cap *= 2;
-    const ch = new Channel(new SharedArrayBuffer(kControlBytes + cap));
+    const i = spareRings.findIndex((sab) => sab.byteLength === kControlBytes + cap);
+    const sab = i >= 0 ? spareRings.splice(i, 1)[0]! : new SharedArrayBuffer(kControlBytes + cap);
+    const ch = new Channel(sab);
+    if (i >= 0) ch.cells.fill(0);
     ch.cells[kWriteLock] = kUnlocked;
     ch.cells[kWriters] = writers;
     ch.cells[kReaders] = readers;
     return ch;
+  }
+
+  /**
+   * Hands the ring back for reuse by the next create() of this thread. Only for a channel that
+   * never left this thread and is closed: nobody else can hold its memory. A program that makes
+   * and closes many queues then reuses a few rings instead of leaving the allocator to return
+   * megabytes of freed shared memory to the system (glibc mostly keeps it).
+   */
+  recycle(): void {
+    if (spareRings.length < kSpareRings && !spareRings.includes(this.sab)) spareRings.push(this.sab);
   }
 
   // --- handles --------------------------------------------------------------------------------
@@ -168,12 +190,15 @@ export class Channel {
    */
   write(payload: Uint8Array, blockMs: number, onBroken?: () => never): boolean {
     if (this.#stream !== null) return false;
+    const len = payload.length;
+    const need = kHdr + pad8(len);
+    // A message streamed in parts needs its own copy (the caller may reuse its buffer as soon as
+    // we return): made before taking the lock, so that the lock is not held for it.
+    const copy = need <= this.capacity / 2 ? null : Buffer.from(payload);
     if (!this.#lockWrite(blockMs)) return false;
     let deadline = -1; // computed only if we have to wait (performance.now() is not free)
     try {
-      const len = payload.length;
-      const need = kHdr + pad8(len);
-      if (need <= this.capacity / 2) {
+      if (copy === null) {
         for (;;) {
           if (onBroken && this.readersGone) onBroken();
           const tail = this.#reserve(need);
@@ -195,8 +220,10 @@ export class Channel {
         }
       }
       if (deadline < 0) deadline = performance.now() + blockMs;
-      // The caller may reuse its buffer as soon as we return: the stream keeps its own copy.
-      this.#stream = { payload: Buffer.from(payload), offset: 0 };
+      // The lock is held for the whole stream: say who holds it, so that if this thread is
+      // terminated mid-message the others can take the lock over (see #takeOverDeadStream).
+      Atomics.store(this.cells, kStreamTid, osThreadId());
+      this.#stream = { payload: copy, offset: 0 };
     } finally {
       if (this.#stream === null) lockRelease(this.cells, kWriteLock);
     }
@@ -205,7 +232,36 @@ export class Channel {
   }
 
   #lockWrite(ms: number): boolean {
-    return ms <= 0 ? lockTryAcquire(this.cells, kWriteLock) : lockAcquire(this.cells, kWriteLock, ms);
+    if (lockTryAcquire(this.cells, kWriteLock)) return true;
+    const deadline = ms <= 0 ? 0 : performance.now() + ms;
+    for (;;) {
+      if (this.#takeOverDeadStream() || ms <= 0) return lockTryAcquire(this.cells, kWriteLock);
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      if (lockAcquire(this.cells, kWriteLock, Math.min(left, kLivenessCheckMs))) return true;
+    }
+  }
+
+  /**
+   * If the writer streaming a message under the write lock has ended (terminated or killed in
+   * the middle of a large put/send), frees the lock: the message it was sending is abandoned
+   * (its reader drops the part it got), and the channel carries on. The compare-exchange lets
+   * exactly one thread do it. Returns true if this thread did.
+   */
+  #takeOverDeadStream(): boolean {
+    const tid = Atomics.load(this.cells, kStreamTid);
+    if (tid === 0 || !osThreadEnded(tid)) return false;
+    if (Atomics.compareExchange(this.cells, kStreamTid, tid, 0) !== tid) return false;
+    lockRelease(this.cells, kWriteLock);
+    // Wake a reader waiting for the rest of the message, to see it will not come.
+    Atomics.notify(this.cells, kTail);
+    return true;
+  }
+
+  #endStream(): void {
+    this.#stream = null;
+    Atomics.store(this.cells, kStreamTid, 0);
+    lockRelease(this.cells, kWriteLock);
   }
 
   /**
@@ -218,8 +274,7 @@ export class Channel {
     const deadline = performance.now() + blockMs;
     while (s.offset < s.payload.length || s.offset === 0) {
       if (onBroken && this.readersGone) {
-        this.#stream = null;
-        lockRelease(this.cells, kWriteLock);
+        this.#endStream();
         onBroken();
       }
       const hdr = kHdr;
@@ -244,8 +299,7 @@ export class Channel {
       s.offset += chunk;
       this.#publish(tail, hdr + pad8(chunk));
     }
-    this.#stream = null;
-    lockRelease(this.cells, kWriteLock);
+    this.#endStream();
     return true;
   }
 
@@ -335,6 +389,7 @@ export class Channel {
       whole.set(this.#u8.subarray(pos + kHdr, pos + kHdr + len), 0);
       if (!this.#advanceHead(head, kHdr + pad8(len), true)) continue;
       let got = len;
+      let abandoned = false;
       while (got < total) {
         const h = Atomics.load(this.cells, kHead);
         const t = Atomics.load(this.cells, kTail);
@@ -342,7 +397,17 @@ export class Channel {
           // The writer's handle goes only after its last frame is in: gone with the tail
           // unmoved, the message will never be complete (the writer was terminated mid-send).
           if (this.writersGone && Atomics.load(this.cells, kTail) === t) throw new OSError("got end of file during message");
-          this.#waitData(t, Infinity);
+          // The streaming writer records its thread id and clears it after its last frame is
+          // published: read the id, then the tail again, so that a stream that just ended is
+          // not mistaken for an abandoned one.
+          const tid = Atomics.load(this.cells, kStreamTid);
+          if (Atomics.load(this.cells, kTail) !== t) continue;
+          if (osThreadId() !== 0 && (tid === 0 || osThreadEnded(tid))) {
+            this.#takeOverDeadStream();
+            abandoned = true; // the writer died mid-message: the part we have is dropped
+            break;
+          }
+          this.#waitData(t, performance.now() + kLivenessCheckMs);
           continue;
         }
         const p = h & this.#mask;
@@ -353,9 +418,19 @@ export class Channel {
           this.#advanceHead(h, this.capacity - p, false);
           continue;
         }
+        if (ft !== kCont) {
+          // A new message where the rest of ours should be: its writer died and another took
+          // the lock over. Ours is dropped; the new one is read as usual.
+          abandoned = true;
+          break;
+        }
         whole.set(this.#u8.subarray(p + kHdr, p + kHdr + fl), got);
         got += fl;
         this.#advanceHead(h, kHdr + pad8(fl), false);
+      }
+      if (abandoned) {
+        this.abandonedMessages++;
+        continue;
       }
       return decode(whole, 0, total);
     }

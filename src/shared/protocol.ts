@@ -4,7 +4,9 @@
 /** Cells of a process's status array (Int32Array over a SharedArrayBuffer). */
 export const kStatusField = 0;
 export const kExitCodeField = 1;
-export const kStatusFieldCount = 2;
+/** The signal the parent's terminate()/kill() sent (0: none): the exit is reported once the thread has ended. */
+export const kSignalField = 2;
+export const kStatusFieldCount = 3;
 
 /** Values of the status cell. */
 export const Status = { starting: 0, running: 1, exited: 2 } as const;

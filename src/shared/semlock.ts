@@ -3,6 +3,8 @@
 // an Int32Array over a SharedArrayBuffer, so that every thread of the process tree can block on
 // them without any event loop: the main thread may sit in join() while children use them.
 
+import { existsSync, readlinkSync } from "node:fs";
+
 /** Lock word states. */
 export const kUnlocked = 1;
 export const kLocked = 0;
@@ -12,15 +14,42 @@ export const kContended = -1;
 /** Largest semaphore value, as CPython's SEM_VALUE_MAX on Linux. */
 export const SEM_VALUE_MAX = 2147483647;
 
-// --- idle hook -------------------------------------------------------------------------------
-// Queue writes that did not fit into a full channel wait in a per-thread backlog (as CPython's
-// feeder thread buffer). Blocking waits flush that backlog in slices, so a producer blocked in
-// join() or acquire() still delivers what it put, as a feeder thread would.
+// --- idle services ---------------------------------------------------------------------------
+// Work this thread owes others while it sleeps: queue writes that did not fit into a full channel
+// wait in a per-thread backlog (as CPython's feeder thread buffer), and Pool results with
+// callbacks wait to be delivered (CPython's result-handler thread). Every blocking wait of the
+// library goes through waitWhile(), which runs these services in slices while any has work, so a
+// thread blocked in get(), acquire(), join() or sleep() still feeds its queues and runs its
+// Pool callbacks.
 
-let idleHook: (() => boolean) | null = null;
-/** @internal installs the backlog flusher; it returns true while it still has work. */
-export function setIdleHook(hook: () => boolean): void {
-  idleHook = hook;
+/** A service returns true while it still has work (the wait then sleeps in short slices). */
+export type IdleService = () => boolean;
+const services = new Set<IdleService>();
+/** Services running further up this thread's stack: a nested wait does not re-enter them. */
+const running = new Set<IdleService>();
+
+/** @internal registers a service (idempotent); it stays until removed. */
+export function addIdleService(service: IdleService): void {
+  services.add(service);
+}
+/** @internal unregisters a service. */
+export function removeIdleService(service: IdleService): void {
+  services.delete(service);
+}
+
+/** Runs every service once; true if any still has work. */
+function runServices(): boolean {
+  let more = false;
+  for (const service of services) {
+    if (running.has(service)) continue;
+    running.add(service);
+    try {
+      if (service()) more = true;
+    } finally {
+      running.delete(service);
+    }
+  }
+  return more;
 }
 const kIdleSliceMs = 2;
 
@@ -28,20 +57,56 @@ const kIdleSliceMs = 2;
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
 /**
- * Waits while `cells[index] === expected`, up to `timeoutMs` (Infinity = forever).
- * Returns as soon as the cell changes or is notified; spurious returns are the caller's to loop on.
+ * Waits while `cells[index] === expected`, up to `timeoutMs` (Infinity = forever), running this
+ * thread's idle services meanwhile. The only blocking Atomics.wait of the library with
+ * channel.ts's (which calls this). Returns as soon as the cell changes or is notified; spurious
+ * returns are the caller's to loop on.
  */
 export function waitWhile(cells: Int32Array, index: number, expected: number, timeoutMs: number): WaitResult {
-  if (idleHook === null || !idleHook()) return Atomics.wait(cells, index, expected, timeoutMs);
-  // A backlog is pending: wait in short slices and flush between them.
+  if (services.size === 0 || !runServices()) return Atomics.wait(cells, index, expected, timeoutMs);
+  // A service has work: wait in short slices and run the services between them.
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const left = deadline - performance.now();
     if (left <= 0) return "timed-out";
     const r = Atomics.wait(cells, index, expected, Math.min(left, kIdleSliceMs));
     if (r !== "timed-out") return r;
-    if (!idleHook()) return Atomics.wait(cells, index, expected, Math.max(0, deadline - performance.now()));
+    if (!runServices()) return Atomics.wait(cells, index, expected, Math.max(0, deadline - performance.now()));
   }
+}
+
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * Sleeps `ms` without running any service: for waits inside a service's own work (a write to a
+ * full stdout pipe), where running the services could interleave their output with ours.
+ */
+export function pauseQuietly(ms: number): void {
+  Atomics.wait(pauseCell, 0, 0, ms);
+}
+
+// --- thread liveness -------------------------------------------------------------------------
+// A thread that is terminated cannot say so, and its parent's 'exit' event needs an event loop
+// that may be blocked. The kernel knows: on Linux every worker thread is a task whose entry in
+// /proc/self/task disappears the moment the thread has ended. A thread records its task id where
+// others can read it (a lock's holder, a channel's streaming writer, a child's status), and
+// others check it.
+
+let ownTid = -1;
+/** This thread's OS task id (Linux), or 0 where it cannot be known. */
+export function osThreadId(): number {
+  if (ownTid < 0) {
+    try {
+      ownTid = Number(readlinkSync("/proc/thread-self").split("/").pop()) || 0;
+    } catch {
+      ownTid = 0;
+    }
+  }
+  return ownTid;
+}
+
+/** True if the thread with OS task id `tid` has ended; false if it runs or cannot be known (tid 0). */
+export function osThreadEnded(tid: number): boolean {
+  return tid > 0 && !existsSync(`/proc/self/task/${tid}`);
 }
 
 /** Wakes up to `count` threads waiting on the cell. */

@@ -4,8 +4,7 @@
 // with fs.writeSync, and retry when a non-blocking pipe is full (see feasibility.md §5).
 
 import { writeSync } from "node:fs";
-
-const kEagainPause = new Int32Array(new SharedArrayBuffer(4));
+import { pauseQuietly } from "./semlock.js";
 
 /** Writes all of `data` to `fd`, retrying partial writes and EAGAIN. */
 export function writeAllSync(fd: number, data: string | Uint8Array): void {
@@ -19,7 +18,7 @@ export function writeAllSync(fd: number, data: string | Uint8Array): void {
     } catch (err: any) {
       if (err?.code !== "EAGAIN") throw err;
       // The reader is slower than we are: sleep a little (this thread only) and retry the rest.
-      Atomics.wait(kEagainPause, 0, 0, pause);
+      pauseQuietly(pause);
       pause = Math.min(pause * 2, 20);
     }
   }

@@ -1,7 +1,9 @@
 // Port of the Barrier of CPython Lib/multiprocessing/synchronize.py (PSF-2.0), which reuses
 // threading.Barrier's algorithm with its state in shared memory. Part of the synchronize module
 // (re-exported there). Differs from Python: waiters sleep on a sequence word instead of a
-// Condition, so abort() and reset() never wait for a party that died.
+// Condition, so abort() and reset() never wait for a party that died; and a party that dies
+// inside wait() (terminate(), kill()) breaks the barrier, which reset() repairs (CPython's
+// barrier waits forever for it).
 
 import { addressOf } from "../shared/current.js";
 import { PyObject } from "../shared/pyobject.js";
@@ -30,10 +32,18 @@ const kFilling = 0;
 const kDraining = 1;
 const kResetting = -1;
 const kBroken = -2;
-// cells: [lock word, state, count, sequence]
+// cells: [lock word, state, count, sequence, lock holder, waiter slots...]
 const kState = 1;
 const kCount = 2;
 const kSeq = 3;
+/** OS thread id of the lock's holder (0: none or unknown): a dead holder's lock is taken over. */
+const kHolder = 4;
+/** One slot per waiting party: its OS thread id, so that a party that died can be told. */
+const kSlots = 5;
+/** Parties beyond this many are not watched for death (their slots would cost a scan each). */
+const kMaxSlots = 1024;
+/** How often a sleeping waiter (or the lock) looks for parties that died. */
+const kLivenessCheckMs = 100;
 
 /** A callable run by the last party to arrive: a function, or an object with `__call__()`. */
 export type BarrierAction = (() => unknown) | { __call__(): unknown };
@@ -77,17 +87,55 @@ export class Barrier extends PyObject {
     this.#parties = parties;
     this.action = (action as BarrierAction | null | undefined) ?? null;
     this.timeout = timeout ?? null;
-    this.cells = new Int32Array(new SharedArrayBuffer(16));
+    this.cells = new Int32Array(new SharedArrayBuffer(4 * (kSlots + Math.max(0, Math.min(Math.trunc(Number(parties)) || 0, kMaxSlots)))));
     this.cells[0] = sem.kUnlocked;
     this.id = newSharedId();
     rememberShared(this.id, this);
   }
 
   #lock(): void {
-    sem.lockAcquire(this.cells, 0, Infinity);
+    while (!sem.lockAcquire(this.cells, 0, kLivenessCheckMs)) {
+      // A party terminated while it held the lock (a few instructions' window) would wedge the
+      // barrier: the compare-exchange lets exactly one waiter take the dead holder's lock over.
+      const holder = Atomics.load(this.cells, kHolder);
+      if (sem.osThreadEnded(holder) && Atomics.compareExchange(this.cells, kHolder, holder, 0) === holder) sem.lockRelease(this.cells, 0);
+    }
+    Atomics.store(this.cells, kHolder, sem.osThreadId());
   }
   #unlock(): void {
+    Atomics.store(this.cells, kHolder, 0);
     sem.lockRelease(this.cells, 0);
+  }
+  /** Records this thread as a waiting party (under the lock); returns its slot or -1. */
+  #enter(): number {
+    const tid = sem.osThreadId();
+    if (tid === 0) return -1;
+    for (let i = kSlots; i < this.cells.length; i++) {
+      if (this.#get(i) === 0) {
+        this.#set(i, tid);
+        return i;
+      }
+    }
+    return -1;
+  }
+  /**
+   * Under the lock: forgets the waiting parties whose thread has ended (terminated, killed) and
+   * breaks the barrier if there were any, as a wait that timed out would: the others will never
+   * be released by a party that is gone. Returns true if one was found.
+   */
+  #reapDead(): boolean {
+    let dead = 0;
+    for (let i = kSlots; i < this.cells.length; i++) {
+      const tid = this.#get(i);
+      if (tid !== 0 && sem.osThreadEnded(tid)) {
+        this.#set(i, 0);
+        dead++;
+      }
+    }
+    if (dead === 0) return false;
+    this.#set(kCount, Math.max(0, this.#get(kCount) - dead));
+    this.#break();
+    return true;
   }
   #get(i: number): number {
     return Atomics.load(this.cells, i);
@@ -105,8 +153,9 @@ export class Barrier extends PyObject {
     const seq = this.#get(kSeq);
     this.#unlock();
     const left = deadline - performance.now();
-    if (left > 0) sem.waitWhile(this.cells, kSeq, seq, left);
+    if (left > 0) sem.waitWhile(this.cells, kSeq, seq, Math.min(left, kLivenessCheckMs));
     this.#lock();
+    if (this.#get(kSeq) === seq) this.#reapDead(); // nothing happened for a while: is a party gone?
     return performance.now() < deadline;
   }
 
@@ -123,6 +172,8 @@ export class Barrier extends PyObject {
     const deadline = () => (d ??= deadlineOf(t));
     this.#lock();
     try {
+      // A barrier still draining or resetting when we come may be waiting for a dead party.
+      if (this.#get(kState) === kDraining || this.#get(kState) === kResetting) this.#reapDead();
       // Wait while the barrier drains or resets.
       while (this.#get(kState) === kDraining || this.#get(kState) === kResetting) {
         if (!this.#sleep(deadline()) && (this.#get(kState) === kDraining || this.#get(kState) === kResetting)) {
@@ -132,8 +183,12 @@ export class Barrier extends PyObject {
       if (this.#get(kState) < 0) throw new BrokenBarrierError();
       const index = this.#get(kCount);
       this.#set(kCount, index + 1);
+      const slot = this.#enter();
       try {
         if (index + 1 === this.#parties) {
+          // A party that died inside wait() counts as arrived but will never leave: the barrier
+          // is broken rather than tripped (CPython's would trip, then never drain).
+          if (this.#reapDead()) throw new BrokenBarrierError();
           this.#release();
         } else {
           while (this.#get(kState) === kFilling) {
@@ -146,7 +201,9 @@ export class Barrier extends PyObject {
         }
         return index;
       } finally {
-        this.#set(kCount, this.#get(kCount) - 1);
+        // A slot cleared by #reapDead() was a dead party's: ours is still ours if it holds our id.
+        if (slot >= 0 && this.#get(slot) === sem.osThreadId()) this.#set(slot, 0);
+        this.#set(kCount, Math.max(0, this.#get(kCount) - 1));
         this.#exit();
       }
     } finally {
@@ -185,6 +242,7 @@ export class Barrier extends PyObject {
   reset(): void {
     this.#lock();
     try {
+      this.#reapDead();
       if (this.#get(kCount) > 0) {
         const s = this.#get(kState);
         if (s === kFilling || s === kBroken) this.#set(kState, kResetting);
@@ -217,6 +275,15 @@ export class Barrier extends PyObject {
   }
   /** True if the barrier is broken. */
   get broken(): boolean {
+    if (this.#get(kState) !== kBroken && this.#get(kCount) > 0) {
+      // Parties are inside wait(): one of them may be dead (look under the lock).
+      this.#lock();
+      try {
+        this.#reapDead();
+      } finally {
+        this.#unlock();
+      }
+    }
     return this.#get(kState) === kBroken;
   }
 

@@ -20,7 +20,9 @@ import { setImportingMain, setMainModuleUrl } from "../shared/bootstrapping.js";
 import { formatException } from "../shared/traceback.js";
 import { current, pidOf, runExitHooks } from "../shared/current.js";
 import { SystemExit } from "../shared/pyerrors.js";
+import { osThreadId, waitWhile } from "../shared/semlock.js";
 import { WarmState, type WarmSpec } from "../popen/forkserver.js";
+import { kTidCell } from "../popen/worker_thread.js";
 import { SpareState, type SpareJob, type SpareSpec } from "../popen/spawn.js";
 
 type Library = typeof import("../process.js");
@@ -56,9 +58,13 @@ async function loadLibrary(entry: string): Promise<void> {
 /** The exit code of a finished target, per Python's rules (process.py _bootstrap). */
 async function runTarget(proc: InstanceType<Library["Process"]>, spec: ParentToChildSpec): Promise<number> {
   let code = 0;
+  process.exitCode = undefined; // a warm worker's previous process may have set it
   try {
     const r = proc.run();
     if (r !== null && typeof (r as any)?.then === "function") await r;
+    // `process.exitCode = n` is how a Node program says sys.exit(n) without stopping at once.
+    const asked = Number(process.exitCode ?? 0);
+    if (Number.isInteger(asked) && asked !== 0) code = asked & 0xff;
   } catch (err) {
     if (err instanceof SystemExit) {
       code = py.exitStatusOf(err.code, py.sys.stderr);
@@ -149,7 +155,7 @@ function waitWhileStarting(status: Int32Array, ms: number): void {
   for (;;) {
     const left = deadline - performance.now();
     if (left <= 0 || Atomics.load(status, kStatusField) !== Status.starting) return;
-    Atomics.wait(status, kStatusField, Status.starting, left);
+    waitWhile(status, kStatusField, Status.starting, left);
   }
 }
 
@@ -165,17 +171,18 @@ async function main(): Promise<void> {
   if ("spare" in data) {
     // Spare ("spawn") worker: load the library, wait to be given a process, run it, end.
     const { control, port, libraryEntry, tsx, after } = data.spare;
+    Atomics.store(control, kTidCell, osThreadId()); // the parent's join() after terminate() watches it
     if (after) waitWhileStarting(after, kSpareHoldBackMs);
     // A failure here is left for runSpec(), which loads the library again and reports the error
     // as the child's exit code 1: thrown now, it would end the worker with nothing reported to a
     // parent blocked in join() (the 'exit' event needs its event loop).
     await loadLibrary(libraryEntry).catch(() => {});
     if (tsx) await registerTsx().catch(() => {}); // importModules reports a missing tsx
-    while (Atomics.load(control, 0) === SpareState.waiting) Atomics.wait(control, 0, SpareState.waiting);
+    while (Atomics.load(control, 0) === SpareState.waiting) waitWhile(control, 0, SpareState.waiting, Infinity);
     if (Atomics.load(control, 0) === SpareState.quit) process.exit(0);
     let msg;
     // The parent posts the job before it flips the control word; the message may still be on its way through the port.
-    while (!(msg = receiveMessageOnPort(port))) Atomics.wait(control, 0, SpareState.claimed, 1);
+    while (!(msg = receiveMessageOnPort(port))) waitWhile(control, 0, SpareState.claimed, 1);
     port.close();
     const job = msg.message as SpareJob;
     adoptEnv(job.env);
@@ -183,15 +190,16 @@ async function main(): Promise<void> {
   }
   // Warm worker: load what the next process will need, then serve processes one at a time.
   const { control, port, preload, libraryEntry } = data.warm;
+  Atomics.store(control, kTidCell, osThreadId()); // the parent's join() after terminate() watches it
   await loadLibrary(libraryEntry).catch(() => {}); // reported by runSpec(), as for a spare
   await importModules(preload).catch(() => {});
   const baseline = resourceCounts();
   for (;;) {
-    while (Atomics.load(control, 0) === WarmState.idle) Atomics.wait(control, 0, WarmState.idle);
+    while (Atomics.load(control, 0) === WarmState.idle) waitWhile(control, 0, WarmState.idle, Infinity);
     if (Atomics.load(control, 0) === WarmState.quit) process.exit(0);
     const msg = receiveMessageOnPort(port);
     if (!msg) {
-      Atomics.wait(control, 0, WarmState.busy, 1);
+      waitWhile(control, 0, WarmState.busy, 1);
       continue;
     }
     const spec = msg.message as ParentToChildSpec;

@@ -125,6 +125,8 @@ let inFlight = 0;
 let closing = false;
 let chunksDone = 0;
 let finished = false;
+/** terminate() was asked (finish(true)). */
+let terminated = false;
 /** How long a chunk takes, in ms (a moving average over batches; null until a batch is back). */
 let msPerChunk: number | null = null;
 /** The jobs with chunks still queued or running. */
@@ -251,6 +253,10 @@ function compact(): void {
 
 /** Sends chunks to piscina while it has room for more tasks. */
 function dispatch(): void {
+  // After terminate() piscina refuses every task at once: dispatching again from their
+  // rejections would loop in microtasks forever, starving this thread's event loop (the
+  // "closed" message and the caller's join() with it).
+  if (finished) return;
   compact();
   // Until a batch is back, how long chunks take is unknown: one chunk per batch, which costs
   // little if they are short and keeps the workers balanced if they are long.
@@ -308,12 +314,31 @@ function done(): void {
   maybeFinish();
 }
 
-async function finish(): Promise<void> {
-  if (finished) return;
+/** How long terminate() waits for piscina to stop its workers before this thread ends them. */
+const kDestroyGraceMs = 2000;
+
+async function finish(terminating = false): Promise<void> {
+  if (finished) {
+    // terminate() after close(): a close that is still draining becomes a terminate.
+    if (terminating && !terminated) void finish(true);
+    return;
+  }
   finished = true;
-  await pool.destroy();
+  terminated ||= terminating;
+  if (!terminating) {
+    await pool.destroy();
+    post({ op: "closed" });
+    setImmediate(() => port.close());
+    return;
+  }
+  // piscina's destroy() can wait forever for a worker it is still starting (one that replaces a
+  // worker that died): bounded here. Ending this thread ends every worker it started, so the
+  // caller's join() returns only when none of them can run any more.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([pool.destroy().catch(() => {}), new Promise((r) => (timer = setTimeout(r, kDestroyGraceMs)))]);
+  clearTimeout(timer);
   post({ op: "closed" });
-  setImmediate(() => port.close());
+  process.exit(0);
 }
 
 function maybeFinish(): void {
@@ -357,7 +382,7 @@ port.on("message", (msg: MainToHostMessage) => {
       maybeFinish();
       return;
     case "terminate":
-      void finish();
+      void finish(true);
       return;
     case "stats": {
       const h = pool.histogram;
