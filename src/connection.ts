@@ -329,3 +329,8 @@ export async function wait_async<T extends Waitable>(...args: Bound<typeof WAIT,
     await new Promise((res) => setTimeout(res, Math.min(pause, Math.max(0, deadline - performance.now()))));
   }
 }
+
+/** The address families Listener and Client support here, as CPython's `connection.families` on Linux. */
+export const families: readonly string[] = Object.freeze(["AF_INET", "AF_UNIX"]);
+/** The family a Listener uses when given neither address nor family (CPython's `default_family`). */
+export const default_family = "AF_UNIX";

@@ -12,7 +12,7 @@ import * as connection from "./connection.js";
 import * as pool from "./pool.js";
 import * as managers from "./managers.js";
 import {
-  BaseProcess, Process, active_children, current_process, parent_process, is_main, _installMainExit, _setDefaultMethodResolver,
+  BaseProcess, Process, active_children, current_process, parent_process, is_main, _installMainExit, _setDefaultMethodResolver, _setStartMethodForcer,
   type ProcessArgs,
 } from "./process.js";
 import { startMethods } from "./popen/index.js";
@@ -260,16 +260,19 @@ type SimpleQueueFactory = {
   readonly prototype: queues.SimpleQueue<any>;
 };
 
-class ConcreteContext extends BaseContext {}
+/** The context of the "spawn" start method (CPython's SpawnContext). */
+class SpawnContext extends BaseContext {}
+/** The context of the "forkserver" start method (CPython's ForkServerContext). */
+class ForkServerContext extends BaseContext {}
 
 function named<F extends Function>(name: string, fn: F): F {
   Object.defineProperty(fn, "name", { value: name });
   return fn;
 }
 
-const contexts: Record<string, ConcreteContext> = {
-  spawn: Object.assign(new ConcreteContext("spawn"), { Process: SpawnProcess }),
-  forkserver: Object.assign(new ConcreteContext("forkserver"), { Process: ForkServerProcess }),
+const contexts: Record<string, BaseContext> = {
+  spawn: Object.assign(new SpawnContext("spawn"), { Process: SpawnProcess }),
+  forkserver: Object.assign(new ForkServerContext("forkserver"), { Process: ForkServerProcess }),
 };
 
 function concreteContext(method: string): BaseContext {
@@ -290,10 +293,8 @@ class DefaultContext extends BaseContext {
   }
   override get_context(...args: Bound<typeof GET_CONTEXT>): BaseContext {
     const [method] = GET_CONTEXT.bind(args);
-    if (method === null) {
-      this.fix();
-      return this;
-    }
+    // As CPython: the default context's get_context() is the concrete context it has fixed.
+    if (method === null) return this.fix();
     return concreteContext(method);
   }
   override get_start_method(...args: Bound<typeof GET_START_METHOD>): string | null {
@@ -314,6 +315,8 @@ class DefaultContext extends BaseContext {
 
 const defaultContext: DefaultContext = new DefaultContext();
 _setDefaultMethodResolver(() => defaultContext.fix().get_start_method()!);
+// A child's default start method is the one that started it (CPython's _force_start_method).
+_setStartMethodForcer((method) => defaultContext.set_start_method(method, true));
 _installMainExit();
 
 /** Returns a context object: the default one, or the one for `method` ("spawn" or "forkserver"). */

@@ -12,6 +12,6 @@ export type Pool = PoolClass;
 /** Pool's API under Python's ThreadPool name (with or without `new`). */
 export const ThreadPool = callable(ThreadPoolClass);
 export type ThreadPool = ThreadPoolClass;
-export { ApplyResult, AsyncResult, MapResult, IMapIterator, IMapUnorderedIterator, RemoteTraceback } from "./pool/results.js";
+export { ApplyResult, AsyncResult, MapResult, IMapIterator, IMapUnorderedIterator, MaybeEncodingError, RemoteTraceback } from "./pool/results.js";
 export { TimeoutError } from "./errors.js";
 export type { PoolStats } from "./shared/pool_protocol.js";

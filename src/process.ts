@@ -101,6 +101,11 @@ let defaultMethod: () => string = () => "spawn";
 export function _setDefaultMethodResolver(fn: () => string): void {
   defaultMethod = fn;
 }
+let forceStartMethod: (method: string) => void = () => {};
+/** @internal context.ts tells how a child makes its own start method the default one. */
+export function _setStartMethodForcer(fn: (method: string) => void): void {
+  forceStartMethod = fn;
+}
 
 const kClosed = "process object is closed";
 
@@ -427,6 +432,9 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
     this.#parentPid = spec.parentPid;
     this.#parentName = spec.parentName;
     this.#startMethod = spec.startMethod;
+    // In a child, the start method that started it becomes the default (as CPython's
+    // BaseProcess._bootstrap does), so its own children start the same way.
+    if (spec.parentPid !== null && spec.startMethod) forceStartMethod(spec.startMethod);
   }
 
   /** @internal */

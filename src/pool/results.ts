@@ -32,11 +32,36 @@ export class RemoteTraceback extends py.Exception {
   }
 }
 
+/**
+ * Wraps possible unpickleable errors, so they can be safely sent through the socket (Python's
+ * multiprocessing.pool.MaybeEncodingError): a task whose result cannot travel back to the caller.
+ * `exc` and `value` are the reprs of the encoding error and of the result.
+ */
+export class MaybeEncodingError extends py.Exception {
+  readonly exc: string;
+  readonly value: string;
+  constructor(exc: string, value: string) {
+    super(exc, value);
+    this.exc = exc;
+    this.value = value;
+    this.message = `Error sending result: '${value}'. Reason: '${exc}'`;
+  }
+  override toString(): string {
+    return this.message;
+  }
+}
+
 const rebuiltClasses = new Map<string, new (...a: unknown[]) => Error>();
 
 /** Rebuilds a task's exception: Python's class (or a subclass of the nearest one) and args. */
 export function rebuildError(e: FlatError): Error {
   const builtins = py as unknown as Record<string, new (...a: unknown[]) => Error>;
+  if (e.name === "MaybeEncodingError" && e.base === "MaybeEncodingError" && e.props) {
+    const { exc, value } = decode(Buffer.from(e.props), 0, e.props.length) as { exc: string; value: string };
+    const err = new MaybeEncodingError(exc, value);
+    if (e.stack) err.stack = e.stack;
+    return err;
+  }
   let Cls = builtins[e.name];
   if (!(typeof Cls === "function" && Cls.prototype instanceof Error)) {
     const key = `${e.name}:${e.base}`;

@@ -11,6 +11,7 @@ import { lookupGlobal, moduleRegistry, rebuildValue, type GlobalRef } from "../s
 import { setImportingMain } from "../shared/bootstrapping.js";
 import { decode, encode, packItems, sliceItems, unpackItems, warmUp } from "../shared/codec.js";
 import { formatException } from "../shared/traceback.js";
+import { repr } from "../shared/format.js";
 import { current, pidOf } from "../shared/current.js";
 import { BaseException } from "../shared/pyerrors.js";
 import { kRetireExitCode, kWorkerCounter, type BatchTask, type ChunkRun, type ClaimResult, type ClaimTask, type FlatError, type PoolTask, type PoolWorkerData, type RunResult } from "../shared/pool_protocol.js";
@@ -281,7 +282,45 @@ function continueRun(st: RunState, start: number, i: number): RunResult | Promis
       failChunk(st, start, err);
     }
   }
-  return { values: packItems(st.out), failures: st.failures };
+  return packResults(st);
+}
+
+/**
+ * Packs a run's results. A chunk whose results cannot travel back (a function, a shared object)
+ * fails alone with Python's MaybeEncodingError, as CPython's worker wraps a result that does not
+ * pickle; the run's other chunks still return.
+ */
+function packResults(st: RunState): RunResult {
+  try {
+    return { values: packItems(st.out), failures: st.failures };
+  } catch {
+    for (let start = 0; start < st.items.length; start += st.size) {
+      const end = Math.min(start + st.size, st.items.length);
+      const chunk = st.out.slice(start, end);
+      try {
+        encode(chunk);
+      } catch (err) {
+        st.out.fill(null, start, end);
+        st.failures.push([start / st.size, maybeEncodingError(err, st.size === 1 ? chunk[0] : chunk)]);
+      }
+    }
+    return { values: packItems(st.out), failures: st.failures };
+  }
+}
+
+/** The flat form of MaybeEncodingError(exc, value): reprs of the error and of the result. */
+function maybeEncodingError(err: unknown, value: unknown): FlatError {
+  const exc = repr(err);
+  const val = repr(value);
+  return {
+    name: "MaybeEncodingError",
+    base: "MaybeEncodingError",
+    message: `Error sending result: '${val}'. Reason: '${exc}'`,
+    args: null,
+    props: new Uint8Array(encode({ exc, value: val })),
+    stack: "",
+    traceback: "",
+  };
 }
 
 /** Waits for the thenable result of item `at`, then goes on with the run. */
