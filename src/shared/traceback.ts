@@ -1,5 +1,6 @@
 // Python-style tracebacks from JavaScript errors: what CPython's traceback.print_exc() writes.
 
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { BaseException } from "./pyerrors.js";
 import { str } from "./format.js";
@@ -20,10 +21,30 @@ export function formatException(err: unknown, libraryDir?: string): string {
     if (file!.startsWith("file://")) file = fileURLToPath(file!);
     fn = (fn ?? "<module>").replace(/^async /, "").replace(/^Object\./, "");
     frames.push(`  File "${file}", line ${line}, in ${fn}`);
+    // As Python's traceback: the frame's source line, stripped, under it (when the file is there).
+    const source = sourceLine(file!, Number(line));
+    if (source) frames[frames.length - 1] += `\n    ${source}`;
   }
   lines.push(...frames.reverse());
   lines.push(exceptionLine(err));
   return lines.join("\n") + "\n";
+}
+
+const sources = new Map<string, string[] | null>();
+
+/** Line `n` (1-based) of the file at `path`, stripped; "" when it cannot be read. */
+function sourceLine(path: string, n: number): string {
+  let lines = sources.get(path);
+  if (lines === undefined) {
+    try {
+      lines = readFileSync(path, "utf8").split("\n");
+    } catch {
+      lines = null;
+    }
+    if (sources.size > 64) sources.clear();
+    sources.set(path, lines);
+  }
+  return lines?.[n - 1]?.trim() ?? "";
 }
 
 /** The last line of a traceback: `ValueError: boom`, or just `EOFError` for an empty message. */
