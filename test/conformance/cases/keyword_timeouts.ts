@@ -1,7 +1,6 @@
 // Port of python/keyword_timeouts.py: every blocking call's timeout= keyword from Python docs'
-// multiprocessing reference, spelled as API.md says (one trailing options object). Needs the
-// signature binder (#21 §1): until it lands, several of these wait instead of timing out (and the `as any` casts
-// go once its overloads type these calls).
+// multiprocessing reference, spelled as API.md says (one trailing options object), bound by the
+// signature binder (src/shared/binder.ts), whose declarations also type these calls.
 import mp from "multiprocessing-ts";
 import { Empty, TimeoutError, BrokenBarrierError } from "multiprocessing-ts";
 import { print, time } from "multiprocessing-ts/py";
@@ -15,34 +14,34 @@ if (mp.is_main(import.meta)) {
   const p = new mp.Process({ target: sleeper, args: [2] });
   p.start();
   const t0 = time.monotonic();
-  p.join({ timeout: 0.2 } as any);
+  p.join({ timeout: 0.2 });
   print("Process.join(timeout=0.2): alive", p.is_alive(), "returned early", time.monotonic() - t0 < 1.5);
   const q = mp.Queue();
   try {
-    q.get({ timeout: 0.2 } as any);
+    q.get({ timeout: 0.2 });
   } catch (e) {
     if (!(e instanceof Empty)) throw e;
     print("Queue.get(timeout=0.2): Empty");
   }
   const e = mp.Event();
-  print("Event.wait(timeout=0.2):", e.wait({ timeout: 0.2 } as any));
+  print("Event.wait(timeout=0.2):", e.wait({ timeout: 0.2 }));
   const lock = mp.Lock();
   lock.acquire();
-  print("Lock.acquire(timeout=0.2):", lock.acquire({ timeout: 0.2 } as any));
+  print("Lock.acquire(timeout=0.2):", lock.acquire({ timeout: 0.2 }));
   lock.release();
   const cond = mp.Condition();
   cond.with(() => {
-    print("Condition.wait(timeout=0.2):", cond.wait({ timeout: 0.2 } as any));
+    print("Condition.wait(timeout=0.2):", cond.wait({ timeout: 0.2 }));
   });
   const [a, b] = mp.Pipe();
   void b;
-  print("Connection.poll(timeout=0.2):", a.poll({ timeout: 0.2 } as any));
-  print("connection.wait([a], timeout=0.2):", mp.connection.wait([a], { timeout: 0.2 } as any));
+  print("Connection.poll(timeout=0.2):", a.poll({ timeout: 0.2 }));
+  print("connection.wait([a], timeout=0.2):", mp.connection.wait([a], { timeout: 0.2 }));
   const sem = mp.Semaphore(0);
-  print("Semaphore.acquire(timeout=0.2):", sem.acquire({ timeout: 0.2 } as any));
+  print("Semaphore.acquire(timeout=0.2):", sem.acquire({ timeout: 0.2 }));
   const barrier = mp.Barrier(2);
   try {
-    barrier.wait({ timeout: 0.2 } as any);
+    barrier.wait({ timeout: 0.2 });
   } catch (e) {
     if (!(e instanceof BrokenBarrierError)) throw e;
     print("Barrier.wait(timeout=0.2): BrokenBarrierError");
@@ -50,12 +49,12 @@ if (mp.is_main(import.meta)) {
   mp.Pool(1).with((pool) => {
     const r = pool.apply_async(sleeper, [2]);
     try {
-      r.get({ timeout: 0.2 } as any);
+      r.get({ timeout: 0.2 });
     } catch (e) {
       if (!(e instanceof TimeoutError)) throw e;
       print("AsyncResult.get(timeout=0.2): TimeoutError");
     }
-    r.wait({ timeout: 0.2 } as any);
+    r.wait({ timeout: 0.2 });
     print("AsyncResult.wait(timeout=0.2): ready", r.ready());
   });
   p.join();
