@@ -107,6 +107,15 @@ describe("by reference: values that travel", () => {
     });
   });
 
+  test("a callable object (Python's __call__) is a pool function: map, starmap and apply call it with its own fields", () => {
+    mp.Pool(2).with((pool) => {
+      expect(pool.map(new t.Scale(3), [1, 2, 3])).toEqual([3, 6, 9]);
+      expect(pool.starmap(new t.Scale(2), [[1, 10], [2, 20]])).toEqual([22, 44]);
+      expect(pool.apply(new t.Scale(5), [4])).toBe(20);
+      expect(pool.map(new t.Scale(10), Array.from({ length: 50 }, (_, i) => i), 7)).toEqual(Array.from({ length: 50 }, (_, i) => 10 * i));
+    });
+  });
+
   test("pool results that are instances of exported classes come back as such", () => {
     mp.Pool(2).with((pool) => {
       const pts = pool.map(t.makePoint, [1, 2]);
@@ -177,6 +186,13 @@ describe("by reference: what cannot travel is refused in the sender", () => {
     mp.Pool(1).with((pool) => {
       const e = refusal(() => pool.apply(t.callWith, [t.makeClosure(2), 1]));
       expect(e.message).toContain("'scaled'");
+    });
+  });
+
+  test("a callable object of a class the module does not export is refused as a pool function, in the caller", () => {
+    mp.Pool(1).with((pool) => {
+      const e = refusal(() => pool.map(t.hiddenCallable(), [1]));
+      expect(e.message).toMatch(/class 'HiddenCallable' .*is not exported from .*: declare it with `export class HiddenCallable`/);
     });
   });
 

@@ -309,8 +309,12 @@ export class Pool extends PyObject implements Disposable {
   /** Sends a job to the host: `items` cut into chunks of `chunksize`. */
   #submit(sink: Sink & { _hasCallbacks?: boolean }, fn: AnyFn, items: unknown[], chunksize: number, star: boolean, kwargs: Record<string, unknown> | null, cancellable = false): number {
     const job = this.#nextJob++;
-    const ref: GlobalRef = globalRefOf(fn, this.#reduceOptions("Pool task"));
-    if (!ref.module) throw new py.TypeError(`cannot find the module of '${fn.name}'`);
+    // A callable object (Python's `__call__` protocol) travels as an instance of its exported
+    // class, by pickle's rules: refused here, in the caller, when it cannot.
+    const self = typeof fn === "function" ? undefined : new Uint8Array(encode(fn));
+    const target: Function = self ? (fn as object).constructor : fn;
+    const ref: GlobalRef = globalRefOf(target, this.#reduceOptions("Pool task"));
+    if (!ref.module) throw new py.TypeError(`cannot find the module of '${target.name}'`);
     const kw = kwargs && Object.keys(kwargs).length ? new Uint8Array(encode(kwargs)) : null;
     const count = Math.ceil(items.length / chunksize);
     // Primitives travel as one list (numbers as one typed array), cut into chunks where they run;
@@ -328,7 +332,7 @@ export class Pool extends PyObject implements Disposable {
     this.#jobs.set(job, sink);
     this.#chunksLeft.set(job, count);
     sink._job = job;
-    const msg: MainToHostMessage = { op: "submit", job, spec: { fn: ref, star, kwargs: kw, chunksize, count, flat, chunks }, cancellable };
+    const msg: MainToHostMessage = { op: "submit", job, spec: { fn: self ? { ...ref, self } : ref, star, kwargs: kw, chunksize, count, flat, chunks }, cancellable };
     this.#port.postMessage(msg);
     if (sink._hasCallbacks) this.#ensureAsyncPump();
     return job;

@@ -36,12 +36,18 @@ export interface PoolWorkerData {
 }
 
 /**
+ * A task's function: an exported function or class by reference, or a callable object (Python's
+ * `__call__` protocol): its exported class by reference and the instance encoded in `self`.
+ */
+export type TaskFunction = GlobalRef & { self?: Uint8Array };
+
+/**
  * A job as the Pool sends it to its host: the function, and the items either all in one packed
  * list (`flat`, when every item is a primitive: chunk k is items k*chunksize up to
  * (k+1)*chunksize) or one packed list per chunk (`chunks`, for items that must be encoded).
  */
 export interface JobSpec {
-  fn: GlobalRef;
+  fn: TaskFunction;
   /** starmap: each item is an argument list. */
   star: boolean;
   /** apply: keyword arguments, as one trailing object (or null). */
@@ -59,7 +65,7 @@ export interface JobSpec {
  * chunk).
  */
 export interface ChunkRun {
-  fn: GlobalRef;
+  fn: TaskFunction;
   star: boolean;
   kwargs: Uint8Array | null;
   chunksize: number;

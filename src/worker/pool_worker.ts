@@ -229,10 +229,20 @@ function failRun(run: ChunkRun, err: unknown): RunResult {
 
 /** Runs a run's chunks, as CPython's mapstar/starmapstar runs one: every item through the function. */
 function runRun(run: ChunkRun): RunResult | Promise<RunResult> {
-  const ref = run.fn as GlobalRef;
+  const ref = run.fn;
   const key = `${ref.module}#${ref.path}`;
-  let fn = functions.get(key);
-  if (fn === undefined) {
+  let fn = ref.self ? undefined : functions.get(key);
+  if (ref.self) {
+    // A callable object: its class's module is loaded; the instance is rebuilt for this run.
+    if (!modules.has(ref.module)) return load([ref.module]).then(() => runRun(run), (err) => failRun(run, err));
+    try {
+      const self = ref.self;
+      const obj = decode(Buffer.from(self.buffer, self.byteOffset, self.length), 0, self.length) as { __call__: (...a: unknown[]) => unknown };
+      fn = (...a: unknown[]) => obj.__call__(...a);
+    } catch (err) {
+      return failRun(run, err);
+    }
+  } else if (fn === undefined) {
     // Its module loaded: looked up at once, so that the run stays synchronous.
     if (!modules.has(ref.module)) return load([ref.module]).then(() => runRun(run), (err) => failRun(run, err));
     try {
