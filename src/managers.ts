@@ -24,7 +24,7 @@ import {
   AcquirerProxy, ArrayProxy, BarrierProxy, BaseListProxy, ConditionProxy, DictProxy, EventProxy, IteratorProxy, ListProxy, NamespaceProxy, PoolProxy, ValueProxy,
 } from "./managers/proxy_types.js";
 import { kReturn, Token } from "./managers/wire.js";
-import { Namespace, Value } from "./managers/referents.js";
+import { Namespace, StdQueue, Value } from "./managers/referents.js";
 import { connectionFor, publishAlias, RemoteConnection } from "./managers/remote_client.js";
 import { checkSerializer, isInetAddress, type InetAddress } from "./managers/remote_wire.js";
 import { Listener } from "./connection/listener.js";
@@ -36,6 +36,13 @@ export {
   MakeProxyType, NamespaceProxy, PoolProxy, ValueProxy, Token, Namespace, Value,
 };
 export type { ProxyOptions };
+/**
+ * Python's `queue.Queue(maxsize=0)` as a manager's server holds it (the referent behind
+ * SyncManager.Queue): what "Using a remote manager" serves with `register("get_queue", () => queue)`.
+ * Its blocking get()/put() return promises, which the server parks without blocking other clients.
+ */
+export { StdQueue };
+export type { InetAddress } from "./managers/remote_wire.js";
 
 const esmDir = esmDistUrl(callerUrl(), 0);
 /** Bytes of a manager's request ring. */

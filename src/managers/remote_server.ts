@@ -18,7 +18,7 @@ import { markTuple } from "../shared/format.js";
 import { AssertionError } from "../shared/pyerrors.js";
 import { formatException } from "../shared/traceback.js";
 import type { Server } from "./server.js";
-import { kError, kProxy, kTraceback, kUnserializable, Token, type FlatException } from "./wire.js";
+import { kError, kProxy, kTraceback, kUnserializable, rebuildException, Token, type FlatException } from "./wire.js";
 import { decodeWire, encodeWire, flatForWire, serverHandshake, tracebackText, type SerializerName } from "./remote_wire.js";
 
 /** What the manager asks its server process to listen on. */
@@ -85,7 +85,8 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
 
   const encodeReply = (reply: Reply): Buffer => {
     let [kind, value] = reply;
-    if (kind === kError) value = flatForWire(value as FlatException);
+    // XML-RPC writes an exception as the struct of its attributes (`{}`), as CPython does.
+    if (kind === kError) value = spec.serializer === "pickle" ? flatForWire(value as FlatException) : rebuildException(value as FlatException);
     else if (kind === kProxy) {
       const [exposed, token] = value as [string[], Token];
       value = markTuple([markTuple([...exposed]), new Token(token.typeid, address as any, token.id)]);

@@ -72,6 +72,19 @@ registerGlobal("builtins", "list", {
   },
 });
 
+// `m.list(range(5))`: a range arrives as the list of its numbers.
+registerGlobal("builtins", "range", {
+  call: (args) => {
+    const [a, b, c] = args as number[];
+    const [start, stop, step] = args.length === 1 ? [0, a!, 1] : [a!, b!, c ?? 1];
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(stop) || !Number.isSafeInteger(step) || step === 0) throw new pyerrors.ValueError("range() arguments from this pickle must be integers (step not 0)");
+    if (Math.abs((stop - start) / step) > 1e7) throw new pyerrors.ValueError("range() from this pickle is too long (over 10 million items)");
+    const out: number[] = [];
+    for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
+    return out;
+  },
+});
+
 // `l[1:3]` on a ListProxy sends a slice object.
 registerGlobal("builtins", "slice", {
   type: Slice,

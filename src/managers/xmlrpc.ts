@@ -146,7 +146,11 @@ function endTag(f: Frame): unknown {
       return n;
     }
     case "double": case "float": case "bigdecimal":
-      return new PyFloat(Number(t.trim()));
+    {
+      // As the pickle reader: a float with a fraction is a number, an integral one a PyFloat.
+      const n = Number(t.trim());
+      return Number.isInteger(n) ? new PyFloat(n) : n;
+    }
     case "string":
       return t;
     case "dateTime.iso8601":

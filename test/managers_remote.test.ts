@@ -1,0 +1,231 @@
+// Managers on a socket against real CPython on loopback: a Node client drives a Python manager
+// (queue.Queue and a dict), Python clients drive a Node-served SyncManager (Queue, dict, list,
+// a registered class, errors), blocking get() from several clients at once both ways, a wrong
+// authkey refused both ways, and serializer='xmlrpclib' both ways. Skipped without python3.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import mp from "multiprocessing-ts";
+import { tuple } from "multiprocessing-ts/py";
+import { BaseManager, DictProxy } from "multiprocessing-ts/managers";
+import { afterEach, describe, expect, test } from "vitest";
+import { RemoteManager, getOne } from "./fixtures/remote_manager_targets.js";
+import { track } from "./helpers/processes.js";
+
+const script = fileURLToPath(new URL("./fixtures/remote_manager_peer.py", import.meta.url));
+const python = (() => {
+  try {
+    execFileSync("python3", ["-c", "import multiprocessing.managers"], { stdio: "ignore" });
+    return "python3";
+  } catch {
+    return null;
+  }
+})();
+
+/** A python3 process running remote_manager_peer.py, read line by line. */
+class Py {
+  readonly child: ChildProcess;
+  #lines: string[] = [];
+  #waiters: ((l: string) => void)[] = [];
+  #buf = "";
+  stderr = "";
+  constructor(args: string[]) {
+    this.child = spawn(python!, [script, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      this.#buf += d;
+      for (let i; (i = this.#buf.indexOf("\n")) >= 0; ) {
+        const line = this.#buf.slice(0, i);
+        this.#buf = this.#buf.slice(i + 1);
+        const w = this.#waiters.shift();
+        if (w) w(line);
+        else this.#lines.push(line);
+      }
+    });
+    this.child.stderr!.setEncoding("utf8").on("data", (d: string) => (this.stderr += d));
+  }
+  line(ms = 20_000): Promise<string> {
+    const l = this.#lines.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    return new Promise((res, rej) => {
+      const t = setTimeout(() => rej(new Error(`no line from python in ${ms} ms; stderr: ${this.stderr}`)), ms);
+      this.#waiters.push((x) => {
+        clearTimeout(t);
+        res(x);
+      });
+    });
+  }
+  async json(ms?: number): Promise<any> {
+    return JSON.parse(await this.line(ms));
+  }
+  exited(): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve(this.child.exitCode);
+    return new Promise((res) => this.child.on("exit", (c) => res(c)));
+  }
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+  }
+}
+
+const pys: Py[] = [];
+const managers: { shutdown(): void; _state: { value: number } }[] = [];
+afterEach(() => {
+  for (const p of pys.splice(0)) p.kill();
+  for (const m of managers.splice(0)) if (m._state.value === 1) m.shutdown();
+});
+function py(...args: string[]): Py {
+  const p = new Py(args);
+  pys.push(p);
+  return p;
+}
+
+/** A Python manager serving get_queue and get_dict: its port. */
+async function pythonServer(authkey: string, serializer = "pickle"): Promise<number> {
+  const p = py("serve", authkey, serializer);
+  const [tag, port] = (await p.line()).split(" ");
+  expect(tag).toBe("PORT");
+  return Number(port);
+}
+
+class QueueManager extends BaseManager {}
+QueueManager.register("get_queue");
+QueueManager.register("get_dict", null, { proxytype: DictProxy });
+
+/** A Node-served RemoteManager on a free loopback port. */
+function nodeServer(authkey: Uint8Array, serializer: "pickle" | "xmlrpclib" = "pickle"): any {
+  const m: any = new RemoteManager({ address: ["127.0.0.1", 0], authkey, serializer });
+  m.start();
+  managers.push(m);
+  return m;
+}
+
+describe.skipIf(!python)("managers on a socket, with CPython", () => {
+  test("a Node client drives a Python manager's queue.Queue and dict, errors included", async () => {
+    const port = await pythonServer("secret");
+    const m: any = new QueueManager({ address: ["127.0.0.1", port], authkey: Buffer.from("secret") });
+    m.connect();
+    expect(m.address).toEqual(["127.0.0.1", port]);
+    const q = m.get_queue();
+    q.put("hello");
+    q.put(tuple(1, "two", null));
+    expect(q.get()).toBe("hello");
+    expect(q.get()).toEqual([1, "two", null]);
+    expect(q.qsize()).toBe(0);
+    expect(() => q.get(false)).toThrow(mp.Empty);
+    expect(await q.put_async(7)).toBe(null);
+    expect(await q.get_async()).toBe(7);
+    const d = m.get_dict();
+    d.__setitem__("a", [1, 2]);
+    d.update({ b: 3 });
+    expect(d.__getitem__("a")).toEqual([1, 2]);
+    expect(d.keys().sort()).toEqual(["a", "b"]);
+    expect(String(d)).toBe("{'a': [1, 2], 'b': 3}");
+    expect(() => d.__getitem__("zz")).toThrow(expect.objectContaining({ name: "KeyError" }));
+    expect(() => q._callmethod("nothere")).toThrow(mp.RemoteError);
+    d._close();
+    q._close();
+  });
+
+  test("Python clients drive a Node-served SyncManager: Queue, dict, list, a registered class and its errors", async () => {
+    const m = nodeServer(Buffer.from("k3y"));
+    const c = py("client", String(m.address[1]), "k3y", "pickle");
+    expect(await c.json()).toEqual(["queue", "(1, 'a', 2.5, None, [True, False], {'k': 'v'})", 0, true]);
+    expect(await c.json()).toEqual(["empty", "_queue.Empty"]);
+    expect(await c.json()).toEqual(["dict", [1, 2], ["x", "y"], 2, true]);
+    expect(await c.json()).toEqual(["keyerror", "KeyError('nope')"]);
+    expect(await c.json()).toEqual(["counter", 11, 16, 16]);
+    expect(await c.json()).toEqual(["valueerror", "bad value"]);
+    expect(await c.json()).toEqual(["list", [1, 2], 6, 5]);
+    expect(await c.json()).toEqual(["remote", "RemoteError"]);
+    expect(await c.exited()).toBe(0);
+  });
+
+  test("several Python clients block in get() on a Node-served queue at once; each gets one item", async () => {
+    const key = randomBytes(16).toString("hex");
+    const m = nodeServer(Buffer.from(key));
+    const getters = [0, 1, 2].map(() => py("getter", String(m.address[1]), key));
+    for (const g of getters) expect(await g.json()).toBe("ready");
+    // Let each reach its get() (they print before calling it).
+    await new Promise((r) => setTimeout(r, 300));
+    const q = m.get_queue();
+    for (const x of ["a", "b", "c"]) q.put(x);
+    const got = await Promise.all(getters.map((g) => g.json()));
+    expect(got.map((x: any) => x[1]).sort()).toEqual(["a", "b", "c"]);
+    q._close();
+  });
+
+  test("several Node client processes block in get() on a Python-served queue at once", async () => {
+    const port = await pythonServer("pw");
+    const out = new mp.Queue();
+    const ps = [0, 1, 2].map(() => track(new mp.Process({ target: getOne, args: [["127.0.0.1", port], Buffer.from("pw"), out] })));
+    for (const p of ps) p.start();
+    await new Promise((r) => setTimeout(r, 500));
+    const m: any = new QueueManager({ address: ["127.0.0.1", port], authkey: Buffer.from("pw") });
+    m.connect();
+    const q = m.get_queue();
+    for (const x of [1, 2, 3]) q.put(x);
+    const got = [out.get(true, 20), out.get(true, 20), out.get(true, 20)];
+    expect(got.sort()).toEqual([1, 2, 3]);
+    for (const p of ps) p.join(10);
+    expect(ps.map((p) => p.exitcode)).toEqual([0, 0, 0]);
+    out.close();
+    q._close();
+  });
+
+  test("a wrong authkey is refused both ways (AuthenticationError)", async () => {
+    const port = await pythonServer("right");
+    const bad: any = new QueueManager({ address: ["127.0.0.1", port], authkey: Buffer.from("wrong") });
+    expect(() => bad.connect()).toThrow(mp.AuthenticationError);
+    const m = nodeServer(Buffer.from("right"));
+    const c = py("badkey", String(m.address[1]), "wrong");
+    expect(await c.json()).toEqual(["refused", "AuthenticationError", "digest sent was rejected"]);
+    // The server still serves the right key afterwards.
+    const ok: any = new QueueManager({ address: ["127.0.0.1", port], authkey: Buffer.from("right") });
+    ok.connect();
+    ok.get_queue().put(1);
+  });
+
+  test("serializer 'xmlrpclib' works both ways for plain data; errors lose their class as in CPython", async () => {
+    const port = await pythonServer("x", "xmlrpclib");
+    const m: any = new QueueManager({ address: ["127.0.0.1", port], authkey: Buffer.from("x"), serializer: "xmlrpclib" });
+    m.connect();
+    const q = m.get_queue();
+    q.put(tuple(1, "a", null, { k: [2.5] }));
+    // XML-RPC has no tuple: it comes back a list.
+    expect(q.get()).toEqual([1, "a", null, { k: [2.5] }]);
+    // CPython marshals queue.Empty as the struct of its __dict__: the client cannot raise it.
+    expect(() => q.get(false)).toThrow(/exceptions must derive from BaseException/);
+    expect(() => q.put(2 ** 40)).toThrow(/int exceeds XML-RPC limits/);
+
+    const n = nodeServer(Buffer.from("y"), "xmlrpclib");
+    const c = py("client", String(n.address[1]), "y", "xmlrpclib");
+    expect(await c.json()).toEqual(["queue", "[1, 'a', 2.5, None, [True, False], {'k': 'v'}]", 0, true]);
+    expect(await c.exited()).not.toBe(0); // q.get(timeout=...) raises TypeError: no class on the wire
+    expect(c.stderr).toMatch(/exceptions must derive from BaseException/);
+  });
+});
+
+describe("managers on a socket, Node to Node", () => {
+  test("an in-tree manager served on a socket: get_server().address, connect() from this thread, proxies with _async twins", async () => {
+    const authkey = randomBytes(8);
+    const m = nodeServer(authkey);
+    const [host, port] = m.address;
+    expect(host).toBe("127.0.0.1");
+    expect(port).toBeGreaterThan(0);
+    // "localhost" is another spelling of the address: this client goes through the socket.
+    const c: any = new RemoteManager({ address: ["localhost", port], authkey });
+    c.connect();
+    const counter = c.Counter(1);
+    expect(counter.inc(2)).toBe(3);
+    expect(await counter.inc_async(4)).toBe(7);
+    expect(() => counter.fail("no")).toThrow(expect.objectContaining({ name: "ValueError", message: "no" }));
+    const n0 = m._number_of_objects();
+    counter._close();
+    expect(m._number_of_objects()).toBe(n0 - 1);
+  });
+
+  test("start() on an address in use raises OSError(EADDRINUSE)", () => {
+    const m = nodeServer(randomBytes(8));
+    const again: any = new RemoteManager({ address: ["127.0.0.1", m.address[1]], authkey: randomBytes(8) });
+    expect(() => again.start()).toThrow(expect.objectContaining({ name: "OSError", errno: 98 }));
+  });
+});
