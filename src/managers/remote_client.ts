@@ -200,12 +200,15 @@ export interface ConnectionOptions {
 
 /**
  * The connection that serves `address` in this thread: the rings of an in-tree manager (by its
- * ring address, or a socket address it also serves), else a socket connection.
+ * ring address, or a socket address it also serves, unless the serializer is xmlrpclib), else a
+ * socket connection.
  */
 export function connectionFor(address: unknown, options: ConnectionOptions = {}): ManagerConnection | RemoteConnection | undefined {
   if (typeof address === "string") return ManagerConnection.get(address, options.rings);
   if (!isInetAddress(address)) return undefined;
-  const ring = options.ring ?? ringOf(address);
+  // With xmlrpclib, every client goes through the socket: what the serializer cannot carry fails
+  // in this tree as it would on another machine (the rings would carry it).
+  const ring = options.ring ?? (options.serializer === "xmlrpclib" ? undefined : ringOf(address));
   if (ring) {
     const c = ManagerConnection.get(ring, options.rings);
     if (c && !c.serverGone) return c;
