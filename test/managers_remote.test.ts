@@ -3,6 +3,7 @@
 // a registered class, errors), blocking get() from several clients at once both ways, a wrong
 // authkey refused both ways, and serializer='xmlrpclib' both ways. Skipped without python3.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { connect } from "node:net";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import mp from "multiprocessing-ts";
@@ -227,5 +228,27 @@ describe("managers on a socket, Node to Node", () => {
     const m = nodeServer(randomBytes(8));
     const again: any = new RemoteManager({ address: ["127.0.0.1", m.address[1]], authkey: randomBytes(8) });
     expect(() => again.start()).toThrow(expect.objectContaining({ name: "OSError", errno: 98 }));
+  });
+
+  test("before authentication a message over 256 bytes closes the connection unread; the server goes on", async () => {
+    const authkey = randomBytes(8);
+    const m = nodeServer(authkey);
+    const sock = connect({ host: "127.0.0.1", port: m.address[1] });
+    const header = Buffer.alloc(4);
+    header.writeInt32BE(1 << 30, 0); // announces 1 GiB
+    const closed = new Promise<boolean>((res) => {
+      sock.on("close", () => res(true));
+      sock.on("error", () => {});
+      setTimeout(() => res(false), 10_000);
+    });
+    // The server's challenge arrives first; the reply is the oversized header.
+    sock.once("data", () => sock.write(header));
+    expect(await closed).toBe(true);
+    const c: any = new RemoteManager({ address: ["localhost", m.address[1]], authkey });
+    c.connect();
+    const q = c.Queue();
+    q.put(1);
+    expect(q.get()).toBe(1);
+    q._close();
   });
 });

@@ -14,6 +14,7 @@ import { getEnvironmentData, setEnvironmentData } from "node:worker_threads";
 import { Client } from "../connection/listener.js";
 import type { Connection } from "../connection.js";
 import { markTuple } from "../shared/format.js";
+import { atExit } from "../shared/current.js";
 import { UnpicklingError } from "../shared/pickle.js";
 import { ManagerConnection } from "./connection.js";
 import { kError, kTraceback, flattenException, type ReplyKind } from "./wire.js";
@@ -215,3 +216,12 @@ export function connectionFor(address: unknown, options: ConnectionOptions = {})
   }
   return RemoteConnection.get(address, options.authkey ?? null, (options.serializer as SerializerName) ?? "pickle");
 }
+
+// As CPython's proxies decref when the process exits: what this thread still holds is released.
+atExit(() => {
+  for (const c of remotes.values()) {
+    for (const [id, n] of c.live) for (let i = 0; i < n; i++) c.post(null, "decref", [id]);
+    c.live.clear();
+    c.close();
+  }
+}, 5);

@@ -13,7 +13,7 @@
 
 import { createServer, type Socket } from "node:net";
 import { lookup } from "node:dns/promises";
-import { FrameReader, frameHeader } from "../connection/framing.js";
+import { frameHeader } from "../connection/framing.js";
 import { markTuple } from "../shared/format.js";
 import { AssertionError } from "../shared/pyerrors.js";
 import { formatException } from "../shared/traceback.js";
@@ -34,6 +34,43 @@ export interface ListenSpec {
 
 /** CPython's Server.public. */
 const kPublic = new Set(["shutdown", "create", "accept_connection", "get_methods", "debug_info", "number_of_objects", "dummy", "incref", "decref"]);
+
+/** Largest message read before the peer is authenticated (CPython's recv_bytes(256)). */
+const kAuthLimit = 256;
+/** Bytes of requests a connection may have waiting before its socket is paused. */
+const kInboxHigh = 4 << 20;
+
+/**
+ * Splits a socket's bytes into the messages of CPython's framing (a 4-byte big-endian length,
+ * or -1 and an 8-byte one), one at a time as they are asked for. `limit` is mutable: before
+ * authentication a longer message closes the connection before anything of it is buffered.
+ */
+class Frames {
+  limit = kAuthLimit;
+  #buf: Buffer = Buffer.alloc(0);
+  get size(): number {
+    return this.#buf.length;
+  }
+  push(chunk: Buffer): void {
+    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, chunk]) : chunk;
+  }
+  /** The next complete message, or null. @throws RangeError over the limit or for a bad header. */
+  take(): Buffer | null {
+    const b = this.#buf;
+    if (b.length < 4) return null;
+    let size = b.readInt32BE(0);
+    let head = 4;
+    if (size === -1) {
+      if (b.length < 12) return null;
+      size = Number(b.readBigUInt64BE(4));
+      head = 12;
+    } else if (size < 0) throw new RangeError("bad message length");
+    if (size > this.limit) throw new RangeError("message too long");
+    if (b.length < head + size) return null;
+    this.#buf = b.subarray(head + size);
+    return Buffer.from(b.subarray(head, head + size));
+  }
+}
 
 /** Callers on sockets get numbers above every thread id (an RLock's owner is its caller). */
 let nextCaller = 0x40000000;
@@ -103,8 +140,7 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
     sockets.add(sock);
     sock.setNoDelay(true);
     const caller = nextCaller++;
-    const reader = new FrameReader(Infinity);
-    const inbox: Buffer[] = [];
+    const frames = new Frames();
     let waiter: ((b: Buffer | null) => void) | null = null;
     let ended = false;
     const send = (b: Uint8Array): void => {
@@ -115,24 +151,38 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
     };
     const next = (): Promise<Buffer> =>
       new Promise<Buffer>((res, rej) => {
-        const b = inbox.shift();
-        if (b) return res(b);
+        let b: Buffer | null;
+        try {
+          b = frames.take();
+        } catch (e) {
+          sock.destroy();
+          return rej(e);
+        }
+        if (b) {
+          if (sock.isPaused() && frames.size < kInboxHigh) sock.resume();
+          return res(b);
+        }
         if (ended) return rej(new Error("EOF"));
+        if (sock.isPaused()) sock.resume();
         waiter = (x) => (x ? res(x) : rej(new Error("EOF")));
       });
     sock.on("data", (chunk) => {
-      try {
-        reader.push(chunk, (p) => {
-          const copy = Buffer.from(p);
-          if (waiter) {
-            const w = waiter;
-            waiter = null;
-            w(copy);
-          } else inbox.push(copy);
-        });
-      } catch {
-        sock.destroy();
+      frames.push(chunk);
+      if (waiter) {
+        let m: Buffer | null;
+        try {
+          m = frames.take();
+        } catch {
+          return void sock.destroy();
+        }
+        if (m) {
+          const w = waiter;
+          waiter = null;
+          w(m);
+        }
       }
+      // A client that sends without reading replies is slowed down, not buffered without end.
+      if (!waiter && frames.size > kInboxHigh) sock.pause();
     });
     const finish = (): void => {
       ended = true;
@@ -158,6 +208,7 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
     void (async () => {
       try {
         await serverHandshake({ send, next }, spec.authkey);
+        frames.limit = Number.MAX_SAFE_INTEGER;
         // handle_request: one public request.
         let reply: Reply;
         let funcname = "";
