@@ -26,6 +26,7 @@ import {
 import { kReturn, Token } from "./managers/wire.js";
 import { Namespace, StdQueue, Value } from "./managers/referents.js";
 import { connectionFor, publishAlias, RemoteConnection } from "./managers/remote_client.js";
+import "./managers/remote_proxies.js"; // proxies inside values on a socket (RebuildProxy)
 import { checkSerializer, isInetAddress, type InetAddress } from "./managers/remote_wire.js";
 import { Listener } from "./connection/listener.js";
 import { tuple } from "./shared/format.js";

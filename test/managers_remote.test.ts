@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import mp from "multiprocessing-ts";
 import { tuple } from "multiprocessing-ts/py";
-import { BaseManager, DictProxy } from "multiprocessing-ts/managers";
+import { BaseManager, DictProxy, SyncManager } from "multiprocessing-ts/managers";
 import { afterEach, describe, expect, test } from "vitest";
 import { RemoteManager, getOne } from "./fixtures/remote_manager_targets.js";
 import { track } from "./helpers/processes.js";
@@ -170,6 +170,29 @@ describe.skipIf(!python)("managers on a socket, with CPython", () => {
     expect(ps.map((p) => p.exitcode)).toEqual([0, 0, 0]);
     out.close();
     q._close();
+  });
+
+  test("proxies inside values travel as CPython's RebuildProxy, both ways (a dict holding a list proxy, a queue carrying one)", async () => {
+    const m = nodeServer(Buffer.from("nest"));
+    const c = py("nested", String(m.address[1]), "nest");
+    expect(await c.json()).toEqual(["nested", "ListProxy", [1, 2, 3], [1, 2, 3]]);
+    expect(await c.json()).toEqual(["queued", [1, 2, 3]]);
+
+    const p = py("servesync", "nest");
+    const [, port] = (await p.line()).split(" ");
+    const s: any = new SyncManager({ address: ["127.0.0.1", Number(port)], authkey: Buffer.from("nest") });
+    s.connect();
+    const d = s.dict();
+    const l = s.list([1, 2]);
+    d.__setitem__("l", l);
+    const inner = d.__getitem__("l");
+    inner.append(3);
+    expect(inner.constructor.name).toBe("ListProxy");
+    expect(l._getvalue()).toEqual([1, 2, 3]);
+    const q = s.Queue();
+    q.put(l);
+    expect(q.get()._getvalue()).toEqual([1, 2, 3]);
+    for (const x of [d, l, inner, q]) x._close();
   });
 
   test("a wrong authkey is refused both ways (AuthenticationError)", async () => {

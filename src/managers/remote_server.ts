@@ -19,6 +19,7 @@ import { AssertionError } from "../shared/pyerrors.js";
 import { formatException } from "../shared/traceback.js";
 import type { Server } from "./server.js";
 import { kError, kProxy, kTraceback, kUnserializable, rebuildException, Token, type FlatException } from "./wire.js";
+import { listening } from "./remote_proxies.js";
 import { decodeWire, encodeWire, flatForWire, serverHandshake, tracebackText, type SerializerName } from "./remote_wire.js";
 
 /** What the manager asks its server process to listen on. */
@@ -109,12 +110,14 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
   const port = typeof bound === "object" && bound ? bound.port : spec.port;
   address = markTuple([spec.host, port]) as [string, number];
   Atomics.store(spec.cell, 0, port);
+  listening.address = address;
   net.on("error", () => {});
 
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
+    listening.address = null;
     net.close();
     for (const s of sockets) s.destroy();
     sockets.clear();
