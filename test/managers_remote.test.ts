@@ -6,6 +6,8 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { existsSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
 import mp from "multiprocessing-ts";
 import { tuple } from "multiprocessing-ts/py";
 import { BaseManager, DictProxy, SyncManager } from "multiprocessing-ts/managers";
@@ -23,6 +25,27 @@ const python = (() => {
   }
 })();
 
+/** CPython 3.12 and 3.13 when installed (as python3.X, or in pyenv's versions), for the main interop tests. */
+const others = ["3.12", "3.13"].flatMap((v) => {
+  const candidates = [`python${v}`];
+  const root = process.env.PYENV_ROOT ?? `${homedir()}/.pyenv`;
+  try {
+    for (const d of readdirSync(`${root}/versions`)) if (d.startsWith(v + ".")) candidates.push(`${root}/versions/${d}/bin/python3`);
+  } catch {
+    // no pyenv
+  }
+  for (const cmd of candidates) {
+    try {
+      if (cmd.includes("/") && !existsSync(cmd)) continue;
+      const got = execFileSync(cmd, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+      if (got === v) return [{ version: v, cmd }];
+    } catch {
+      // not this one
+    }
+  }
+  return [];
+});
+
 /** A python3 process running remote_manager_peer.py, read line by line. */
 class Py {
   readonly child: ChildProcess;
@@ -30,8 +53,8 @@ class Py {
   #waiters: ((l: string) => void)[] = [];
   #buf = "";
   stderr = "";
-  constructor(args: string[]) {
-    this.child = spawn(python!, [script, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  constructor(args: string[], cmd = python!) {
+    this.child = spawn(cmd, [script, ...args], { stdio: ["pipe", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       this.#buf += d;
       for (let i; (i = this.#buf.indexOf("\n")) >= 0; ) {
@@ -74,14 +97,17 @@ afterEach(() => {
   for (const m of managers.splice(0)) if (m._state.value === 1) m.shutdown();
 });
 function py(...args: string[]): Py {
-  const p = new Py(args);
+  return pyWith(python!, ...args);
+}
+function pyWith(cmd: string, ...args: string[]): Py {
+  const p = new Py(args, cmd);
   pys.push(p);
   return p;
 }
 
 /** A Python manager serving get_queue and get_dict: its port. */
-async function pythonServer(authkey: string, serializer = "pickle"): Promise<number> {
-  const p = py("serve", authkey, serializer);
+async function pythonServer(authkey: string, serializer = "pickle", cmd = python!): Promise<number> {
+  const p = pyWith(cmd, "serve", authkey, serializer);
   const [tag, port] = (await p.line()).split(" ");
   expect(tag).toBe("PORT");
   return Number(port);
@@ -275,3 +301,26 @@ describe("managers on a socket, Node to Node", () => {
     q._close();
   });
 });
+
+for (const { version, cmd } of others) {
+  describe(`managers on a socket, with CPython ${version}`, () => {
+    test(`a Node client drives a CPython ${version} manager; CPython ${version} clients drive a Node one`, async () => {
+      const port = await pythonServer("v", "pickle", cmd);
+      const m: any = new QueueManager({ address: ["127.0.0.1", port], authkey: Buffer.from("v") });
+      m.connect();
+      const q = m.get_queue();
+      q.put(tuple(1, "x"));
+      expect(q.get()).toEqual([1, "x"]);
+      expect(() => q.get(false)).toThrow(mp.Empty);
+      q._close();
+      const n = nodeServer(Buffer.from("k3y"));
+      const c = pyWith(cmd, "client", String(n.address[1]), "k3y", "pickle");
+      expect(await c.json()).toEqual(["queue", "(1, 'a', 2.5, None, [True, False], {'k': 'v'})", 0, true]);
+      expect(await c.json()).toEqual(["empty", "_queue.Empty"]);
+      expect(await c.json()).toEqual(["dict", [1, 2], ["x", "y"], 2, true]);
+      expect(await c.json()).toEqual(["keyerror", "KeyError('nope')"]);
+      expect(await c.json()).toEqual(["counter", 11, 16, 16]);
+      expect(await c.exited()).toBe(0);
+    });
+  });
+}
