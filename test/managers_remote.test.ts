@@ -12,7 +12,8 @@ import mp from "multiprocessing-ts";
 import { tuple } from "multiprocessing-ts/py";
 import { BaseManager, DictProxy, SyncManager } from "multiprocessing-ts/managers";
 import { afterEach, describe, expect, test } from "vitest";
-import { RemoteManager, getOne } from "./fixtures/remote_manager_targets.js";
+import { Client } from "multiprocessing-ts/connection";
+import { RemoteManager, getOne, putThrough, serveForever } from "./fixtures/remote_manager_targets.js";
 import { track } from "./helpers/processes.js";
 
 const script = fileURLToPath(new URL("./fixtures/remote_manager_peer.py", import.meta.url));
@@ -271,6 +272,51 @@ describe("managers on a socket, Node to Node", () => {
     const n0 = m._number_of_objects();
     counter._close();
     expect(m._number_of_objects()).toBe(n0 - 1);
+  });
+
+  test("get_server().serve_forever() serves until a client's 'shutdown' request (CPython's wire, sent by hand)", () => {
+    const authkey = randomBytes(8);
+    const out = new mp.Queue();
+    const p = track(new mp.Process({ target: serveForever, args: [authkey, out] }));
+    p.start();
+    const [host, port, hasListener] = out.get(true, 30);
+    expect([host, hasListener]).toEqual(["127.0.0.1", true]);
+    // serve_forever() binds the address again in the server process: retry briefly.
+    const c: any = new RemoteManager({ address: [host, port], authkey });
+    for (let i = 0; ; i++) {
+      try {
+        c.connect();
+        break;
+      } catch (e: any) {
+        if (e.name !== "ConnectionRefusedError" || i > 100) throw e;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      }
+    }
+    const q = c.Queue();
+    q.put("x");
+    expect(q.get()).toBe("x");
+    q._close();
+    // BaseManager's public 'shutdown', as CPython's dispatch(conn, None, 'shutdown') sends it.
+    const conn = Client([host, port], { authkey });
+    conn.send(tuple(null, "shutdown", tuple(), {}));
+    expect(conn.recv()).toEqual(["#RETURN", null]);
+    conn.close();
+    p.join(30);
+    expect(p.exitcode).toBe(0);
+    out.close();
+  });
+
+  test.skipIf(!python)("a proxy of a CPython manager passed to a child works there", async () => {
+    const port = await pythonServer("pass");
+    const m: any = new QueueManager({ address: ["127.0.0.1", port], authkey: Buffer.from("pass") });
+    m.connect();
+    const q = m.get_queue();
+    const p = track(new mp.Process({ target: putThrough, args: [q, "from a child"] }));
+    p.start();
+    p.join(30);
+    expect(p.exitcode).toBe(0);
+    expect(q.get(true, 10)).toBe("from a child");
+    q._close();
   });
 
   test("start() on an address in use raises OSError(EADDRINUSE)", () => {
