@@ -13,6 +13,7 @@ import { tuple } from "multiprocessing-ts/py";
 import { BaseManager, DictProxy, SyncManager } from "multiprocessing-ts/managers";
 import { afterEach, describe, expect, test } from "vitest";
 import { Client } from "multiprocessing-ts/connection";
+import { dumps, loads } from "../dist/shared/pickle.js";
 import { RemoteManager, getOne, putThrough, serveForever } from "./fixtures/remote_manager_targets.js";
 import { track } from "./helpers/processes.js";
 
@@ -269,6 +270,10 @@ describe("managers on a socket, Node to Node", () => {
     expect(counter.inc(2)).toBe(3);
     expect(await counter.inc_async(4)).toBe(7);
     expect(() => counter.fail("no")).toThrow(expect.objectContaining({ name: "ValueError", message: "no" }));
+    // A proxy pickles as CPython's RebuildProxy(...), which only a manager's messages may rebuild.
+    const bytes = dumps(counter);
+    expect(bytes.includes(Buffer.from("RebuildProxy"))).toBe(true);
+    expect(() => loads(bytes)).toThrow(/RebuildProxy' is forbidden outside a manager's messages/);
     const n0 = m._number_of_objects();
     counter._close();
     expect(m._number_of_objects()).toBe(n0 - 1);

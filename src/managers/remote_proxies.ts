@@ -13,7 +13,8 @@ import {
 } from "./proxy_types.js";
 import { LocalProxyRef } from "./server.js";
 import { Token } from "./wire.js";
-import { isInetAddress, type InetAddress } from "./remote_wire.js";
+import { decodingManagerWire, isInetAddress, type InetAddress } from "./remote_wire.js";
+import { UnpicklingError } from "../shared/pickle.js";
 
 /** The socket address this thread's manager server listens on (set by managers/remote_server.ts). */
 export const listening: { address: InetAddress | null } = { address: null };
@@ -40,7 +41,12 @@ function RebuildProxy(func: unknown, token: Token, serializer: unknown, kwds: Re
 
 registerGlobal("multiprocessing.managers", "RebuildProxy", {
   value: RebuildProxy,
-  call: (args) => RebuildProxy(args[0], args[1] as Token, args[2], args[3] as Record<string, unknown> | null),
+  // Only in a manager's messages: elsewhere (a Connection's recv()) a pickle must not make this
+  // process connect to an address of the sender's choosing.
+  call: (args) => {
+    if (!decodingManagerWire()) throw new UnpicklingError("global 'multiprocessing.managers.RebuildProxy' is forbidden outside a manager's messages");
+    return RebuildProxy(args[0], args[1] as Token, args[2], args[3] as Record<string, unknown> | null);
+  },
 });
 registerGlobal("multiprocessing.managers", "AutoProxy", { value: AutoProxy });
 const classes: Record<string, unknown> = {

@@ -41,9 +41,21 @@ export function encodeWire(serializer: SerializerName, obj: unknown): Buffer {
   return serializer === "pickle" ? pickleDumps(obj) : xmlDumps(obj);
 }
 
+let decoding = 0;
+/** True while a manager message is being unpickled (globals with side effects are allowed only then). */
+export function decodingManagerWire(): boolean {
+  return decoding > 0;
+}
+
 /** Bytes to one message with the serializer. */
 export function decodeWire(serializer: SerializerName, buf: Uint8Array): unknown {
-  return serializer === "pickle" ? pickleLoads(buf) : xmlLoads(buf);
+  if (serializer !== "pickle") return xmlLoads(buf);
+  decoding++;
+  try {
+    return pickleLoads(buf);
+  } finally {
+    decoding--;
+  }
 }
 
 // --- globals CPython's managers put in their pickles ----------------------------------------------
@@ -78,7 +90,7 @@ registerGlobal("builtins", "range", {
     const [a, b, c] = args as number[];
     const [start, stop, step] = args.length === 1 ? [0, a!, 1] : [a!, b!, c ?? 1];
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(stop) || !Number.isSafeInteger(step) || step === 0) throw new pyerrors.ValueError("range() arguments from this pickle must be integers (step not 0)");
-    if (Math.abs((stop - start) / step) > 1e7) throw new pyerrors.ValueError("range() from this pickle is too long (over 10 million items)");
+    if (Math.abs((stop - start) / step) > 1e6) throw new pyerrors.ValueError("range() from this pickle is too long (over a million items)");
     const out: number[] = [];
     for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
     return out;
