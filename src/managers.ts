@@ -95,6 +95,9 @@ export interface ManagerOptions {
   shutdown_timeout?: number;
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
 let managerCount = 0;
 
 /** Managers started by this thread and not shut down yet. */
@@ -338,7 +341,10 @@ export class BaseManager extends PyObject implements Disposable {
   /** @internal `(id, exposed)` of a new referent of `typeid` made in the server. */
   _create(typeid: string, ...args: unknown[]): [string, string[]] {
     if (this._state.value !== State.STARTED) throw new AssertionError("server not yet started");
-    const [kind, result] = this.#conn().call(null, "create", [typeid, ...args]);
+    const conn = this.#conn();
+    // Namespace({ x: 1 }) is Python's Namespace(x=1): a server on a socket (CPython's) gets keywords.
+    const kwds = conn instanceof RemoteConnection && typeid === "Namespace" && args.length === 1 && isPlainObject(args[0]) ? (args.pop() as Record<string, unknown>) : null;
+    const [kind, result] = conn.call(null, "create", [typeid, ...args], kwds);
     if (kind !== kReturn) throw convertToError(kind, result);
     return result as [string, string[]];
   }

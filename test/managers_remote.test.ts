@@ -223,6 +223,35 @@ describe.skipIf(!python)("managers on a socket, with CPython", () => {
     for (const x of [d, l, inner, q]) x._close();
   });
 
+  test("a Node client drives a CPython SyncManager: list iteration, dict, Namespace, Value, Array, RLock, Event, Barrier, Condition", async () => {
+    const p = py("servesync", "sync");
+    const [, port] = (await p.line()).split(" ");
+    const m: any = new SyncManager({ address: ["127.0.0.1", Number(port)], authkey: Buffer.from("sync") });
+    m.connect();
+    const l = m.list([1, 2, 3]);
+    expect([...l]).toEqual([1, 2, 3]);
+    const d = m.dict(new Map([["a", 1], ["b", 2]]));
+    expect(d.items()).toEqual([["a", 1], ["b", 2]]);
+    const ns = m.Namespace({ x: 1 });
+    ns.y = 2;
+    expect([ns.x, ns.y, String(ns)]).toEqual([1, 2, "Namespace(x=1, y=2)"]);
+    const v = m.Value("i", 5);
+    v.value = v.value + 1;
+    expect(v.value).toBe(6);
+    const a = m.Array("i", [1, 2, 3]);
+    expect([a.__getitem__(1), a.__len__()]).toEqual([2, 3]);
+    const lk = m.RLock();
+    expect([lk.acquire(), lk.acquire(), lk.release(), lk.release()]).toEqual([true, true, null, null]);
+    expect(() => lk.release()).toThrow(expect.objectContaining({ name: "RuntimeError" }));
+    const ev = m.Event();
+    expect(ev.wait(0.05)).toBe(false);
+    ev.set();
+    expect(await ev.wait_async(1)).toBe(true);
+    expect(m.Barrier(1).wait()).toBe(0);
+    const c = m.Condition();
+    expect([c.acquire(), c.notify_all(), c.release()]).toEqual([true, null, null]);
+  });
+
   test("a wrong authkey is refused both ways (AuthenticationError)", async () => {
     const port = await pythonServer("right");
     const bad: any = new QueueManager({ address: ["127.0.0.1", port], authkey: Buffer.from("wrong") });
