@@ -37,7 +37,11 @@ m.shutdown();
 if (python) {
   const server = spawn("python3", [here + "server.py", "0"], { stdio: ["ignore", "pipe", "inherit"] });
   const line = await new Promise<string>((resolve, reject) => {
-    server.stdout!.setEncoding("utf8").once("data", (d: string) => resolve(d.trim()));
+    let got = "";
+    server.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      got += d;
+      if (got.includes("\n")) resolve(got.split("\n")[0]!.trim());
+    });
     server.once("exit", () => reject(new Error("server.py exited")));
   });
   print("python3 server.py:", line);
