@@ -142,6 +142,12 @@ describe.skipIf(!python)("managers on a socket, with CPython", () => {
     expect(() => q.get(false)).toThrow(mp.Empty);
     expect(await q.put_async(7)).toBe(null);
     expect(await q.get_async()).toBe(7);
+    // Two blocking gets in flight from this thread at once (each on a connection of its own).
+    const both = Promise.all([q.get_async(), q.get_async()]);
+    await new Promise((r) => setTimeout(r, 100));
+    q.put("x");
+    q.put("y");
+    expect((await both).sort()).toEqual(["x", "y"]);
     const d = m.get_dict();
     d.__setitem__("a", [1, 2]);
     d.update({ b: 3 });
