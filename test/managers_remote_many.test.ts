@@ -30,7 +30,7 @@ afterEach(() => {
 });
 
 /** Runs the python peer; resolves with its stdout lines once it exits (rejects after `ms`). */
-function py(args: string[], onLine?: (l: string) => void, ms = 60_000): { child: ChildProcess; done: Promise<string[]> } {
+function py(args: string[], onLine?: (l: string) => void, ms = 150_000): { child: ChildProcess; done: Promise<string[]> } {
   const child = spawn(python!, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let out = "";
@@ -87,7 +87,7 @@ describe.skipIf(!python)("many clients on a socket-served manager", () => {
     for (const p of producersNode) p.start();
     await Promise.all(producersPy.map((p) => p.done));
     for (const p of producersNode) {
-      p.join(60);
+      p.join(150);
       expect(p.exitcode).toBe(0);
     }
     const q = m.get_queue();
@@ -95,7 +95,7 @@ describe.skipIf(!python)("many clients on a socket-served manager", () => {
     const consumed: [string, number][][] = [];
     for (const c of consumersPy) consumed.push(JSON.parse((await c.done).at(-1)!)[2]);
     for (const p of consumersNode) {
-      p.join(60);
+      p.join(150);
       expect(p.exitcode).toBe(0);
     }
     const d = m.get_dict();
@@ -121,5 +121,5 @@ describe.skipIf(!python)("many clients on a socket-served manager", () => {
     expect(q.qsize()).toBe(0);
     q._close();
     d._close();
-  }, 120_000);
+  }, 180_000);
 });
