@@ -22,8 +22,8 @@ m.start();
 const port = (m.address as [string, number])[1];
 print("TypeScript server on port", port);
 if (python) {
-  spawnSync("python3", [here + "client_put.py", String(port)], { stdio: "inherit" });
-  const got = spawnSync("python3", [here + "client_get.py", String(port)], { encoding: "utf8" });
+  spawnSync("python3", [here + "client_put.py", String(port)], { stdio: "inherit", timeout: 30_000 });
+  const got = spawnSync("python3", [here + "client_get.py", String(port)], { encoding: "utf8", timeout: 30_000 });
   print("python3 client_get.py printed:", got.stdout.trim());
 } else {
   print("python3 not found: the Python clients are skipped");
@@ -36,23 +36,26 @@ m.shutdown();
 // 2. The Python server, with a TypeScript client.
 if (python) {
   const server = spawn("python3", [here + "server.py", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  const line = await new Promise<string>((resolve, reject) => {
-    let got = "";
-    server.stdout!.setEncoding("utf8").on("data", (d: string) => {
-      got += d;
-      if (got.includes("\n")) resolve(got.split("\n")[0]!.trim());
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let got = "";
+      server.stdout!.setEncoding("utf8").on("data", (d: string) => {
+        got += d;
+        if (got.includes("\n")) resolve(got.split("\n")[0]!.trim());
+      });
+      server.once("exit", () => reject(new Error("server.py exited")));
     });
-    server.once("exit", () => reject(new Error("server.py exited")));
-  });
-  print("python3 server.py:", line);
-  class RemoteQueueManager extends BaseManager {}
-  RemoteQueueManager.register("get_queue");
-  const c: any = new RemoteQueueManager({ address: ["127.0.0.1", Number(line.split(" ").at(-1))], authkey });
-  c.connect();
-  const q = c.get_queue();
-  q.put("hello");
-  print("TypeScript client of the Python server got:", q.get());
-  server.kill();
+    print("python3 server.py:", line);
+    class RemoteQueueManager extends BaseManager {}
+    RemoteQueueManager.register("get_queue");
+    const c: any = new RemoteQueueManager({ address: ["127.0.0.1", Number(line.split(" ").at(-1))], authkey });
+    c.connect();
+    const q = c.get_queue();
+    q.put("hello");
+    print("TypeScript client of the Python server got:", q.get());
+  } finally {
+    server.kill();
+  }
 } else {
   print("python3 not found: the Python server is skipped");
 }
