@@ -24,7 +24,12 @@ import {
   AcquirerProxy, ArrayProxy, BarrierProxy, BaseListProxy, ConditionProxy, DictProxy, EventProxy, IteratorProxy, ListProxy, NamespaceProxy, PoolProxy, ValueProxy,
 } from "./managers/proxy_types.js";
 import { kReturn, Token } from "./managers/wire.js";
-import { Namespace, Value } from "./managers/referents.js";
+import { Namespace, StdQueue, Value } from "./managers/referents.js";
+import { connectionFor, publishAlias, RemoteConnection } from "./managers/remote_client.js";
+import "./managers/remote_proxies.js"; // proxies inside values on a socket (RebuildProxy)
+import { checkSerializer, isInetAddress, type InetAddress } from "./managers/remote_wire.js";
+import { Listener } from "./connection/listener.js";
+import { tuple } from "./shared/format.js";
 
 export { RemoteError } from "./errors.js";
 export {
@@ -32,6 +37,13 @@ export {
   MakeProxyType, NamespaceProxy, PoolProxy, ValueProxy, Token, Namespace, Value,
 };
 export type { ProxyOptions };
+/**
+ * Python's `queue.Queue(maxsize=0)` as a manager's server holds it (the referent behind
+ * SyncManager.Queue): what "Using a remote manager" serves with `register("get_queue", () => queue)`.
+ * Its blocking get()/put() return promises, which the server parks without blocking other clients.
+ */
+export { StdQueue };
+export type { InetAddress } from "./managers/remote_wire.js";
 
 const esmDir = esmDistUrl(callerUrl(), 0);
 /** Bytes of a manager's request ring. */
@@ -71,13 +83,20 @@ export interface RegisterOptions {
 
 /** Keyword arguments of BaseManager. */
 export interface ManagerOptions {
-  address?: string | null;
+  /**
+   * Where the server is: `[host, port]` serves (start, get_server) or reaches (connect) it on a
+   * socket, speaking CPython's protocol (port 0: any free port); null or a name: in this process tree only.
+   */
+  address?: string | InetAddress | null;
   authkey?: Uint8Array | null;
   serializer?: "pickle" | "xmlrpclib";
   ctx?: any;
   /** Seconds `shutdown()` waits for the server before terminating it (default 1.0). */
   shutdown_timeout?: number;
 }
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 let managerCount = 0;
 
@@ -105,7 +124,7 @@ if (isMainThread) {
 export class BaseManager extends PyObject implements Disposable {
   /** typeid → what register() recorded (each subclass has its own copy). */
   static _registry: Record<string, RegistryEntry> = {};
-  _address: string | null;
+  _address: string | InetAddress | null;
   _authkey: Uint8Array;
   _serializer: string;
   _ctx: any;
@@ -115,12 +134,16 @@ export class BaseManager extends PyObject implements Disposable {
   _process: any = null;
   #requests: SharedArrayBuffer | null = null;
   #control: Int32Array | null = null;
+  /** The address of the rings (the address itself unless it is a socket's). */
+  #ring: string | null = null;
+  /** The socket connection of a manager connected to a server outside this process tree. */
+  #remote: RemoteConnection | null = null;
 
   constructor(options: ManagerOptions = {}) {
     super();
     this._address = options.address ?? null;
     this._authkey = options.authkey ?? randomBytes(32);
-    this._serializer = options.serializer ?? "pickle";
+    this._serializer = checkSerializer(options.serializer ?? "pickle");
     this._ctx = options.ctx ?? null;
     this._shutdown_timeout = options.shutdown_timeout ?? 1.0;
   }
@@ -162,14 +185,14 @@ export class BaseManager extends PyObject implements Disposable {
   _makeProxy(typeid: string, args: unknown[]): any {
     const [id, exposed] = this._create(typeid, ...args);
     const entry = (this.constructor as typeof BaseManager)._registry[typeid]!;
-    const token = new Token(typeid, this._address!, id);
+    const token = new Token(typeid, this._address as string, id);
     const options: ProxyOptions = { manager: this, authkey: this._authkey, exposed, incref: false };
     const pt = entry.proxytype;
     return pt === AutoProxy ? AutoProxy(token, this._serializer, options) : new pt(token, this._serializer, options);
   }
 
   /** The server's address. */
-  get address(): string | null {
+  get address(): string | InetAddress | null {
     return this._address;
   }
 
@@ -189,13 +212,20 @@ export class BaseManager extends PyObject implements Disposable {
     this.#checkStartable();
     if (initializer !== null && initializer !== undefined && typeof initializer !== "function") throw new TypeError("initializer must be a callable");
     const cls = this.constructor as typeof BaseManager;
-    this._address ??= `mp-ts-manager-${process.pid}-${threadId}-${++managerCount}-${randomBytes(4).toString("hex")}`;
+    const inet = isInetAddress(this._address) ? this._address : null;
+    const ringName = `mp-ts-manager-${process.pid}-${threadId}-${++managerCount}-${randomBytes(4).toString("hex")}`;
+    if (!inet) this._address ??= ringName;
+    this.#ring = inet ? ringName : (this._address as string);
+    // A socket address: the server process listens there too (managers/remote_server.ts) and
+    // stores the port it bound (or -errno) in this cell before it says it serves.
+    const portCell = new Int32Array(new SharedArrayBuffer(8));
     this.#requests = Channel.create(kRequestRing, 1 << 20, 1).sab;
     this.#control = new Int32Array(new SharedArrayBuffer(4 * kCtlCells));
     const registry: Record<string, [unknown, readonly string[] | null, Record<string, string> | null]> = {};
     for (const [typeid, e] of Object.entries(cls._registry)) registry[typeid] = [e.callable, e.exposed, e.method_to_typeid];
     const ctx = this._ctx ?? get_context();
-    const spec = { address: this._address, registry, requests: this.#requests, control: this.#control };
+    const listen = inet ? { host: inet[0], port: inet[1], authkey: this._authkey, serializer: this._serializer as "pickle", backlog: 16, cell: portCell } : undefined;
+    const spec = { address: this.#ring, registry, requests: this.#requests, control: this.#control, listen };
     const Proc = ctx?.Process;
     if (!Proc) throw new ValueError("no context to start the manager's process with: pass { ctx: multiprocessing.get_context() }");
     this._process = new Proc({ target: run_server, args: [spec, initializer ?? null, initargs ?? []] });
@@ -212,12 +242,17 @@ export class BaseManager extends PyObject implements Disposable {
     for (;;) {
       const s = Atomics.load(this.#control, kCtlState);
       if (s !== ServerState.starting) break;
-      if (this._process.exitcode !== null) throw new EOFError();
+      if (this._process.exitcode !== null) this.#startFailed(portCell);
       waitWhile(this.#control, kCtlState, s, 50);
     }
-    if (Atomics.load(this.#control, kCtlState) !== ServerState.serving) throw new EOFError();
+    if (Atomics.load(this.#control, kCtlState) !== ServerState.serving) this.#startFailed(portCell);
     this.#connect();
-    setEnvironmentData(rendezvousName(this._address), { requests: this.#requests, control: this.#control });
+    setEnvironmentData(rendezvousName(this.#ring), { requests: this.#requests, control: this.#control });
+    if (inet) {
+      this._address = tuple(inet[0], Atomics.load(portCell, 0)) as unknown as InetAddress;
+      // Children of this tree reach the server through its rings, by the socket address too.
+      publishAlias(this._address, this.#ring);
+    }
     this._state.value = State.STARTED;
   }
 
@@ -226,8 +261,20 @@ export class BaseManager extends PyObject implements Disposable {
     this.start(initializer, initargs);
   }
 
+  /** The server process ended before serving: its bind error (OSError), else EOFError. */
+  #startFailed(portCell: Int32Array): never {
+    this._process.join(1);
+    liveManagers.delete(this);
+    const errno = -Atomics.load(portCell, 0);
+    if (errno > 0) {
+      const text: Record<number, string> = { 98: "Address already in use", 99: "Cannot assign requested address", 13: "Permission denied" };
+      throw new OSError(errno, text[errno] ?? `error ${errno} binding ${JSON.stringify(this._address)}`);
+    }
+    throw new EOFError();
+  }
+
   #connect(): ManagerConnection {
-    const conn = ManagerConnection.get(this._address!, { requests: this.#requests!, control: this.#control! })!;
+    const conn = ManagerConnection.get(this.#ring!, { requests: this.#requests!, control: this.#control! })!;
     for (const [typeid, e] of Object.entries((this.constructor as typeof BaseManager)._registry)) conn.proxytypes[typeid] ??= e.proxytype;
     return conn;
   }
@@ -238,7 +285,20 @@ export class BaseManager extends PyObject implements Disposable {
    * @throws OSError when no manager is known at the address
    */
   connect(): void {
-    const conn = this._address ? ManagerConnection.get(this._address) : undefined;
+    if (isInetAddress(this._address)) {
+      const c = connectionFor(this._address, { authkey: this._authkey, serializer: this._serializer });
+      if (c instanceof RemoteConnection) {
+        // CPython's connect(): a 'dummy' request checks the address and the authkey.
+        const [kind, result] = c.call(null, "dummy");
+        if (kind !== kReturn) throw convertToError(kind, result);
+        for (const [typeid, e] of Object.entries((this.constructor as typeof BaseManager)._registry)) c.proxytypes[typeid] ??= e.proxytype;
+        this.#remote = c;
+        this._state.value = State.STARTED;
+        return;
+      }
+      this.#ring = c!.address;
+    } else this.#ring = this._address;
+    const conn = this.#ring ? ManagerConnection.get(this.#ring) : undefined;
     if (!conn) throw new OSError(`no manager is serving at ${this._address} in this process tree`);
     this.#requests = conn.requests.sab;
     this.#control = conn.control;
@@ -251,8 +311,24 @@ export class BaseManager extends PyObject implements Disposable {
    * of the tree (Differs from Python: not on the calling thread, which must stay free to block).
    * @throws ProcessError if already started or shut down
    */
-  get_server(): { address: string | null; serve_forever(): void } {
+  get_server(): { address: string | InetAddress | null; listener?: Listener; serve_forever(): void } {
     this.#checkStartable();
+    if (isInetAddress(this._address)) {
+      // As CPython's Server(): the address is bound now (port 0 picks one); serve_forever() hands
+      // it to the server process (closed here, bound again there at once).
+      const listener = new Listener(this._address, "AF_INET", 16, this._authkey);
+      const address = listener.address as InetAddress;
+      return {
+        address,
+        listener,
+        serve_forever: () => {
+          listener.close();
+          this._address = address;
+          this.start();
+          this.join();
+        },
+      };
+    }
     return {
       address: this._address,
       serve_forever: () => {
@@ -265,13 +341,17 @@ export class BaseManager extends PyObject implements Disposable {
   /** @internal `(id, exposed)` of a new referent of `typeid` made in the server. */
   _create(typeid: string, ...args: unknown[]): [string, string[]] {
     if (this._state.value !== State.STARTED) throw new AssertionError("server not yet started");
-    const [kind, result] = this.#conn().call(null, "create", [typeid, ...args]);
+    const conn = this.#conn();
+    // Namespace({ x: 1 }) is Python's Namespace(x=1): a server on a socket (CPython's) gets keywords.
+    const kwds = conn instanceof RemoteConnection && typeid === "Namespace" && args.length === 1 && isPlainObject(args[0]) ? (args.pop() as Record<string, unknown>) : null;
+    const [kind, result] = conn.call(null, "create", [typeid, ...args], kwds);
     if (kind !== kReturn) throw convertToError(kind, result);
     return result as [string, string[]];
   }
 
-  #conn(): ManagerConnection {
-    return ManagerConnection.get(this._address!, { requests: this.#requests!, control: this.#control! })!;
+  #conn(): ManagerConnection | RemoteConnection {
+    if (this.#remote) return this.#remote;
+    return ManagerConnection.get(this.#ring!, { requests: this.#requests!, control: this.#control! })!;
   }
 
   /** The number of shared objects (for debugging). */
@@ -324,8 +404,12 @@ export class BaseManager extends PyObject implements Disposable {
     // blocked on a reply look at it between slices of their sleep, so none waits forever.
     Atomics.store(this.#control!, kCtlState, ServerState.stopped);
     Atomics.notify(this.#control!, kCtlState);
-    ManagerConnection.forget(this._address!);
-    setEnvironmentData(rendezvousName(this._address!), undefined);
+    ManagerConnection.forget(this.#ring!);
+    setEnvironmentData(rendezvousName(this.#ring!), undefined);
+    if (isInetAddress(this._address)) {
+      publishAlias(this._address, null);
+      RemoteConnection.forget(this._address);
+    }
     liveManagers.delete(this);
     this._state.value = State.SHUTDOWN;
   }

@@ -13,6 +13,7 @@ import { kGlobalRef, register } from "../shared/reduction.js";
 import { registerPicklable } from "../shared/codec.js";
 import { esmDistUrl, callerUrl } from "../shared/location.js";
 import { ManagerConnection, kCtlCells } from "./connection.js";
+import { connectionFor, RemoteConnection } from "./remote_client.js";
 import { asWire, kError, kProxy, kProxyType, kReturn, kTraceback, kUnserializable, rebuildException, reducingForWire, remoteError, Token, type FlatException } from "./wire.js";
 
 const selfUrl = esmDistUrl(callerUrl(), 1) + "managers/proxies.js";
@@ -25,15 +26,17 @@ export const serverHooks: {
 } = { address: null, localRef: null, resolve: null };
 
 const kConn = Symbol("conn");
+/** What a proxy talks to: an in-tree server's rings, or a socket (managers/remote_client.ts). */
+type AnyConnection = ManagerConnection | RemoteConnection;
 const kClosed = Symbol("closed");
 
-const finalizer = new FinalizationRegistry<{ conn: ManagerConnection; id: string; closed: { v: boolean } }>((h) => {
+const finalizer = new FinalizationRegistry<{ conn: AnyConnection; id: string; closed: { v: boolean } }>((h) => {
   if (h.closed.v) return;
   h.closed.v = true;
   release(h.conn, h.id);
 });
 
-function release(conn: ManagerConnection, id: string): void {
+function release(conn: AnyConnection, id: string): void {
   const n = conn.live.get(id) ?? 0;
   if (n <= 1) conn.live.delete(id);
   else conn.live.set(id, n - 1);
@@ -71,12 +74,12 @@ export class BaseProxy extends PyObject implements Disposable {
   _exposed_?: readonly string[];
   _isauto?: boolean;
   _owned_by_manager = false;
-  [kConn]!: ManagerConnection;
+  [kConn]!: AnyConnection;
   [kClosed]!: { v: boolean };
 
   constructor(token: Token, serializer: string = "pickle", options: ProxyOptions = {}) {
     super();
-    const conn = ManagerConnection.get(token.address);
+    const conn = connectionFor(token.address, { authkey: options.authkey, serializer });
     if (!conn) throw new (globalThis as any)[Symbol.for("multiprocessing-ts.pyerrors")].OSError(`no manager is known at ${token.address} in this process`);
     this._token = token;
     this._id = token.id;
@@ -168,9 +171,15 @@ export class BaseProxy extends PyObject implements Disposable {
       typeid: this._token.typeid, address: this._token.address, id: this._token.id,
       exposed: this._exposed_ ?? null, auto: this._isauto ?? false,
     };
-    if (!reducingForWire()) {
+    if (conn instanceof RemoteConnection) {
+      // A proxy of a manager served on a socket: the receiver connects to the address itself.
+      state.authkey = this._authkey;
+      state.serializer = this._serializer;
+      if (!this._isauto) state.clsName = this.constructor.name;
+    } else if (!reducingForWire()) {
       // To a child: the rings of the manager, and the proxy types it resolves typeids with.
       state.requests = conn.requests.sab;
+      if (typeof this._token.address !== "string") state.ring = conn.address;
       state.control = conn.control;
       state.cls = this._isauto ? null : this.constructor;
       // Only the library's own types: a user's proxy type that cannot travel must not keep every
@@ -194,14 +203,14 @@ const kIsAutoFactory = Symbol("AutoProxy");
 
 /** Rebuilds a proxy in the receiving process (CPython's RebuildProxy). */
 export function rebuildProxy(state: Record<string, any>): unknown {
-  if (serverHooks.address !== null && state.address === serverHooks.address && serverHooks.localRef) return serverHooks.localRef(state);
-  const conn = ManagerConnection.get(state.address, state.requests ? { requests: state.requests, control: state.control } : undefined);
+  if (serverHooks.address !== null && (state.address === serverHooks.address || state.ring === serverHooks.address) && serverHooks.localRef) return serverHooks.localRef({ ...state, address: serverHooks.address });
+  const conn = connectionFor(state.address, { rings: state.requests ? { requests: state.requests, control: state.control } : undefined, ring: state.ring, authkey: state.authkey, serializer: state.serializer });
   if (!conn) throw new (globalThis as any)[Symbol.for("multiprocessing-ts.pyerrors")].OSError(`no manager is known at ${state.address} in this process: pass the proxy as a Process argument first`);
   if (state.proxytypes) for (const [k, v] of Object.entries(state.proxytypes)) if (v) conn.proxytypes[k] ??= v;
   const token = new Token(state.typeid, state.address, state.id);
-  const options: ProxyOptions = { exposed: state.exposed, incref: true };
+  const options: ProxyOptions = { exposed: state.exposed, incref: true, authkey: state.authkey ?? null };
   let cls = state.cls ?? (state.clsName ? builtinProxies[state.clsName] : null) ?? (state.auto ? AutoProxy : conn.proxytypes[state.typeid]) ?? AutoProxy;
-  return makeProxy(cls, token, "pickle", options);
+  return makeProxy(cls, token, state.serializer ?? "pickle", options);
 }
 register(kProxyType, BaseProxy, {
   reduce: (p: BaseProxy) => p.__reduce_state__(),
@@ -256,7 +265,7 @@ export const AutoProxy = Object.assign(
   function AutoProxy(token: Token, serializer: string = "pickle", options: ProxyOptions = {}): any {
     let exposed = options.exposed;
     if (!exposed) {
-      const conn = ManagerConnection.get(token.address)!;
+      const conn = connectionFor(token.address, { authkey: options.authkey, serializer })!;
       const [kind, result] = conn.call(null, "get_methods", [token]);
       if (kind !== kReturn) throw convertToError(kind, result);
       exposed = result as string[];

@@ -26,6 +26,8 @@ export interface ServerSpec {
   registry: Record<string, [unknown, string[] | null, Record<string, string> | null]>;
   requests: SharedArrayBuffer;
   control: Int32Array;
+  /** Also serve on a socket (a manager with a `[host, port]` address): managers/remote_server.ts. */
+  listen?: import("../managers/remote_server.js").ListenSpec;
 }
 
 const libraryDir = new URL("../", import.meta.url).href;
@@ -63,6 +65,7 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
   serverHooks.address = spec.address;
   serverHooks.localRef = (state) => server.localRef(state);
   serverHooks.resolve = (v) => server.resolve(v);
+  const closeSocket = spec.listen ? await (await import("../managers/remote_server.js")).serveSocket(server, spec.listen, libraryDir) : null;
 
   // Processes and pool workers this server starts find it by address, as the manager's own children do.
   setEnvironmentData(rendezvousName(spec.address), { requests: spec.requests, control: spec.control });
@@ -205,6 +208,7 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
       }
     }
   } finally {
+    closeSocket?.();
     hello.close();
     // Stored after the last reply is written: a client that sees "stopped" with an empty reply
     // ring knows no reply is coming (connection.ts), instead of sleeping forever.
