@@ -325,10 +325,22 @@ type PosIn<Q, Over> = Q extends { optional: true } ? InOf<Q, Over> | undefined :
  * object with the rest. `Over` replaces declared input types by name (for generic methods).
  */
 export type Bound<S, Over = {}> = S extends Signature<infer Ps> ? PadAll<Prefixes<Ps, Over, []>, [unknown, ...Ps]> : never;
-// Every alternative gets optional `undefined` slots up to the longest one: TypeScript then gives a
-// callback argument its contextual type whatever the number of arguments before it.
+/**
+ * Bound for each member of the union `Over` (a union of overrides that go together, such as
+ * `{ args: Parameters<F>; kwds: {} } | { args: DropLast<Parameters<F>>; kwds: Last<...> }`).
+ */
+export type BoundEach<S, Over> = Over extends unknown ? Bound<S, Over> : never;
+/**
+ * The type of the slots past the last argument a call can take: an argument there reads
+ * "Type 'string' is not assignable to type 'TooManyArguments'". Nothing but `undefined` fits.
+ */
+export interface TooManyArguments {
+  readonly "no argument can be passed here": unique symbol;
+}
+// Every alternative gets optional slots up to the longest one: TypeScript then gives a callback
+// argument its contextual type whatever the number of arguments before it.
 type PadAll<U, K extends readonly unknown[]> = U extends unknown[] ? (number extends U["length"] ? U : Pad<U, K>) : never;
-type Pad<T extends unknown[], K extends readonly unknown[]> = K extends readonly [unknown, ...infer Rest] ? Pad<[...T, _?: undefined], Rest> : T;
+type Pad<T extends unknown[], K extends readonly unknown[]> = K extends readonly [unknown, ...infer Rest] ? Pad<[...T, _?: TooManyArguments], Rest> : T;
 type Prefixes<Ps extends readonly AnyParam[], Over, Done extends unknown[]> =
   | [...Done, ...Trailing<Ps, Over>]
   | (Ps extends readonly [infer H extends AnyParam, ...infer R extends readonly AnyParam[]]
