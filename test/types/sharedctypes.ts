@@ -75,3 +75,14 @@ rv.value = "x";
 const ra = mp.RawArray("d", [1.5, 2]);
 const ra0: number = ra[0];
 void [h, ra0];
+
+// The same types through the default export's namespace.
+export function reset(v: mp.sharedctypes.Synchronized<number>, a: mp.sharedctypes.SynchronizedArray<number>): void {
+  v.value = 0;
+  a[0] = 0;
+}
+reset(counter, arr);
+const code: mp.sharedctypes.Typecode = "d";
+const dyn: number = mp.Value(code, 1).value;
+const chars: mp.sharedctypes.Synchronized<Buffer> = mp.Value("c");
+void [dyn, chars];
