@@ -17,7 +17,7 @@ import { CArray, CScalar, kId, kType, kView, locked, makeArray, makeScalar, type
 
 export { ctypes, Structure } from "./shared/ctypes.js";
 export { CArray, CScalar, type LockLike } from "./sharedctypes/raw.js";
-export type { CTypeRef, SimpleCTypeRef, Typecode, Typecodes } from "./shared/ctypes.js";
+export type { CTypeRef, Real, SimpleCTypeRef, Typecode, Typecodes } from "./shared/ctypes.js";
 
 /** Keyword arguments of Value() and Array(). */
 export interface SynchronizedOptions {

@@ -92,8 +92,8 @@ function wcharOf(v: unknown): number {
   throw new TypeError("one character unicode string expected");
 }
 
-/** What an integer or float code accepts: Python's int, float and bool. */
-type Real = number | bigint | boolean;
+/** What an integer or float typecode accepts: Python's int, float and bool (`number | bigint | boolean`). */
+export type Real = number | bigint | boolean;
 const ints = (name: string, code: string, view: ViewCtor): CType<number, Real> => ({ name, code, size: view.BYTES_PER_ELEMENT, view, toRaw: int32Like, fromRaw: (r) => r as number, zero: 0 });
 const longs = (name: string, code: string, view: ViewCtor): CType<bigint, Real> => ({ name, code, size: 8, view, toRaw: int64, fromRaw: (r) => r as bigint, zero: 0n });
 
@@ -119,7 +119,7 @@ export interface Typecodes {
   "?": CType<boolean, boolean | number>;
 }
 /** A typecode: `'i'`, `'d'`, `'c'`... (Python's `array` module codes that ctypes has). */
-export type Typecode = keyof Typecodes;
+export type Typecode = Extract<keyof Typecodes, string>;
 
 const table: Typecodes = {
   c: { name: "c_char", code: "c", size: 1, view: Uint8Array, toRaw: charOf, fromRaw: (r) => Buffer.from([Number(r)]), zero: Buffer.from([0]) },
