@@ -14,6 +14,8 @@ import * as managers from "./managers.js";
 import {
   BaseProcess, Process, active_children, current_process, parent_process, is_main, _installMainExit, _setDefaultMethodResolver, _setStartMethodForcer,
   type ProcessArgs,
+  type ProcessOptions,
+  type ProcessPositionalArgs,
 } from "./process.js";
 import { startMethods } from "./popen/index.js";
 import { as, callableValue, noArgs, p, sig, type Bound } from "./shared/binder.js";
@@ -62,16 +64,20 @@ type Factory<A extends unknown[], T> = { (...args: A): T; new (...args: A): T; r
  * loaded, none of the program's modules imported), so that a later start() skips the boot.
  */
 export class SpawnProcess<F extends AnyFn = AnyFn> extends BaseProcess<F> {
+  constructor(...params: ProcessPositionalArgs<F>);
+  constructor(options?: ProcessOptions<F>);
   constructor(...params: ProcessArgs<F>) {
-    super(...params);
+    super(...(params as [ProcessOptions<F>]));
     this._setStartMethod("spawn");
   }
 }
 
 /** A process started with the "forkserver" start method: a warm, pre-booted worker. */
 export class ForkServerProcess<F extends AnyFn = AnyFn> extends BaseProcess<F> {
+  constructor(...params: ProcessPositionalArgs<F>);
+  constructor(options?: ProcessOptions<F>);
   constructor(...params: ProcessArgs<F>) {
-    super(...params);
+    super(...(params as [ProcessOptions<F>]));
     this._setStartMethod("forkserver");
   }
 }

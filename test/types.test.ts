@@ -35,5 +35,7 @@ test("a call that does not fit reads as the parameter's type, never as 'undefine
   expect(at(14)).toMatch(/Type 'string' is not assignable to type 'number'/);
   expect(at(15)).toMatch(/Type 'string' is not assignable to type 'number'/);
   expect(at(16)).toMatch(/Type '"x"' has no properties in common with type '\{ timeout\?:/);
+  expect(at(17)).toMatch(/Argument of type '\[1, 2\]' is not assignable/); // one argument too many
+  expect(at(18)).toMatch(/The last overload gave the following error\.\s+Type 'string' is not assignable to type 'number'/);
   expect(r.code).not.toBe(0);
 }, 120_000);

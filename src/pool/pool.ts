@@ -24,7 +24,7 @@ import { callerModule, definingModule } from "../popen/locate.js";
 import { newWorker } from "../popen/worker_thread.js";
 import { esmDir, libraryDir } from "../popen/index.js";
 import { ApplyResult, IMapIterator, IMapUnorderedIterator, MapResult, rebuildError, type Sink } from "./results.js";
-import { anyValue, as, callableValue, noArgs, p, sig, type Bound, type BoundEach } from "../shared/binder.js";
+import { anyValue, as, callableValue, noArgs, p, sig, type Bound, type BoundEach, type KeywordSplit } from "../shared/binder.js";
 import * as cv from "../shared/convert.js";
 
 type AnyFn = (...args: any[]) => unknown;
@@ -86,17 +86,9 @@ const IMAP_UNORDERED = sig("Pool.imap_unordered", [fn(), it(), p("chunksize", cv
 /** Arguments of `Pool(...)`. */
 export type PoolArgs = Bound<typeof POOL_INIT, { initializer: AnyFn | null; initargs: Iterable<unknown> }>;
 type R<F extends AnyFn> = Awaited<ReturnType<F>>;
-// `func(...args)`, or `func(...args, kwds)` when kwds is not empty (as Process's kwargs): then
-// args is a prefix of func's parameters, kwds fits the next one (an object parameter) and the
-// parameters after it are optional.
-type Apply<F extends AnyFn> = { func: F; args: Parameters<F>; kwds: Record<string, never>; callback: Cb<R<F>> } | (KwdsSplit<Parameters<F>> & { func: F; callback: Cb<R<F>> });
-type KwdsSplit<P extends unknown[], Done extends unknown[] = []> = number extends P["length"]
-  ? { args: P; kwds: unknown extends P[number] ? Record<string, unknown> : Extract<P[number], Record<string, any>> }
-  : P extends []
-    ? never
-    : P extends [(infer H)?, ...infer Rest]
-    ? ([Extract<H, Record<string, any>>] extends [never] ? never : [] extends Rest ? { args: Done; kwds: Extract<H, Record<string, any>> } : never) | KwdsSplit<Rest, [...Done, H]>
-    : never;
+// `func(...args)`, or `func(...args, kwds)` when kwds is not empty (as Process's kwargs).
+type Apply<F extends AnyFn> = { func: F; args: Parameters<F>; kwds: Record<string, never>; callback: Cb<R<F>> } | WithKwds<F, KeywordSplit<Parameters<F>>>;
+type WithKwds<F extends AnyFn, S> = S extends { args: infer A; kw: infer K } ? { func: F; args: A; kwds: K; callback: Cb<R<F>> } : never;
 type Over<F extends AnyFn, Item, Res> = { func: F; iterable: Iterable<Item>; callback: Cb<Res> };
 
 const States = { RUN: "RUN", CLOSE: "CLOSE", TERMINATE: "TERMINATE" } as const;

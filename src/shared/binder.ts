@@ -331,6 +331,19 @@ export type Bound<S, Over = {}> = S extends Signature<infer Ps> ? PadAll<Prefixe
  */
 export type BoundEach<S, Over> = Over extends unknown ? Bound<S, Over> : never;
 /**
+ * How `func(...args, kw)` can fit a function's parameters `P` when a non-empty keyword object is
+ * appended to `args` (Process's `kwargs`, Pool.apply's `kwds`): `args` is a prefix of `P`, `kw`
+ * fits the next parameter (one that takes an object), and the parameters after it are optional.
+ * One `{ args, kw }` per way; never when no parameter takes an object.
+ */
+export type KeywordSplit<P extends unknown[], Done extends unknown[] = []> = number extends P["length"]
+  ? { args: P; kw: unknown extends P[number] ? Record<string, unknown> : Extract<P[number], Record<string, any>> }
+  : P extends []
+    ? never
+    : P extends [(infer H)?, ...infer Rest]
+      ? ([Extract<H, Record<string, any>>] extends [never] ? never : [] extends Rest ? { args: Done; kw: Extract<H, Record<string, any>> } : never) | KeywordSplit<Rest, [...Done, H]>
+      : never;
+/**
  * The type of the slots past the last argument a call can take: an argument there reads
  * "Type 'string' is not assignable to type 'TooManyArguments'". Nothing but `undefined` fits.
  */

@@ -14,3 +14,5 @@ counter.value = "x"; // line 13: wrong value type
 pool.apply(f, ["x"]); // line 14: wrong argument in args
 pool.map(f, ["x"]); // line 15: wrong item type
 mp.Lock().acquire(true, "x"); // line 16: wrong timeout type
+mp.Event().wait(1, 2); // line 17: one argument too many
+new mp.Process({ target: f, args: ["x"] }); // line 18: args must fit the target
