@@ -258,6 +258,14 @@ export type SynchronizedArrayOf<C> = [CodeOf<C>] extends [never] ? SynchronizedA
 export type ValueArgs<C> = [CodeOf<C>] extends [never]
   ? unknown[]
   : [] | [value: InputOf<C> | undefined] | [value: InputOf<C> | undefined, options: SynchronizedOptions] | [options: SynchronizedOptions];
+/** The arguments after the typecode of `RawValue()`: an optional initial value. */
+export type RawValueArgs<C> = [CodeOf<C>] extends [never] ? unknown[] : [] | [value: InputOf<C> | undefined];
+/** What `RawValue(C, ...)` (or `Value(C, ..., { lock: false })`) returns. */
+export type RawValueOf<C> = [CodeOf<C>] extends [never] ? any : CScalar<ValueOf<C>, InputOf<C>>;
+/** `{ lock: false }`: Value() and Array() return the raw object. */
+export interface NoLock extends SynchronizedOptions {
+  lock: false;
+}
 /** An array's `size_or_initializer` for typecode `C`: a length, or the initial elements. */
 export type SizeOrInitializer<C> = number | ([CodeOf<C>] extends [never] ? Iterable<unknown> : CodeOf<C> extends "u" ? string | Iterable<string> : Iterable<InputOf<C>>);
 
@@ -265,7 +273,7 @@ export type SizeOrInitializer<C> = number | ([CodeOf<C>] extends [never] ? Itera
  * Returns a ctypes object allocated from shared memory, without a lock: `RawValue('i', 5)`.
  * @throws TypeError "this type has no size" for an unknown typecode.
  */
-export function rawValue<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: ValueArgs<C> & unknown[]): [CodeOf<C>] extends [never] ? any : CScalar<ValueOf<C>, InputOf<C>> {
+export function rawValue<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: RawValueArgs<C>): RawValueOf<C> {
   if (ctypeOf(typecodeOrType).struct) return newStruct(typecodeOrType as any, args) as any;
   if (args.length > 1) throw new TypeError(`__init__ expected at most 1 argument, got ${args.length}`);
   return newRawValue(ctypeOf(typecodeOrType), args[0]);
@@ -280,6 +288,8 @@ export function rawArray<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeO
  * Returns a synchronized shared object: `Value('i', 0)`, `Value('d', 1.5, { lock: false })`.
  * @throws TypeError for an unknown typecode or a value of the wrong type; AttributeError for a bad lock.
  */
+export function value<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: [...RawValueArgs<C>, NoLock]): RawValueOf<C>;
+export function value<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: ValueArgs<C>): SynchronizedValue<C>;
 export function value<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: ValueArgs<C>): SynchronizedValue<C> {
   const opts = args.length && isOptions(args[args.length - 1]) ? (args.pop() as SynchronizedOptions) : {};
   const l = opts.lock;
@@ -297,7 +307,7 @@ export function value<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args:
     cells[0] = kUnlocked;
     return new Synchronized(obj, new RLock({ cells, id: newSharedId() })) as Synchronized<ValueOf<C>>;
   }
-  const obj = rawValue(typecodeOrType, ...args);
+  const obj: CScalar = (rawValue as (t: unknown, ...a: unknown[]) => CScalar)(typecodeOrType, ...args);
   const lock = lockFor(opts.lock);
   return (lock === null ? obj : new Synchronized(obj, lock)) as Synchronized<ValueOf<C>>;
 }
@@ -306,6 +316,8 @@ export function value<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args:
  * Returns a synchronized shared array: `Array('i', 10)`, `Array('i', range(10))`, `Array('c', Buffer.from('hi'))`.
  * @throws ValueError "Array length must be >= 0, not -1"; TypeError for bad types.
  */
+export function array<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C>, options: NoLock): CArray<ValueOf<C>>;
+export function array<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C>, options?: SynchronizedOptions): SynchronizedArrayOf<C>;
 export function array<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C>, options: SynchronizedOptions = {}): SynchronizedArrayOf<C> {
   const raw = rawArray(typecodeOrType, sizeOrInitializer);
   const lock = lockFor(options.lock);

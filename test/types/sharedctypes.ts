@@ -86,3 +86,16 @@ const code: mp.sharedctypes.Typecode = "d";
 const dyn: number = mp.Value(code, 1).value;
 const chars: mp.sharedctypes.Synchronized<Buffer> = mp.Value("c");
 void [dyn, chars];
+
+// lock: false gives the raw object (no get_lock()).
+const rawInt = mp.Value("i", 1, { lock: false });
+const ri: number = rawInt.value;
+// @ts-expect-error a raw value has no lock
+rawInt.get_lock();
+const rawArr = mp.Array("d", 2, { lock: false });
+const ra1: number = rawArr[1];
+// @ts-expect-error a raw array has no lock
+rawArr.get_lock();
+// @ts-expect-error RawValue takes no keyword object
+mp.RawValue("i", 0, { lock: false });
+void [ri, ra1];
