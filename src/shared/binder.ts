@@ -326,8 +326,8 @@ type PosIn<Q, Over> = Q extends { optional: true } ? InOf<Q, Over> | undefined :
  */
 export type Bound<S, Over = {}> = S extends Signature<infer Ps> ? PadAll<Prefixes<Ps, Over, []>, [unknown, ...Ps]> : never;
 /**
- * Bound for each member of the union `Over` (a union of overrides that go together, such as
- * `{ args: Parameters<F>; kwds: {} } | { args: DropLast<Parameters<F>>; kwds: Last<...> }`).
+ * Bound for each member of the union `Over`: overrides that go together, such as Pool.apply's
+ * `{ args: Parameters<F>; kwds: {} } | { args: [x: number]; kwds: { scale: number } }`.
  */
 export type BoundEach<S, Over> = Over extends unknown ? Bound<S, Over> : never;
 /**
