@@ -1,6 +1,7 @@
 // Compile-time checks (run by test/types.test.ts): Value and Array take a typecode (or a ctypes
 // type), and what they hold has the typecode's type. Each @ts-expect-error must be an error.
 import mp from "multiprocessing-ts";
+import { range } from "multiprocessing-ts/py";
 import { ctypes, type Synchronized, type SynchronizedArray, type SynchronizedString } from "multiprocessing-ts/sharedctypes";
 
 const counter = mp.Value("i", 0);
@@ -99,3 +100,14 @@ rawArr.get_lock();
 // @ts-expect-error RawValue takes no keyword object
 mp.RawValue("i", 0, { lock: false });
 void [ri, ra1];
+
+// Initializers as Python spells them.
+mp.Array("i", range(10));
+mp.Array("c", Buffer.from("hi"));
+mp.Array("u", "abc");
+mp.Array(ctypes.c_double, [1.5]);
+export class Point extends ctypes.Structure {
+  static override _fields_ = [["x", ctypes.c_double], ["y", ctypes.c_double]] as const;
+}
+mp.Value(Point, [1, 2]);
+mp.Array(Point, [[1.875, -6.25], [-5.75, 2.0]]);
