@@ -14,6 +14,8 @@ import * as managers from "./managers.js";
 import {
   BaseProcess, Process, active_children, current_process, parent_process, is_main, _installMainExit, _setDefaultMethodResolver, _setStartMethodForcer,
   type ProcessArgs,
+  type ProcessOptions,
+  type ProcessPositionalArgs,
 } from "./process.js";
 import { startMethods } from "./popen/index.js";
 import { as, callableValue, noArgs, p, sig, type Bound } from "./shared/binder.js";
@@ -44,7 +46,7 @@ const QUEUE = sig("BaseContext.Queue", [p("maxsize", cv.queueMaxsize, { default:
 const JOINABLE_QUEUE = sig("BaseContext.JoinableQueue", [p("maxsize", cv.queueMaxsize, { default: 0 }), capacity()], m);
 const SIMPLE_QUEUE = sig("BaseContext.SimpleQueue", [capacity()], m);
 const PIPE = sig("BaseContext.Pipe", [p("duplex", as<boolean>(), { default: true }), capacity()], m);
-const typecode = () => p("typecode_or_type", as<string | sharedctypes.CTypeRef>());
+const typecode = () => p("typecode_or_type", as<sharedctypes.Typecode | sharedctypes.CTypeRef>());
 const VALUE = sig("BaseContext.Value", [typecode(), p("args", null, { kind: "var-positional" }), p("lock", as<unknown>(), { kind: "keyword-only", default: true })], m);
 const RAW_VALUE = sig("BaseContext.RawValue", [typecode(), p("args", null, { kind: "var-positional" })], m);
 const ARRAY = sig("BaseContext.Array", [typecode(), p("size_or_initializer", cv.sizeOrInitializer), p("lock", as<unknown>(), { kind: "keyword-only", default: true })], m);
@@ -62,16 +64,20 @@ type Factory<A extends unknown[], T> = { (...args: A): T; new (...args: A): T; r
  * loaded, none of the program's modules imported), so that a later start() skips the boot.
  */
 export class SpawnProcess<F extends AnyFn = AnyFn> extends BaseProcess<F> {
+  constructor(...params: ProcessPositionalArgs<F>);
+  constructor(options?: ProcessOptions<F>);
   constructor(...params: ProcessArgs<F>) {
-    super(...params);
+    super(...(params as [ProcessOptions<F>]));
     this._setStartMethod("spawn");
   }
 }
 
 /** A process started with the "forkserver" start method: a warm, pre-booted worker. */
 export class ForkServerProcess<F extends AnyFn = AnyFn> extends BaseProcess<F> {
+  constructor(...params: ProcessPositionalArgs<F>);
+  constructor(options?: ProcessOptions<F>);
   constructor(...params: ProcessArgs<F>) {
-    super(...params);
+    super(...(params as [ProcessOptions<F>]));
     this._setStartMethod("forkserver");
   }
 }
@@ -158,25 +164,25 @@ export class BaseContext {
   Value: typeof sharedctypes.value = named("Value", (...a: any[]) => {
     const [type, args, lock] = VALUE.bind(a);
     this.#fix();
-    return sharedctypes.value(type, ...args, { lock } as any);
+    return (sharedctypes.value as AnyFn)(type, ...args, { lock });
   }) as typeof sharedctypes.value;
   /** Returns a synchronized shared array: `Array('i', 10)`, `Array('i', range(10))`. */
   Array: typeof sharedctypes.array = named("Array", (...a: any[]) => {
     const [type, size, lock] = ARRAY.bind(a);
     this.#fix();
-    return sharedctypes.array(type, size, { lock } as any);
+    return (sharedctypes.array as AnyFn)(type, size, { lock });
   }) as typeof sharedctypes.array;
   /** Returns a shared object without a lock: `RawValue('i', 5)`. */
   RawValue: typeof sharedctypes.rawValue = named("RawValue", (...a: any[]) => {
     const [type, args] = RAW_VALUE.bind(a);
     this.#fix();
-    return sharedctypes.rawValue(type, ...args);
+    return (sharedctypes.rawValue as AnyFn)(type, ...args);
   }) as typeof sharedctypes.rawValue;
   /** Returns a shared array without a lock: `RawArray('i', 10)`. */
   RawArray: typeof sharedctypes.rawArray = named("RawArray", (...a: any[]) => {
     const [type, size] = RAW_ARRAY.bind(a);
     this.#fix();
-    return sharedctypes.rawArray(type, size);
+    return (sharedctypes.rawArray as AnyFn)(type, size);
   }) as typeof sharedctypes.rawArray;
 
   /** Returns a queue object: `Queue()`, `Queue(maxsize)`, typed as `Queue<T>()`. */

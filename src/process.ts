@@ -18,12 +18,10 @@ import { waitWhile } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
 import { libraryDir, libraryEntry, needsTsx, prepareChild, startChild } from "./popen/index.js";
 import type { Popen } from "./popen/worker_thread.js";
-import { anyValue, as, callableValue, p, sig, type Bound } from "./shared/binder.js";
+import { anyValue, as, callableValue, p, sig, type Bound, type KeywordSplit } from "./shared/binder.js";
 import * as cv from "./shared/convert.js";
 
 type AnyFn = (...args: any[]) => unknown;
-type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : T extends [...infer _P, (infer L)?] ? L | undefined : never;
-type DropLast<T extends unknown[]> = T extends [...infer P, unknown] ? P : T extends [...infer P, unknown?] ? P : T;
 
 interface BaseOptions {
   /** Must be null/undefined, as in Python. */
@@ -38,13 +36,11 @@ interface BaseOptions {
 
 /**
  * Keyword arguments of `new Process(...)`. `args` must fit the target's parameters; non-empty
- * `kwargs` arrive as one trailing object argument, so they must fit the last parameter.
+ * `kwargs` arrive as one more argument after `args`, so they must fit the parameter after them.
  */
 export type ProcessOptions<F extends AnyFn> = BaseOptions &
-  (
-    | { target?: F | null; args?: Parameters<F>; kwargs?: undefined | Record<string, never> }
-    | { target: F; args?: DropLast<Parameters<F>>; kwargs: Last<Parameters<F>> }
-  );
+  ({ target?: F | null; args?: Parameters<F>; kwargs?: undefined | Record<string, never> } | WithKwargs<F, KeywordSplit<Parameters<F>>>);
+type WithKwargs<F extends AnyFn, S> = S extends { args: infer A; kw: infer K } ? { target: F; args?: A; kwargs: K } : never;
 
 /** `BaseProcess.__init__(group=None, target=None, name=None, args=(), kwargs={}, *, daemon=None)`, plus `module`. */
 const PROCESS_INIT = sig("BaseProcess.__init__", [
@@ -59,7 +55,9 @@ const PROCESS_INIT = sig("BaseProcess.__init__", [
 const JOIN = sig("BaseProcess.join", [p("timeout", as<number | null>(), { default: null })], { method: true });
 const PARENT_JOIN = sig("_ParentProcess.join", [p("timeout", as<number | null>(), { default: null })], { method: true });
 /** Arguments of `new Process(...)`: one options object (typed by the target), or Python's positionals. */
-export type ProcessArgs<F extends AnyFn> = [options?: ProcessOptions<F>] | Bound<typeof PROCESS_INIT, { target: F | null; args: Parameters<F> }>;
+export type ProcessArgs<F extends AnyFn> = [options?: ProcessOptions<F>] | ProcessPositionalArgs<F>;
+/** Python's positional spelling of `new Process(...)`: `(group, target, name, args, kwargs, { daemon })`. */
+export type ProcessPositionalArgs<F extends AnyFn> = Bound<typeof PROCESS_INIT, { target: F | null; args: Parameters<F> }>;
 /** Arguments of join(): `()`, `(0.5)`, `({ timeout: 0.5 })`. */
 export type JoinArgs = Bound<typeof JOIN>;
 
@@ -150,6 +148,11 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
   /** @internal set in the child for current_process() */
   #isCurrent = false;
 
+  // The options form is the last overload: TypeScript explains a call that fits none against it.
+  /** Python's positionals: `new Process(null, target, name, args, kwargs, { daemon })`. */
+  constructor(...params: ProcessPositionalArgs<F>);
+  /** `new Process({ target, args, kwargs, name, daemon })`: `args` must fit the target's parameters. */
+  constructor(options?: ProcessOptions<F>);
   constructor(...params: ProcessArgs<F>) {
     super();
     const [group, target, name, args, kwargs, daemon, module] = PROCESS_INIT.bind(params);

@@ -6,7 +6,7 @@
 // reading or writing one element of a synchronized object skips the lock when this process
 // already holds it (Python would deadlock on a plain Lock there).
 
-import { assignStruct, ctypeOf, kBytes, layoutOf, Structure, structAt, type CType } from "./shared/ctypes.js";
+import { assignStruct, ctypeOf, kBytes, layoutOf, Structure, structAt, type CType, type CTypeRef, type SimpleCTypeRef, type Typecode, type Typecodes } from "./shared/ctypes.js";
 import { repr } from "./shared/format.js";
 import { AssertionError, AttributeError, TypeError, ValueError } from "./shared/pyerrors.js";
 import { newSharedId, register, rebuildOnce, rememberShared } from "./shared/reduction.js";
@@ -17,7 +17,7 @@ import { CArray, CScalar, kId, kType, kView, locked, makeArray, makeScalar, type
 
 export { ctypes, Structure } from "./shared/ctypes.js";
 export { CArray, CScalar, type LockLike } from "./sharedctypes/raw.js";
-export type { CTypeRef } from "./shared/ctypes.js";
+export type { CTypeRef, Real, SimpleCTypeRef, Typecode, Typecodes } from "./shared/ctypes.js";
 
 /** Keyword arguments of Value() and Array(). */
 export interface SynchronizedOptions {
@@ -25,8 +25,12 @@ export interface SynchronizedOptions {
   lock?: boolean | null | LockLike;
 }
 
-/** What `Value()` returns: a shared C scalar and the lock that guards it. */
-export class Synchronized<T = any> extends Acquirable {
+/**
+ * What `Value()` returns: a shared C scalar and the lock that guards it. `T` is what `.value`
+ * reads as, `In` what it accepts: annotate a parameter as `Synchronized<number>` for
+ * `Value('i', 0)` or `Value('d', 0)`, `Synchronized<bigint>` for `'q'`, `Synchronized<Buffer>` for `'c'`.
+ */
+export class Synchronized<T = any, In = T> extends Acquirable {
   readonly #obj: CScalar;
   readonly #lock: LockLike;
   /** The lock when it is one of ours (its word can be taken directly). */
@@ -54,7 +58,7 @@ export class Synchronized<T = any> extends Acquirable {
     }
     return locked(this.#lock, () => this.#obj.value);
   }
-  set value(v: T | number | bigint | boolean | Uint8Array | string) {
+  set value(v: In) {
     const l = this.#ours;
     if (l !== null) {
       if (l.count > 0) {
@@ -94,8 +98,11 @@ export class Synchronized<T = any> extends Acquirable {
   }
 }
 
-/** What `Array()` returns: a shared C array and the lock that guards it. */
-export class SynchronizedArray<T = any> extends CArray {
+/**
+ * What `Array()` returns: a shared C array and the lock that guards it; `a[i]` reads as `T`
+ * (annotate a parameter as `SynchronizedArray<number>` for `Array('i', 10)`).
+ */
+export class SynchronizedArray<T = any> extends CArray<T> {
   /** @internal */
   declare readonly _lock: LockLike;
   /** @internal */
@@ -234,21 +241,46 @@ function lockFor(lock: SynchronizedOptions["lock"]): LockLike | null {
   return lock as LockLike;
 }
 
-/** The value type a typecode reads as. */
-export type ValueOf<C> = C extends "q" | "Q" | "l" | "L" ? bigint : C extends "c" ? Buffer : C extends "u" ? string : C extends "?" ? boolean : number;
+/** The typecode of a typecode or ctypes simple type (never for a Structure class). */
+type CodeOf<C> = 0 extends 1 & C ? never : C extends Typecode ? C : C extends SimpleCTypeRef<infer K extends Typecode> ? (C extends abstract new (...a: any[]) => unknown ? never : K) : never;
+/** What a value of typecode (or ctypes type) `C` reads as: `ValueOf<'i'>` is number, `ValueOf<'q'>` bigint. */
+export type ValueOf<C> = [CodeOf<C>] extends [never] ? any : Typecodes[CodeOf<C>] extends CType<infer V, any> ? V : never;
+/** What a value of typecode (or ctypes type) `C` accepts. */
+export type InputOf<C> = [CodeOf<C>] extends [never] ? any : Typecodes[CodeOf<C>] extends CType<any, infer In> ? In : never;
+/** What `Value(C, ...)` returns (a Structure's fields are its own: any). */
+export type SynchronizedValue<C> = [CodeOf<C>] extends [never] ? any : Synchronized<ValueOf<C>, InputOf<C>>;
+/** What `Array(C, ...)` returns: a SynchronizedString for 'c'. */
+export type SynchronizedArrayOf<C> = [CodeOf<C>] extends [never] ? SynchronizedArray : CodeOf<C> extends "c" ? SynchronizedString : SynchronizedArray<ValueOf<C>>;
+/**
+ * The arguments after the typecode of `Value()`: an optional initial value (Python's `*args` of
+ * the ctypes constructor), then the keyword object.
+ */
+export type ValueArgs<C> = [CodeOf<C>] extends [never]
+  ? unknown[]
+  : [] | [value: InputOf<C> | undefined] | [value: InputOf<C> | undefined, options: SynchronizedOptions] | [options: SynchronizedOptions];
+/** The arguments after the typecode of `RawValue()`: an optional initial value. */
+export type RawValueArgs<C> = [CodeOf<C>] extends [never] ? unknown[] : [] | [value: InputOf<C> | undefined];
+/** What `RawValue(C, ...)` (or `Value(C, ..., { lock: false })`) returns. */
+export type RawValueOf<C> = [CodeOf<C>] extends [never] ? any : CScalar<ValueOf<C>, InputOf<C>>;
+/** `{ lock: false }`: Value() and Array() return the raw object. */
+export interface NoLock extends SynchronizedOptions {
+  lock: false;
+}
+/** An array's `size_or_initializer` for typecode `C`: a length, or the initial elements. */
+export type SizeOrInitializer<C> = number | ([CodeOf<C>] extends [never] ? Iterable<unknown> : CodeOf<C> extends "u" ? string | Iterable<string> : Iterable<InputOf<C>>);
 
 /**
  * Returns a ctypes object allocated from shared memory, without a lock: `RawValue('i', 5)`.
  * @throws TypeError "this type has no size" for an unknown typecode.
  */
-export function rawValue<C extends string>(typecodeOrType: C | import("./shared/ctypes.js").CTypeRef, ...args: unknown[]): CScalar {
+export function rawValue<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: RawValueArgs<C>): RawValueOf<C> {
   if (ctypeOf(typecodeOrType).struct) return newStruct(typecodeOrType as any, args) as any;
   if (args.length > 1) throw new TypeError(`__init__ expected at most 1 argument, got ${args.length}`);
   return newRawValue(ctypeOf(typecodeOrType), args[0]);
 }
 
 /** Returns a ctypes array allocated from shared memory, without a lock: `RawArray('i', 10)` or `RawArray('i', [1, 2])`. */
-export function rawArray(typecodeOrType: string | import("./shared/ctypes.js").CTypeRef, sizeOrInitializer: number | Iterable<unknown>): CArray {
+export function rawArray<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C>): CArray<ValueOf<C>> {
   return newRawArray(ctypeOf(typecodeOrType), sizeOrInitializer);
 }
 
@@ -256,7 +288,9 @@ export function rawArray(typecodeOrType: string | import("./shared/ctypes.js").C
  * Returns a synchronized shared object: `Value('i', 0)`, `Value('d', 1.5, { lock: false })`.
  * @throws TypeError for an unknown typecode or a value of the wrong type; AttributeError for a bad lock.
  */
-export function value<C extends string>(typecodeOrType: C | import("./shared/ctypes.js").CTypeRef, ...args: unknown[]): Synchronized<ValueOf<C>> {
+export function value<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: [...RawValueArgs<C>, NoLock]): RawValueOf<C>;
+export function value<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: ValueArgs<C>): SynchronizedValue<C>;
+export function value<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: ValueArgs<C>): SynchronizedValue<C> {
   const opts = args.length && isOptions(args[args.length - 1]) ? (args.pop() as SynchronizedOptions) : {};
   const l = opts.lock;
   if (ctypeOf(typecodeOrType).struct) {
@@ -273,7 +307,7 @@ export function value<C extends string>(typecodeOrType: C | import("./shared/cty
     cells[0] = kUnlocked;
     return new Synchronized(obj, new RLock({ cells, id: newSharedId() })) as Synchronized<ValueOf<C>>;
   }
-  const obj = rawValue(typecodeOrType, ...args);
+  const obj: CScalar = (rawValue as (t: unknown, ...a: unknown[]) => CScalar)(typecodeOrType, ...args);
   const lock = lockFor(opts.lock);
   return (lock === null ? obj : new Synchronized(obj, lock)) as Synchronized<ValueOf<C>>;
 }
@@ -282,11 +316,13 @@ export function value<C extends string>(typecodeOrType: C | import("./shared/cty
  * Returns a synchronized shared array: `Array('i', 10)`, `Array('i', range(10))`, `Array('c', Buffer.from('hi'))`.
  * @throws ValueError "Array length must be >= 0, not -1"; TypeError for bad types.
  */
-export function array<C extends string>(typecodeOrType: C | import("./shared/ctypes.js").CTypeRef, sizeOrInitializer: number | Iterable<unknown>, options: SynchronizedOptions = {}): SynchronizedArray<ValueOf<C>> {
+export function array<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C>, options: NoLock): CArray<ValueOf<C>>;
+export function array<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C>, options?: SynchronizedOptions): SynchronizedArrayOf<C>;
+export function array<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C>, options: SynchronizedOptions = {}): SynchronizedArrayOf<C> {
   const raw = rawArray(typecodeOrType, sizeOrInitializer);
   const lock = lockFor(options.lock);
-  if (lock === null) return raw as SynchronizedArray<ValueOf<C>>;
-  return wrapArray(raw, lock) as SynchronizedArray<ValueOf<C>>;
+  if (lock === null) return raw as unknown as SynchronizedArrayOf<C>;
+  return wrapArray(raw, lock) as unknown as SynchronizedArrayOf<C>;
 }
 
 function wrapArray(raw: CArray, lock: LockLike): SynchronizedArray {

@@ -100,9 +100,23 @@ describe("a fresh project that installs the tarball runs a two-process program",
     if (!installed) return ctx.skip();
     const dir = project("compiled-ts", { type: "module" }, {
       "main.ts": esmProgram("import.meta"),
+      // The published declarations carry the checked types (test/types/ checks them in depth).
+      "typed.ts": `import multiprocessing from "multiprocessing-ts";
+import type { Synchronized } from "multiprocessing-ts/sharedctypes";
+export function inc(v: Synchronized<number>): void { v.value += 1; }
+export function f(x: number): string { return String(x); }
+export function check(pool: multiprocessing.Pool): string {
+  inc(multiprocessing.Value("i", 0));
+  // @ts-expect-error an unknown typecode
+  multiprocessing.Value("x", 0);
+  // @ts-expect-error args must fit f
+  pool.apply(f, ["x"]);
+  return pool.apply(f, [1]);
+}
+`,
       "tsconfig.json": JSON.stringify({
         compilerOptions: { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", strict: true, skipLibCheck: true, outDir: "out", types: [] },
-        include: ["main.ts"],
+        include: ["main.ts", "typed.ts"],
       }),
     });
     const tsc = await run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "."], dir);

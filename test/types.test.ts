@@ -23,3 +23,19 @@ test("the examples, the conformance ports and the fixtures type-check as users w
   expect(r.out).toBe("");
   expect(r.code).toBe(0);
 }, 120_000);
+
+test("a call that does not fit reads as the parameter's type, never as 'undefined'", async () => {
+  const r = await tsc("test/types/errors/tsconfig.json");
+  // One diagnostic block per line of test/types/errors/messages.ts.
+  const at = (line: number) => r.out.split(/\n(?=test)/).find((d) => d.includes(`messages.ts(${line},`)) ?? "";
+  expect(r.out).not.toMatch(/not assignable to type 'undefined'/);
+  expect(at(11)).toMatch(/Argument of type .\[true, 1, "x"\]. is not assignable/); // one argument too many
+  expect(at(12)).toMatch(/Argument of type '"x"' is not assignable to parameter of type 'CTypeRef \| Typecode'/);
+  expect(at(13)).toMatch(/Type '"x"' is not assignable to type 'Real'/);
+  expect(at(14)).toMatch(/Type 'string' is not assignable to type 'number'/);
+  expect(at(15)).toMatch(/Type 'string' is not assignable to type 'number'/);
+  expect(at(16)).toMatch(/Type '"x"' has no properties in common with type '\{ timeout\?:/);
+  expect(at(17)).toMatch(/Argument of type '\[1, 2\]' is not assignable/); // one argument too many
+  expect(at(18)).toMatch(/The last overload gave the following error\.\s+Type 'string' is not assignable to type 'number'/);
+  expect(r.code).not.toBe(0);
+}, 120_000);

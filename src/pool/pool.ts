@@ -24,7 +24,7 @@ import { callerModule, definingModule } from "../popen/locate.js";
 import { newWorker } from "../popen/worker_thread.js";
 import { esmDir, libraryDir } from "../popen/index.js";
 import { ApplyResult, IMapIterator, IMapUnorderedIterator, MapResult, rebuildError, type Sink } from "./results.js";
-import { anyValue, as, callableValue, noArgs, p, sig, type Bound } from "../shared/binder.js";
+import { anyValue, as, callableValue, noArgs, p, sig, type Bound, type BoundEach, type KeywordSplit } from "../shared/binder.js";
 import * as cv from "../shared/convert.js";
 
 type AnyFn = (...args: any[]) => unknown;
@@ -86,7 +86,9 @@ const IMAP_UNORDERED = sig("Pool.imap_unordered", [fn(), it(), p("chunksize", cv
 /** Arguments of `Pool(...)`. */
 export type PoolArgs = Bound<typeof POOL_INIT, { initializer: AnyFn | null; initargs: Iterable<unknown> }>;
 type R<F extends AnyFn> = Awaited<ReturnType<F>>;
-type Apply<F extends AnyFn> = { func: F; args: Iterable<unknown>; callback: Cb<R<F>> };
+// `func(...args)`, or `func(...args, kwds)` when kwds is not empty (as Process's kwargs).
+type Apply<F extends AnyFn> = { func: F; args: Parameters<F>; kwds: Record<string, never>; callback: Cb<R<F>> } | WithKwds<F, KeywordSplit<Parameters<F>>>;
+type WithKwds<F extends AnyFn, S> = S extends { args: infer A; kw: infer K } ? { func: F; args: A; kwds: K; callback: Cb<R<F>> } : never;
 type Over<F extends AnyFn, Item, Res> = { func: F; iterable: Iterable<Item>; callback: Cb<Res> };
 
 const States = { RUN: "RUN", CLOSE: "CLOSE", TERMINATE: "TERMINATE" } as const;
@@ -348,13 +350,13 @@ export class Pool extends PyObject implements Disposable {
   // --- the API -------------------------------------------------------------------------------
 
   /** Call `func(...args, kwds)` in a worker and wait for the result. */
-  apply<F extends AnyFn>(...params: Bound<typeof APPLY, Apply<F>>): R<F> {
+  apply<F extends AnyFn>(...params: BoundEach<typeof APPLY, Apply<F>>): R<F> {
     const [func, args, kwds] = APPLY.bind(params);
-    return this.apply_async(func, args, kwds).get() as R<F>;
+    return (this.apply_async as (...a: unknown[]) => ApplyResult<R<F>>)(func, args, kwds).get();
   }
 
   /** Call `func(...args, kwds)` in a worker; returns an ApplyResult (also awaitable). */
-  apply_async<F extends AnyFn>(...params: Bound<typeof APPLY_ASYNC, Apply<F>>): ApplyResult<R<F>> {
+  apply_async<F extends AnyFn>(...params: BoundEach<typeof APPLY_ASYNC, Apply<F>>): ApplyResult<R<F>> {
     const [func, args, kwds, callback, error_callback, signal] = APPLY_ASYNC.bind(params);
     this.#check();
     const r = new ApplyResult<R<F>>(this, callback, error_callback);

@@ -325,10 +325,35 @@ type PosIn<Q, Over> = Q extends { optional: true } ? InOf<Q, Over> | undefined :
  * object with the rest. `Over` replaces declared input types by name (for generic methods).
  */
 export type Bound<S, Over = {}> = S extends Signature<infer Ps> ? PadAll<Prefixes<Ps, Over, []>, [unknown, ...Ps]> : never;
-// Every alternative gets optional `undefined` slots up to the longest one: TypeScript then gives a
-// callback argument its contextual type whatever the number of arguments before it.
+/**
+ * Bound for each member of the union `Over`: overrides that go together, such as Pool.apply's
+ * `{ args: Parameters<F>; kwds: {} } | { args: [x: number]; kwds: { scale: number } }`.
+ */
+export type BoundEach<S, Over> = Over extends unknown ? Bound<S, Over> : never;
+/**
+ * How `func(...args, kw)` can fit a function's parameters `P` when a non-empty keyword object is
+ * appended to `args` (Process's `kwargs`, Pool.apply's `kwds`): `args` is a prefix of `P`, `kw`
+ * fits the next parameter (one that takes an object), and the parameters after it are optional.
+ * One `{ args, kw }` per way; never when no parameter takes an object.
+ */
+export type KeywordSplit<P extends unknown[], Done extends unknown[] = []> = number extends P["length"]
+  ? { args: P; kw: unknown extends P[number] ? Record<string, unknown> : Extract<P[number], Record<string, any>> }
+  : P extends []
+    ? never
+    : P extends [(infer H)?, ...infer Rest]
+      ? ([Extract<H, Record<string, any>>] extends [never] ? never : [] extends Rest ? { args: Done; kw: Extract<H, Record<string, any>> } : never) | KeywordSplit<Rest, [...Done, H]>
+      : never;
+/**
+ * The type of the slots past the last argument a call can take: an argument there reads
+ * "Type 'string' is not assignable to type 'TooManyArguments'". Nothing but `undefined` fits.
+ */
+export interface TooManyArguments {
+  readonly "no argument can be passed here": unique symbol;
+}
+// Every alternative gets optional slots up to the longest one: TypeScript then gives a callback
+// argument its contextual type whatever the number of arguments before it.
 type PadAll<U, K extends readonly unknown[]> = U extends unknown[] ? (number extends U["length"] ? U : Pad<U, K>) : never;
-type Pad<T extends unknown[], K extends readonly unknown[]> = K extends readonly [unknown, ...infer Rest] ? Pad<[...T, _?: undefined], Rest> : T;
+type Pad<T extends unknown[], K extends readonly unknown[]> = K extends readonly [unknown, ...infer Rest] ? Pad<[...T, _?: TooManyArguments], Rest> : T;
 type Prefixes<Ps extends readonly AnyParam[], Over, Done extends unknown[]> =
   | [...Done, ...Trailing<Ps, Over>]
   | (Ps extends readonly [infer H extends AnyParam, ...infer R extends readonly AnyParam[]]

@@ -12,8 +12,11 @@ import { OverflowError, TypeError } from "./pyerrors.js";
 type View = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
 type ViewCtor = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): View; BYTES_PER_ELEMENT: number };
 
-/** One simple C type: how it is stored, converted and printed. */
-export interface CType {
+/**
+ * One simple C type: how it is stored, converted and printed. `V` is what a read gives, `In` what
+ * a write accepts (type-only).
+ */
+export interface CType<V = unknown, In = unknown> {
   /** ctypes name, as printed: `c_int`. */
   readonly name: string;
   /** The struct typecode: `'i'`. */
@@ -23,9 +26,11 @@ export interface CType {
   /** Converts a JavaScript value for storage (Python's rules), or throws Python's TypeError. */
   readonly toRaw: (v: unknown) => number | bigint;
   /** Converts a stored element to the value Python users see. */
-  readonly fromRaw: (raw: number | bigint) => unknown;
+  readonly fromRaw: (raw: number | bigint) => V;
   /** The value of a zero-filled element. */
-  readonly zero: unknown;
+  readonly zero: V;
+  /** Type-only: what a write accepts. */
+  readonly __in?: In;
   /** For a Structure type: its class. */
   readonly struct?: new (...args: any[]) => Structure;
 }
@@ -87,11 +92,36 @@ function wcharOf(v: unknown): number {
   throw new TypeError("one character unicode string expected");
 }
 
-const ints = (name: string, code: string, view: ViewCtor): CType => ({ name, code, size: view.BYTES_PER_ELEMENT, view, toRaw: int32Like, fromRaw: (r) => r, zero: 0 });
-const longs = (name: string, code: string, view: ViewCtor): CType => ({ name, code, size: 8, view, toRaw: int64, fromRaw: (r) => r, zero: 0n });
+/** What an integer or float typecode accepts: Python's int, float and bool (`number | bigint | boolean`). */
+export type Real = number | bigint | boolean;
+const ints = (name: string, code: string, view: ViewCtor): CType<number, Real> => ({ name, code, size: view.BYTES_PER_ELEMENT, view, toRaw: int32Like, fromRaw: (r) => r as number, zero: 0 });
+const longs = (name: string, code: string, view: ViewCtor): CType<bigint, Real> => ({ name, code, size: 8, view, toRaw: int64, fromRaw: (r) => r as bigint, zero: 0n });
 
-/** The typecodes of Python's `array` module that sharedctypes accepts, by code. */
-export const typecodes: Readonly<Record<string, CType>> = {
+/**
+ * The typecodes that sharedctypes accepts, with what each reads as and accepts: 8-byte integer
+ * codes read as bigint, 'c' as a 1-byte Buffer (`b'a'`), 'u' as a 1-character string.
+ */
+export interface Typecodes {
+  c: CType<Buffer, Uint8Array | number>;
+  u: CType<string, string>;
+  b: CType<number, Real>;
+  B: CType<number, Real>;
+  h: CType<number, Real>;
+  H: CType<number, Real>;
+  i: CType<number, Real>;
+  I: CType<number, Real>;
+  l: CType<bigint, Real>;
+  L: CType<bigint, Real>;
+  q: CType<bigint, Real>;
+  Q: CType<bigint, Real>;
+  f: CType<number, Real>;
+  d: CType<number, Real>;
+  "?": CType<boolean, boolean | number>;
+}
+/** A typecode: `'i'`, `'d'`, `'c'`... (Python's `array` module codes that ctypes has). */
+export type Typecode = Extract<keyof Typecodes, string>;
+
+const table: Typecodes = {
   c: { name: "c_char", code: "c", size: 1, view: Uint8Array, toRaw: charOf, fromRaw: (r) => Buffer.from([Number(r)]), zero: Buffer.from([0]) },
   u: { name: "c_wchar", code: "u", size: 4, view: Uint32Array, toRaw: wcharOf, fromRaw: (r) => String.fromCodePoint(Number(r)), zero: "\x00" },
   b: ints("c_byte", "b", Int8Array),
@@ -104,21 +134,23 @@ export const typecodes: Readonly<Record<string, CType>> = {
   L: longs("c_ulong", "L", BigUint64Array),
   q: longs("c_long", "q", BigInt64Array), // c_longlong is an alias of c_long on LP64
   Q: longs("c_ulong", "Q", BigUint64Array),
-  f: { name: "c_float", code: "f", size: 4, view: Float32Array, toRaw: floatOf, fromRaw: (r) => r, zero: 0 },
-  d: { name: "c_double", code: "d", size: 8, view: Float64Array, toRaw: floatOf, fromRaw: (r) => r, zero: 0 },
+  f: { name: "c_float", code: "f", size: 4, view: Float32Array, toRaw: floatOf, fromRaw: (r) => r as number, zero: 0 },
+  d: { name: "c_double", code: "d", size: 8, view: Float64Array, toRaw: floatOf, fromRaw: (r) => r as number, zero: 0 },
   "?": { name: "c_bool", code: "?", size: 1, view: Uint8Array, toRaw: (v) => (v ? 1 : 0), fromRaw: (r) => r !== 0, zero: false },
 };
+/** The typecodes of Python's `array` module that sharedctypes accepts, by code. */
+export const typecodes: Readonly<Record<string, CType>> = table as unknown as Record<string, CType>;
 
 /** A ctypes simple type given instead of a typecode: `Value(ctypes.c_int, 0)`. */
-export interface SimpleCTypeRef {
-  readonly _type_: string;
+export interface SimpleCTypeRef<C extends Typecode = Typecode> {
+  readonly _type_: C;
   readonly __name__: string;
 }
 
 /** A ctypes type given instead of a typecode: a simple type, or a `ctypes.Structure` subclass. */
 export type CTypeRef = SimpleCTypeRef | (abstract new (...args: any[]) => Structure);
 
-function ref(code: string, name: string): SimpleCTypeRef {
+function ref<const C extends Typecode>(code: C, name: string): SimpleCTypeRef<C> {
   return Object.freeze({ _type_: code, __name__: name, toString: () => `<class 'ctypes.${name}'>` });
 }
 

@@ -25,8 +25,11 @@ export const kId = Symbol("id");
 
 // --- raw objects ---------------------------------------------------------------------------
 
-/** A C scalar in shared memory (what `RawValue('i', 5)` returns; prints as `c_int(5)`). */
-export class CScalar extends PyObject {
+/**
+ * A C scalar in shared memory (what `RawValue('i', 5)` returns; prints as `c_int(5)`). `T` is
+ * what `.value` reads as, `In` what it accepts (see `Typecodes`).
+ */
+export class CScalar<T = any, In = T> extends PyObject {
   /** @internal */
   readonly [kView]: any;
   /** @internal */
@@ -50,10 +53,10 @@ export class CScalar extends PyObject {
     this.#float = type.code === "f" || type.code === "d";
   }
   /** The value. 8-byte integer codes read as bigint; integer codes wrap like C on write. */
-  get value(): any {
-    return this.#plain ? this.#view[0] : this.#type.fromRaw(this.#view[0]);
+  get value(): T {
+    return this.#plain ? this.#view[0] : (this.#type.fromRaw(this.#view[0]) as T);
   }
-  set value(v: any) {
+  set value(v: In) {
     // Fast path: a number the typed array stores exactly as Python would (integers wrap).
     if (this.#plain && typeof v === "number" && (this.#float || Number.isSafeInteger(v))) this.#view[0] = v;
     else this.#view[0] = this.#type.toRaw(v);
@@ -169,15 +172,18 @@ const arrayHandler: ProxyHandler<any> = {
   },
 };
 
-/** A C array in shared memory (what `RawArray()` returns): index it like a Python list (`a[i]`, `a[-1]`, `a.slice(1, 3)`). */
-export class CArray extends PyObject implements Iterable<any> {
+/**
+ * A C array in shared memory (what `RawArray()` returns): index it like a Python list (`a[i]`,
+ * `a[-1]`, `a.slice(1, 3)`). `T` is what an element reads as.
+ */
+export class CArray<T = any> extends PyObject implements Iterable<T> {
   /** @internal */
   readonly [kView]: any;
   /** @internal */
   readonly [kType]: CType;
   /** @internal */
   readonly [kId]: string;
-  [index: number]: any;
+  [index: number]: T;
 
   /** @internal the typed array (a plain field: methods run with the Proxy as `this`). */
   readonly _v: any;
@@ -276,7 +282,7 @@ export class CArray extends PyObject implements Iterable<any> {
     this[kView][i] = this[kType].toRaw(v);
   }
   /** Iterates over the elements. */
-  *[Symbol.iterator](): Iterator<any> {
+  *[Symbol.iterator](): Iterator<T> {
     const n = this[kView].length;
     for (let i = 0; i < n; i++) yield this._getitem(i);
   }

@@ -160,8 +160,8 @@ export class Barrier extends PyObject {
   }
 
   /**
-   * Wait until all parties have called wait(); the last one runs `action` first.
-   * @param timeout seconds; defaults to the barrier's timeout.
+   * Wait until all parties have called wait(); the last one runs `action` first. `timeout`
+   * (seconds, positional or `{ timeout }`) defaults to the barrier's timeout.
    * @returns the arrival index, 0 for the first party to arrive up to parties - 1 for the last.
    * @throws BrokenBarrierError if the barrier is broken, reset or aborted while waiting, or times out.
    */

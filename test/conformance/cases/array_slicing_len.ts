@@ -68,6 +68,7 @@ function main() {
   show("Array('i', -1)", () => mp.Array("i", -1));
   show("Array('i', 3.0)", () => mp.Array("i", 3.5)); // (same: 3.0 is an integer here)
   show("Array('i', [1.5])", () => mp.Array("i", [1.5]));
+  // @ts-expect-error an unknown typecode: its runtime error is what this line shows
   show("Array('x', 3)", () => mp.Array("x", 3));
 }
 
