@@ -28,6 +28,10 @@ import { anyValue, as, callableValue, noArgs, p, sig, type Bound, type BoundEach
 import * as cv from "../shared/convert.js";
 
 type AnyFn = (...args: any[]) => unknown;
+/** A pool function: a function, or a callable object (Python's `__call__` protocol). */
+type Callable = AnyFn | { __call__: AnyFn };
+/** The function a Callable calls. */
+type Fn<F> = F extends AnyFn ? F : F extends { __call__: infer C extends AnyFn } ? C : never;
 
 /** Keyword arguments of Pool(). */
 export interface PoolOptions {
@@ -57,7 +61,7 @@ export type ApplyOptions<R> = Omit<MapOptions<R>, "chunksize">;
 
 type Cb<R> = ((result: R) => unknown) | null;
 type ErrCb = ((error: unknown) => unknown) | null;
-const fn = () => p("func", as<AnyFn>(), { object: callableValue });
+const fn = () => p("func", as<Callable>(), { object: callableValue });
 const it = () => p("iterable", cv.iterable());
 const callbacks = () => [
   p("callback", as<Cb<any>>(), { default: null, object: callableValue }),
@@ -85,11 +89,11 @@ const IMAP_UNORDERED = sig("Pool.imap_unordered", [fn(), it(), p("chunksize", cv
 
 /** Arguments of `Pool(...)`. */
 export type PoolArgs = Bound<typeof POOL_INIT, { initializer: AnyFn | null; initargs: Iterable<unknown> }>;
-type R<F extends AnyFn> = Awaited<ReturnType<F>>;
+type R<F extends Callable> = Awaited<ReturnType<Fn<F>>>;
 // `func(...args)`, or `func(...args, kwds)` when kwds is not empty (as Process's kwargs).
-type Apply<F extends AnyFn> = { func: F; args: Parameters<F>; kwds: Record<string, never>; callback: Cb<R<F>> } | WithKwds<F, KeywordSplit<Parameters<F>>>;
-type WithKwds<F extends AnyFn, S> = S extends { args: infer A; kw: infer K } ? { func: F; args: A; kwds: K; callback: Cb<R<F>> } : never;
-type Over<F extends AnyFn, Item, Res> = { func: F; iterable: Iterable<Item>; callback: Cb<Res> };
+type Apply<F extends Callable> = { func: F; args: Parameters<Fn<F>>; kwds: Record<string, never>; callback: Cb<R<F>> } | WithKwds<F, KeywordSplit<Parameters<Fn<F>>>>;
+type WithKwds<F extends Callable, S> = S extends { args: infer A; kw: infer K } ? { func: F; args: A; kwds: K; callback: Cb<R<F>> } : never;
+type Over<F extends Callable, Item, Res> = { func: F; iterable: Iterable<Item>; callback: Cb<Res> };
 
 const States = { RUN: "RUN", CLOSE: "CLOSE", TERMINATE: "TERMINATE" } as const;
 type State = (typeof States)[keyof typeof States];
@@ -309,12 +313,12 @@ export class Pool extends PyObject implements Disposable {
   }
 
   /** Sends a job to the host: `items` cut into chunks of `chunksize`. */
-  #submit(sink: Sink & { _hasCallbacks?: boolean }, fn: AnyFn, items: unknown[], chunksize: number, star: boolean, kwargs: Record<string, unknown> | null, cancellable = false): number {
+  #submit(sink: Sink & { _hasCallbacks?: boolean }, fn: Callable, items: unknown[], chunksize: number, star: boolean, kwargs: Record<string, unknown> | null, cancellable = false): number {
     const job = this.#nextJob++;
     // A callable object (Python's `__call__` protocol) travels as an instance of its exported
     // class, by pickle's rules: refused here, in the caller, when it cannot.
     const self = typeof fn === "function" ? undefined : new Uint8Array(encode(fn));
-    const target: Function = self ? (fn as object).constructor : fn;
+    const target: Function = typeof fn === "function" ? fn : (fn as object).constructor;
     const ref: GlobalRef = globalRefOf(target, this.#reduceOptions("Pool task"));
     if (!ref.module) throw new py.TypeError(`cannot find the module of '${target.name}'`);
     const kw = kwargs && Object.keys(kwargs).length ? new Uint8Array(encode(kwargs)) : null;
@@ -350,13 +354,13 @@ export class Pool extends PyObject implements Disposable {
   // --- the API -------------------------------------------------------------------------------
 
   /** Call `func(...args, kwds)` in a worker and wait for the result. */
-  apply<F extends AnyFn>(...params: BoundEach<typeof APPLY, Apply<F>>): R<F> {
+  apply<F extends Callable>(...params: BoundEach<typeof APPLY, Apply<F>>): R<F> {
     const [func, args, kwds] = APPLY.bind(params);
     return (this.apply_async as (...a: unknown[]) => ApplyResult<R<F>>)(func, args, kwds).get();
   }
 
   /** Call `func(...args, kwds)` in a worker; returns an ApplyResult (also awaitable). */
-  apply_async<F extends AnyFn>(...params: BoundEach<typeof APPLY_ASYNC, Apply<F>>): ApplyResult<R<F>> {
+  apply_async<F extends Callable>(...params: BoundEach<typeof APPLY_ASYNC, Apply<F>>): ApplyResult<R<F>> {
     const [func, args, kwds, callback, error_callback, signal] = APPLY_ASYNC.bind(params);
     this.#check();
     const r = new ApplyResult<R<F>>(this, callback, error_callback);
@@ -364,7 +368,7 @@ export class Pool extends PyObject implements Disposable {
     return r;
   }
 
-  #chunked(func: AnyFn, iterable: Iterable<unknown>, chunksize: number | null | undefined, star: boolean, callback?: ((r: any) => unknown) | null, errorCallback?: ((e: unknown) => unknown) | null, signal?: AbortSignal | null): MapResult<any> {
+  #chunked(func: Callable, iterable: Iterable<unknown>, chunksize: number | null | undefined, star: boolean, callback?: ((r: any) => unknown) | null, errorCallback?: ((e: unknown) => unknown) | null, signal?: AbortSignal | null): MapResult<any> {
     this.#check();
     const items = Array.isArray(iterable) ? iterable : [...iterable];
     let size = chunksize ?? 0;
@@ -380,30 +384,30 @@ export class Pool extends PyObject implements Disposable {
   }
 
   /** Apply `func` to each item, in chunks; the results in input order. */
-  map<F extends AnyFn>(...params: Bound<typeof MAP, Over<F, Parameters<F>[0], R<F>[]>>): R<F>[] {
+  map<F extends Callable>(...params: Bound<typeof MAP, Over<F, Parameters<Fn<F>>[0], R<F>[]>>): R<F>[] {
     const [func, iterable, chunksize] = MAP.bind(params);
     return this.#chunked(func, iterable, chunksize, false).get();
   }
 
   /** map() returning a MapResult (also awaitable). */
-  map_async<F extends AnyFn>(...params: Bound<typeof MAP_ASYNC, Over<F, Parameters<F>[0], R<F>[]>>): MapResult<R<F>> {
+  map_async<F extends Callable>(...params: Bound<typeof MAP_ASYNC, Over<F, Parameters<Fn<F>>[0], R<F>[]>>): MapResult<R<F>> {
     const [func, iterable, chunksize, callback, error_callback, signal] = MAP_ASYNC.bind(params);
     return this.#chunked(func, iterable, chunksize, false, callback, error_callback, signal);
   }
 
   /** Like map(), with each item unpacked as arguments: `func(...item)`. */
-  starmap<F extends AnyFn>(...params: Bound<typeof STARMAP, Over<F, Parameters<F>, R<F>[]>>): R<F>[] {
+  starmap<F extends Callable>(...params: Bound<typeof STARMAP, Over<F, Parameters<Fn<F>>, R<F>[]>>): R<F>[] {
     const [func, iterable, chunksize] = STARMAP.bind(params);
     return this.#chunked(func, iterable, chunksize, true).get();
   }
 
   /** starmap() returning a MapResult. */
-  starmap_async<F extends AnyFn>(...params: Bound<typeof STARMAP_ASYNC, Over<F, Parameters<F>, R<F>[]>>): MapResult<R<F>> {
+  starmap_async<F extends Callable>(...params: Bound<typeof STARMAP_ASYNC, Over<F, Parameters<Fn<F>>, R<F>[]>>): MapResult<R<F>> {
     const [func, iterable, chunksize, callback, error_callback, signal] = STARMAP_ASYNC.bind(params);
     return this.#chunked(func, iterable, chunksize, true, callback, error_callback, signal);
   }
 
-  #imap<T>(it: IMapIterator<T>, func: AnyFn, iterable: Iterable<unknown>, chunksize: number): IMapIterator<T> {
+  #imap<T>(it: IMapIterator<T>, func: Callable, iterable: Iterable<unknown>, chunksize: number): IMapIterator<T> {
     const source = iterable[Symbol.iterator]();
     const items: unknown[] = [];
     let failure: { error: unknown } | null = null;
@@ -427,24 +431,24 @@ export class Pool extends PyObject implements Disposable {
    * With a chunksize above 1 it is a generator over the chunks, as in Python.
    * @throws ValueError "Chunksize must be 1+, not 0".
    */
-  imap<F extends AnyFn>(...params: Bound<typeof IMAP, Over<F, Parameters<F>[0], never>>): IMapIterator<R<F>> | Generator<R<F>> {
+  imap<F extends Callable>(...params: Bound<typeof IMAP, Over<F, Parameters<Fn<F>>[0], never>>): IMapIterator<R<F>> | Generator<R<F>> {
     const [func, iterable, chunksize] = IMAP.bind(params);
     this.#check();
     if (chunksize === 1) return this.#imap(new IMapIterator(this), func, iterable, 1);
     const chunks = this.#imap(new IMapIterator<unknown[]>(this, true), func, iterable, chunksize);
     return (function* () {
-      for (const chunk of chunks as Iterable<unknown[]>) yield* chunk as Awaited<ReturnType<F>>[];
+      for (const chunk of chunks as Iterable<unknown[]>) yield* chunk as R<F>[];
     })();
   }
 
   /** Like imap(), but results come in completion order. */
-  imap_unordered<F extends AnyFn>(...params: Bound<typeof IMAP_UNORDERED, Over<F, Parameters<F>[0], never>>): IMapIterator<R<F>> | Generator<R<F>> {
+  imap_unordered<F extends Callable>(...params: Bound<typeof IMAP_UNORDERED, Over<F, Parameters<Fn<F>>[0], never>>): IMapIterator<R<F>> | Generator<R<F>> {
     const [func, iterable, chunksize] = IMAP_UNORDERED.bind(params);
     this.#check();
     if (chunksize === 1) return this.#imap(new IMapUnorderedIterator(this), func, iterable, 1);
     const chunks = this.#imap(new IMapUnorderedIterator<unknown[]>(this, true), func, iterable, chunksize);
     return (function* () {
-      for (const chunk of chunks as Iterable<unknown[]>) yield* chunk as Awaited<ReturnType<F>>[];
+      for (const chunk of chunks as Iterable<unknown[]>) yield* chunk as R<F>[];
     })();
   }
 

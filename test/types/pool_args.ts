@@ -50,3 +50,16 @@ for (const x of pool.imap(f, [1, 2])) {
 pool.map(f, [1], 1, 2);
 pool.terminate();
 void [a, b, c, d, e, s, r2, m, ma, sm];
+
+// A callable object (Python's __call__) is a pool function: its __call__'s parameters and result.
+export class Scale {
+  constructor(public k: number) {}
+  __call__(x: number): number {
+    return this.k * x;
+  }
+}
+const scaled: number[] = pool.map(new Scale(3), [1, 2]);
+const scaledOne: number = pool.apply(new Scale(3), [1]);
+// @ts-expect-error a string is not a number
+pool.map(new Scale(3), ["x"]);
+void scaled, scaledOne;
