@@ -365,8 +365,39 @@ export function scalarClass(t: CType): typeof CScalar {
 export function arrayClass(t: CType, n: number): typeof CArray {
   const name = `${t.name}_Array_${n}`;
   let cls = arrayClasses.get(name);
-  if (!cls) arrayClasses.set(name, (cls = named(class extends CArray {}, name)));
+  if (!cls) arrayClasses.set(name, (cls = named(t.code === "c" ? class extends CharArray {} : class extends CArray {}, name)));
   return cls;
+}
+
+/** A raw `c_char` array: as ctypes' `c_char_Array_n`, it has `.value` (up to the first NUL) and `.raw`. */
+class CharArray extends CArray {
+  /** The bytes up to the first NUL. */
+  get value(): Buffer {
+    const v = this[kView] as Uint8Array;
+    const end = v.indexOf(0);
+    return Buffer.from(v.subarray(0, end < 0 ? v.length : end));
+  }
+  set value(b: Uint8Array) {
+    const v = this[kView] as Uint8Array;
+    const bytes = charBytes(b, v.length);
+    v.set(bytes);
+    if (bytes.length < v.length) v[bytes.length] = 0;
+  }
+  /** All the bytes of the array. */
+  get raw(): Buffer {
+    return Buffer.from(this[kView] as Uint8Array);
+  }
+  set raw(b: Uint8Array) {
+    const v = this[kView] as Uint8Array;
+    v.set(charBytes(b, v.length));
+  }
+}
+
+function charBytes(b: unknown, length: number): Uint8Array {
+  if (typeof b === "string") throw new TypeError("bytes expected instead of str instance");
+  if (!(b instanceof Uint8Array)) throw new TypeError(`bytes expected instead of ${(b as any)?.constructor?.name ?? typeof b} instance`);
+  if (b.length > length) throw new ValueError("byte string too long");
+  return b;
 }
 
 /** A raw scalar with its ctypes class. */

@@ -72,8 +72,27 @@ const pool = new Piscina({
 // replaced by piscina, which reports it as an 'error' event: printed, as Node prints a thread's
 // uncaught error, instead of ending this thread and with it the pool.
 pool.on("error", (err: any) => {
+  workerFailures++;
   process.stderr.write(`multiprocessing-ts: a Pool worker failed outside any task:\n${err?.stack ?? err}\n`);
 });
+
+// Workers whose initializer has run (pool_worker posts its threadId once it has): close()
+// lets every worker finish its initializer before ending them, as CPython's workers each run
+// the initializer before they read the sentinel that close() sends.
+const initialized = new Set<number>();
+let workerFailures = 0;
+let terminateAsked = false;
+pool.on("message", (m: any) => {
+  if (m?.op === "initialized") initialized.add(m.threadId);
+});
+
+/** Resolves once every live worker has run its initializer (or one failed, or terminate() came). */
+async function initializersRan(): Promise<void> {
+  const failures = workerFailures;
+  while (!terminateAsked && workerFailures === failures && pool.threads.some((w) => !initialized.has(w.threadId))) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 let announce: NodeJS.Immediate | null = null;
 /** Jobs whose last results were posted since the last announcement. */
@@ -326,6 +345,7 @@ async function finish(terminating = false): Promise<void> {
   finished = true;
   terminated ||= terminating;
   if (!terminating) {
+    if (poolWorkerData.initializer) await initializersRan();
     await pool.destroy();
     post({ op: "closed" });
     setImmediate(() => port.close());
@@ -382,6 +402,7 @@ port.on("message", (msg: MainToHostMessage) => {
       maybeFinish();
       return;
     case "terminate":
+      terminateAsked = true;
       void finish(true);
       return;
     case "stats": {

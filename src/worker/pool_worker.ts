@@ -2,7 +2,7 @@
 // initializer once, then chunks of tasks, and retires after maxtasksperchild chunks (it exits
 // with kRetireExitCode when the next chunk arrives; the host resubmits that chunk).
 
-import { threadId } from "node:worker_threads";
+import { parentPort, threadId } from "node:worker_threads";
 import { workerData } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
 import { type ParentToChildSpec } from "../shared/protocol.js";
@@ -51,6 +51,7 @@ if (data.initializer) {
   const init = rebuildValue(data.initializer, modules) as (...a: unknown[]) => unknown;
   const args = rebuildValue(data.initargs, modules) as unknown[];
   await init(...args);
+  parentPort!.postMessage({ op: "initialized", threadId }); // pool_host's close() waits for it
 }
 
 const builtins = ["ValueError", "TypeError", "KeyError", "IndexError", "RuntimeError", "AssertionError", "OSError", "EOFError", "AttributeError",

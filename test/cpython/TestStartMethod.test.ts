@@ -5,6 +5,7 @@ import mp from "multiprocessing-ts";
 import { describe, expect, test } from "vitest";
 import * as f from "../fixtures/cpython/start_method.js";
 import { track } from "../helpers/processes.js";
+import { run_program } from "./support.js";
 
 function check_context(ctx: any): void {
   const [r, w] = ctx.Pipe(false);
@@ -95,4 +96,15 @@ describe("TestStartMethod", () => {
     while (!queue.empty()) results.push(queue.get());
     expect(new Set(results)).toEqual(new Set([2, 1]));
   });
+
+  test("test_preload_resources: a forkserver that preloads a module making a Lock at import starts its process, which prints ok", async () => {
+    // CPython runs Lib/test/mp_preload.py (only when its suite's start method is forkserver; the
+    // script itself asks for the forkserver context): here test/fixtures/cpython/programs/mp_preload.ts.
+    const { out, err } = await run_program("mp_preload.ts");
+    if (out.trimEnd() !== "ok" || err !== "") {
+      console.log(out);
+      console.log(err);
+      expect.fail("failed spawning forkserver or grandchild");
+    }
+  }, 60_000);
 });

@@ -2,7 +2,7 @@
 import mp from "multiprocessing-ts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as f from "../fixtures/cpython/pool.js";
-import { DELTA, SHORT_TIMEOUT, TIMEOUT1, TIMEOUT2, TimingWrapper, assertTimingAlmostEqual } from "./support.js";
+import { DELTA, SHORT_TIMEOUT, TIMEOUT1, TIMEOUT2, TimingWrapper, assertTimingAlmostEqual, run_program } from "./support.js";
 
 const { sqr, mul, SayWhenError, exception_throwing_generator } = f;
 const { time, range } = mp.py;
@@ -284,6 +284,18 @@ describe("_TestPool", () => {
     // check that we indeed waited for all jobs
     expect(time.monotonic() - t_start).toBeGreaterThan(0.9 - DELTA * 0);
   });
+
+  test("test_release_task_refs: map()'s arguments and the copies it returned are freed once the caller drops them", async () => {
+    // Issue #29861. It needs a collection on demand, so it runs as a program under `node
+    // --expose-gc` (test/fixtures/cpython/programs/release_task_refs.ts), which reports what its
+    // weak references still reach and CountedObject.n_instances after gc().
+    const { rc, out, err } = await run_program("release_task_refs.ts", [], ["--expose-gc"]);
+    expect(rc, err).toBe(0);
+    const { refs, n_instances } = JSON.parse(out) as { refs: (string | null)[]; n_instances: number };
+    expect(new Set(refs)).toEqual(new Set([null]));
+    // With a process pool, copies of the objects are returned, check they were released too.
+    expect(n_instances).toBe(0);
+  }, 60_000);
 
   test("test_enter: a terminated pool refuses to be entered again", () => {
     const p = mp.Pool(1);

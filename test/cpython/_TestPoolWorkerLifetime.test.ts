@@ -2,6 +2,7 @@
 import mp from "multiprocessing-ts";
 import { describe, expect, test } from "vitest";
 import * as f from "../fixtures/cpython/pool.js";
+import { run_program } from "./support.js";
 
 describe("_TestPoolWorkerLifetime", () => {
   test("test_pool_worker_lifetime: with maxtasksperchild=10, 100 tasks give right answers and the workers are replaced", () => {
@@ -38,4 +39,10 @@ describe("_TestPoolWorkerLifetime", () => {
       expect(() => mp.Pool(3, { maxtasksperchild: value as any })).toThrow(mp.py.ValueError);
     }
   });
+  test("test_worker_finalization_via_atexit_handler_of_multiprocessing: a program whose module-level object holds a used, unclosed Pool exits 0", async () => {
+    // tests cases against bpo-38744 and bpo-39360; CPython runs the program with `python -c`,
+    // here it is test/fixtures/cpython/programs/pool_at_exit.ts run by node.
+    const { rc } = await run_program("pool_at_exit.ts");
+    expect(rc).toBe(0);
+  }, 60_000);
 });

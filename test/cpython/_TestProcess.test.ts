@@ -250,4 +250,43 @@ describe("_TestProcess", () => {
     expect(q.get()).toBe(5);
     close_queue(q);
   });
+  test("test_error_on_stdio_flush_1: a Process works while the parent's sys.stdout or sys.stderr is closed or None", () => {
+    // Check that Process works with broken standard streams
+    const streams = [new f.ClosedStringIO(), null];
+    for (const stream_name of ["stdout", "stderr"] as const) {
+      for (const stream of streams) {
+        const old_stream = mp.py.sys[stream_name];
+        (mp.py.sys as any)[stream_name] = stream;
+        try {
+          const evt = mp.Event();
+          const proc = track(new mp.Process({ target: f._test_error_on_stdio_flush, args: [evt] }));
+          proc.start();
+          proc.join();
+          expect(evt.is_set()).toBe(true);
+          expect(proc.exitcode).toBe(0);
+        } finally {
+          mp.py.sys[stream_name] = old_stream;
+        }
+      }
+    }
+  });
+
+  test("test_error_on_stdio_flush_2: a Process exits 0 when the child itself breaks its sys.stdout or sys.stderr", () => {
+    // Same as test_error_on_stdio_flush_1(), but standard streams are broken by the child process
+    for (const stream_name of ["stdout", "stderr"] as const) {
+      for (const action of ["close", "remove"] as const) {
+        const old_stream = mp.py.sys[stream_name];
+        try {
+          const evt = mp.Event();
+          const proc = track(new mp.Process({ target: f._test_error_on_stdio_flush, args: [evt, { [stream_name]: action }] }));
+          proc.start();
+          proc.join();
+          expect(evt.is_set()).toBe(true);
+          expect(proc.exitcode).toBe(0);
+        } finally {
+          mp.py.sys[stream_name] = old_stream;
+        }
+      }
+    }
+  });
 });

@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 
 const here = new URL("./", import.meta.url);
 const classes = readdirSync(here)
-  .filter((f) => /^_?Test\w+\.test\.ts$/.test(f))
+  .filter((f) => /^(_?Test\w+|OtherTest)\.test\.ts$/.test(f))
   .map((f) => f.replace(/\.test\.ts$/, ""));
 
 let cpython: Record<string, string[]> | null = null;

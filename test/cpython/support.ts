@@ -62,3 +62,16 @@ export function assertReturnsIfImplemented(value: unknown, func: (...a: any[]) =
   }
   expect(res).toEqual(value);
 }
+
+/**
+ * Runs a TypeScript program of test/fixtures/cpython/programs/ in a new Node process (CPython's
+ * script_helper.assert_python_ok/failure run a script with the python executable).
+ */
+export async function run_program(name: string, args: string[] = [], nodeOptions: string[] = []): Promise<{ rc: number; out: string; err: string }> {
+  const { execFile } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const program = fileURLToPath(new URL(`../fixtures/cpython/programs/${name}`, import.meta.url));
+  return new Promise((resolve) =>
+    execFile(process.execPath, [...nodeOptions, "--import", "tsx", program, ...args], { timeout: 60_000 }, (e, out, err) =>
+      resolve({ rc: e ? (typeof (e as any).code === "number" ? (e as any).code : 1) : 0, out, err })));
+}
