@@ -194,6 +194,15 @@ describe("Pool", () => {
     expect(end - calledAt).toBeGreaterThan(250); // called during the map, not in the drain at its end
   });
 
+  test("terminate() while a close() still waits for the workers' initializers ends the pool, and join() returns", () => {
+    const pool = track(mp.Pool(2, t.sleepy, [0.5]));
+    pool.close();
+    pool.terminate();
+    const t0 = performance.now();
+    pool.join();
+    expect(performance.now() - t0).toBeLessThan(20_000);
+  });
+
   test("jobs of every kind at once, some cancelled midway, each get exactly their own results", () => {
     // Short and long chunks (batches and claimed chunks), several jobs in flight, cancellations.
     const pool = track(mp.Pool(2));

@@ -337,11 +337,9 @@ function done(): void {
 const kDestroyGraceMs = 2000;
 
 async function finish(terminating = false): Promise<void> {
-  if (finished) {
-    // terminate() after close(): a close that is still draining becomes a terminate.
-    if (terminating && !terminated) void finish(true);
-    return;
-  }
+  // terminate() after close(): a close that is still draining becomes a terminate (it goes on
+  // below; `terminated` is set before any await, so this runs once).
+  if (finished && !(terminating && !terminated)) return;
   finished = true;
   terminated ||= terminating;
   if (!terminating) {
