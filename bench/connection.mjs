@@ -2,10 +2,12 @@
 // (send/recv, pickled) and of 1 MiB of bytes (send_bytes/recv_bytes), a client against an echo
 // server in another OS process (which sends each frame back as it came), for three pairings:
 // Node client ⇄ Node server, Node client ⇄ CPython server, and CPython ⇄ CPython
-// (bench/python/connection_bench.py), in the same run.
+// (bench/python/connection_bench.py), in the same run. Every pairing connects with an authkey
+// (the handshake is not timed), so two Node ends use the library's codec for send()/recv() as
+// they negotiate it (--no-authkey: pickle everywhere, as without one).
 // Prints one JSON object per line (name, value = median, unit, min, max, n, impl), then a summary
 // {"connection_ratios": {...}}: ours (Node⇄Node) / CPython⇄CPython, below 1 is faster.
-// Usage: node bench/connection.mjs [--reps N] [--scale F] [--no-python]   (run `npm run build` first)
+// Usage: node bench/connection.mjs [--reps N] [--scale F] [--no-python] [--no-authkey]   (run `npm run build` first)
 //        node bench/connection.mjs --huge   one 2 GiB + 16 bytes message to CPython, sha256-checked
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -18,10 +20,12 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const self = fileURLToPath(import.meta.url);
+const authkey = args.includes("--no-authkey") ? null : Buffer.from("bench key");
+const keyArgs = authkey ? [] : ["--no-authkey"];
 const pyBench = fileURLToPath(new URL("./python/connection_bench.py", import.meta.url));
 
 if (args.includes("--echo-server")) {
-  const l = new Listener(["127.0.0.1", 0]);
+  const l = new Listener(["127.0.0.1", 0], { authkey });
   process.stdout.write(`${l.address[1]}\n`);
   const c = l.accept();
   try {
@@ -73,7 +77,7 @@ function measure(name, impl, n, unit, factor, once) {
 
 async function pairing(impl, cmd, argv) {
   const [port, child] = await echoServer(cmd, argv);
-  const c = Client(["127.0.0.1", port]);
+  const c = Client(["127.0.0.1", port], { authkey });
   const rows = [
     measure("connection_small_roundtrip", impl, Math.max(1, Math.floor(2000 * SCALE)), "us", 1e6, () => {
       c.send(SMALL);
@@ -110,13 +114,13 @@ if (args.includes("--huge")) {
   process.exit(got === want ? 0 : 1);
 }
 
-const ours = await pairing("node-node", process.execPath, [self, "--echo-server"]);
+const ours = await pairing("node-node", process.execPath, [self, "--echo-server", ...keyArgs]);
 const ratios = {};
 if (!args.includes("--no-python")) {
   const hasPython = spawnSync("python3", ["--version"]).status === 0;
   if (hasPython) {
-    await pairing("node-cpython", "python3", [pyBench, "--echo-server"]);
-    const r = spawnSync("python3", [pyBench, "--reps", String(REPS), "--scale", String(SCALE)], { encoding: "utf8" });
+    await pairing("node-cpython", "python3", [pyBench, "--echo-server", ...keyArgs]);
+    const r = spawnSync("python3", [pyBench, "--reps", String(REPS), "--scale", String(SCALE), ...keyArgs], { encoding: "utf8" });
     if (r.status === 0) {
       for (const line of r.stdout.trim().split("\n")) {
         const row = { ...JSON.parse(line), impl: "cpython-cpython" };

@@ -1,7 +1,8 @@
 # CPython's side of bench/connection.mjs: send+recv round trips over multiprocessing.connection
 # (Client -> echo Listener in another process, AF_INET loopback) of a small object (send/recv,
 # pickled) and of 1 MiB of bytes (send_bytes/recv_bytes). The echo side sends each frame back as
-# it came (recv_bytes/send_bytes), in every pairing.
+# it came (recv_bytes/send_bytes), in every pairing. Connections use an authkey unless
+# --no-authkey is given (the handshake is not timed).
 #   connection_bench.py [--reps N] [--scale F]   CPython client against a CPython echo server
 #   connection_bench.py --echo-server            an echo server: prints its port, serves one client
 #   connection_bench.py --sha-server             answers one message with its length and sha256
@@ -11,10 +12,11 @@ from multiprocessing.connection import Client, Listener
 SMALL = {'id': 12345, 'name': 'alice', 'tags': ['a', 'b', 'c'], 'score': 1.5, 'ok': True,
          'point': (3, 4), 'nested': {'x': [1, 2, 3], 'y': None}, 'blob': b'\x00\x01\x02'}
 BIG = bytes(1024 * 1024)
+AUTHKEY = None if '--no-authkey' in sys.argv else b'bench key'
 
 
 def echo_server():
-    with Listener(('127.0.0.1', 0)) as l:
+    with Listener(('127.0.0.1', 0), authkey=AUTHKEY) as l:
         print(l.address[1], flush=True)
         with l.accept() as c:
             try:
@@ -36,9 +38,9 @@ def sha_server():
 def main():
     reps = int(sys.argv[sys.argv.index('--reps') + 1]) if '--reps' in sys.argv else 5
     scale = float(sys.argv[sys.argv.index('--scale') + 1]) if '--scale' in sys.argv else 1.0
-    srv = subprocess.Popen([sys.executable, __file__, '--echo-server'], stdout=subprocess.PIPE)
+    srv = subprocess.Popen([sys.executable, __file__, '--echo-server'] + (['--no-authkey'] if AUTHKEY is None else []), stdout=subprocess.PIPE)
     port = int(srv.stdout.readline())
-    with Client(('127.0.0.1', port)) as c:
+    with Client(('127.0.0.1', port), authkey=AUTHKEY) as c:
         def measure(name, n, unit, factor, once):
             for _ in range(min(n, 50)):
                 once()
