@@ -6,7 +6,7 @@
 #   connection_bench.py [--reps N] [--scale F]   CPython client against a CPython echo server
 #   connection_bench.py --echo-server            an echo server: prints its port, serves one client
 #   connection_bench.py --sha-server             answers one message with its length and sha256
-import json, statistics, subprocess, sys, time
+import json, os, statistics, subprocess, sys, time
 from multiprocessing.connection import Client, Listener
 
 SMALL = {'id': 12345, 'name': 'alice', 'tags': ['a', 'b', 'c'], 'score': 1.5, 'ok': True,
@@ -35,6 +35,16 @@ def sha_server():
             c.send_bytes(f'{len(m)} {hashlib.sha256(m).hexdigest()}'.encode())
 
 
+def cpu_of(pid):
+    """CPU time (user + system, s) of an OS process so far, from /proc (Linux)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            fields = f.read().split(') ')[1].split(' ')
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    except OSError:
+        return float('nan')
+
+
 def main():
     reps = int(sys.argv[sys.argv.index('--reps') + 1]) if '--reps' in sys.argv else 5
     scale = float(sys.argv[sys.argv.index('--scale') + 1]) if '--scale' in sys.argv else 1.0
@@ -45,13 +55,17 @@ def main():
             for _ in range(min(n, 50)):
                 once()
             samples = []
+            cpu = []
             for _ in range(reps):
+                c0, s0 = time.process_time(), cpu_of(srv.pid)
                 t0 = time.perf_counter()
                 for _ in range(n):
                     once()
                 samples.append((time.perf_counter() - t0) / n * factor)
+                cpu.append((time.process_time() - c0 + cpu_of(srv.pid) - s0) / n * factor)
             print(json.dumps({'name': name, 'value': round(statistics.median(samples), 3), 'unit': unit,
-                              'min': round(min(samples), 3), 'max': round(max(samples), 3), 'n': reps}), flush=True)
+                              'min': round(min(samples), 3), 'max': round(max(samples), 3), 'n': reps,
+                              'cpu': round(statistics.median(cpu), 3)}), flush=True)
 
         def small():
             c.send(SMALL)
