@@ -2,12 +2,16 @@
 // (send/recv, pickled) and of 1 MiB of bytes (send_bytes/recv_bytes), a client against an echo
 // server in another OS process (which sends each frame back as it came), for three pairings:
 // Node client ⇄ Node server, Node client ⇄ CPython server, and CPython ⇄ CPython
-// (bench/python/connection_bench.py), in the same run.
+// (bench/python/connection_bench.py), in the same run. Every pairing connects with an authkey
+// (the handshake is not timed), so two Node ends use the library's codec for send()/recv() as
+// they negotiate it (--no-authkey: pickle everywhere, as without one).
 // Prints one JSON object per line (name, value = median, unit, min, max, n, impl), then a summary
-// {"connection_ratios": {...}}: ours (Node⇄Node) / CPython⇄CPython, below 1 is faster.
-// Usage: node bench/connection.mjs [--reps N] [--scale F] [--no-python]   (run `npm run build` first)
+// {"connection_ratios": {...}, "connection_cpu_ratios": {...}}: ours (Node⇄Node) / CPython⇄CPython
+// of the wall time and of the CPU time both processes spent, below 1 is faster.
+// Usage: node bench/connection.mjs [--reps N] [--scale F] [--no-python] [--no-authkey]   (run `npm run build` first)
 //        node bench/connection.mjs --huge   one 2 GiB + 16 bytes message to CPython, sha256-checked
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Client, Listener } from "../dist/connection.js";
 import { tuple } from "../dist/py.js";
@@ -18,10 +22,12 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const self = fileURLToPath(import.meta.url);
+const authkey = args.includes("--no-authkey") ? null : Buffer.from("bench key");
+const keyArgs = authkey ? [] : ["--no-authkey"];
 const pyBench = fileURLToPath(new URL("./python/connection_bench.py", import.meta.url));
 
 if (args.includes("--echo-server")) {
-  const l = new Listener(["127.0.0.1", 0]);
+  const l = new Listener(["127.0.0.1", 0], { authkey });
   process.stdout.write(`${l.address[1]}\n`);
   const c = l.accept();
   try {
@@ -58,31 +64,49 @@ async function echoServer(cmd, argv) {
   return [port, child];
 }
 
-function measure(name, impl, n, unit, factor, once) {
+/** CPU time (user + system, ms) an OS process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMsOf(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 1/100 s
+  } catch {
+    return NaN;
+  }
+}
+
+// Besides the wall time, each row has cpu: the CPU time both processes (client and echo server)
+// spent per operation, in the row's unit. On a loaded machine the wall time mostly measures the
+// other loads; the CPU time much less so.
+function measure(name, impl, n, unit, factor, once, serverPid) {
   for (let i = 0; i < Math.min(n, 50); i++) once();
   const samples = [];
+  const cpu = [];
   for (let r = 0; r < REPS; r++) {
+    const c0 = process.cpuUsage();
+    const s0 = cpuMsOf(serverPid);
     const t0 = performance.now();
     for (let i = 0; i < n; i++) once();
     samples.push(((performance.now() - t0) / 1000 / n) * factor);
+    const cu = process.cpuUsage(c0);
+    cpu.push((((cu.user + cu.system) / 1e6 + (cpuMsOf(serverPid) - s0) / 1000) / n) * factor);
   }
-  const row = { name, value: round(median(samples)), unit, min: round(Math.min(...samples)), max: round(Math.max(...samples)), n: REPS, impl };
+  const row = { name, value: round(median(samples)), unit, min: round(Math.min(...samples)), max: round(Math.max(...samples)), n: REPS, impl, cpu: round(median(cpu)) };
   process.stdout.write(JSON.stringify(row) + "\n");
   return row;
 }
 
 async function pairing(impl, cmd, argv) {
   const [port, child] = await echoServer(cmd, argv);
-  const c = Client(["127.0.0.1", port]);
+  const c = Client(["127.0.0.1", port], { authkey });
   const rows = [
     measure("connection_small_roundtrip", impl, Math.max(1, Math.floor(2000 * SCALE)), "us", 1e6, () => {
       c.send(SMALL);
       c.recv();
-    }),
+    }, child.pid),
     measure("connection_1mib_roundtrip", impl, Math.max(1, Math.floor(100 * SCALE)), "ms", 1e3, () => {
       c.send_bytes(BIG);
       c.recv_bytes();
-    }),
+    }, child.pid),
   ];
   c.close();
   await new Promise((res) => (child.exitCode !== null ? res() : child.once("exit", res)));
@@ -110,21 +134,23 @@ if (args.includes("--huge")) {
   process.exit(got === want ? 0 : 1);
 }
 
-const ours = await pairing("node-node", process.execPath, [self, "--echo-server"]);
+const ours = await pairing("node-node", process.execPath, [self, "--echo-server", ...keyArgs]);
 const ratios = {};
+const cpuRatios = {};
 if (!args.includes("--no-python")) {
   const hasPython = spawnSync("python3", ["--version"]).status === 0;
   if (hasPython) {
-    await pairing("node-cpython", "python3", [pyBench, "--echo-server"]);
-    const r = spawnSync("python3", [pyBench, "--reps", String(REPS), "--scale", String(SCALE)], { encoding: "utf8" });
+    await pairing("node-cpython", "python3", [pyBench, "--echo-server", ...keyArgs]);
+    const r = spawnSync("python3", [pyBench, "--reps", String(REPS), "--scale", String(SCALE), ...keyArgs], { encoding: "utf8" });
     if (r.status === 0) {
       for (const line of r.stdout.trim().split("\n")) {
         const row = { ...JSON.parse(line), impl: "cpython-cpython" };
         process.stdout.write(JSON.stringify(row) + "\n");
         const mine = ours.find((o) => o.name === row.name);
         if (mine) ratios[row.name] = round(mine.value / row.value);
+        if (mine && mine.cpu > 0 && row.cpu > 0) cpuRatios[row.name] = round(mine.cpu / row.cpu);
       }
     } else process.stderr.write(`python3 bench failed: ${r.stderr}\n`);
   } else process.stderr.write("python3 not found: CPython pairings skipped\n");
 }
-process.stdout.write(JSON.stringify({ connection_ratios: ratios }) + "\n");
+process.stdout.write(JSON.stringify({ connection_ratios: ratios, connection_cpu_ratios: cpuRatios }) + "\n");

@@ -49,7 +49,8 @@ atExit(() => {
   for (const c of [...open]) c.close();
 }, 5);
 
-const copyBytes = (buf: Buffer, start: number, len: number): Buffer => Buffer.from(buf.subarray(start, start + len));
+// A message in the ring is copied out; one reassembled from a stream already has its own buffer.
+const copyBytes = (buf: Buffer, start: number, len: number): Buffer => (buf.buffer instanceof SharedArrayBuffer ? Buffer.from(buf.subarray(start, start + len)) : buf.subarray(start, start + len));
 let nextFileno = 3;
 
 /** One end of a Pipe: send and receive messages, objects or bytes. */
@@ -137,6 +138,11 @@ export class Connection<S = any, R = any> extends PyObject {
     const r = ch.read(ms, decoder);
     if (r === kEOF || r === kTimeout) throw new EOFError();
     return r;
+  }
+
+  /** @internal reads one message with `decoder` (in place, from shared memory). */
+  _readWith<T>(decoder: (b: Buffer, s: number, l: number) => T): T {
+    return this.#readMessage(decoder);
   }
 
   /**

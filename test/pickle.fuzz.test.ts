@@ -24,7 +24,7 @@ function checkPrototypes(root: unknown): void {
     if (v === null || typeof v !== "object" || seen.has(v)) continue;
     seen.add(v);
     const proto = Object.getPrototypeOf(v);
-    if (!builtinProtos.has(proto) && !(v instanceof Error) && !(v instanceof Number) && proto?.constructor?.name !== "PickleGlobal") {
+    if (!builtinProtos.has(proto) && !(v instanceof Error) && !(v instanceof Number) && !["PickleGlobal", "PyBuiltinType"].includes(proto?.constructor?.name)) {
       throw new PrototypeChanged(`a loaded object has prototype ${String(proto)}`);
     }
     if (v instanceof Map) for (const [k, x] of v) todo.push(k, x);

@@ -122,6 +122,22 @@ describe.skipIf(!hasPython)("pickle against python3", () => {
     for (const a of python({ mode: "load", items })) expect(a.same, `${a.repr} vs ${a.expected}`).toBe(true);
   });
 
+  test("builtin types travel as values: Python's float arrives as <class 'float'>, py.float goes as float", () => {
+    const names = ["int", "float", "str", "bool", "bytes", "bytearray", "list", "tuple", "dict", "set", "frozenset", "complex", "object", "type", "range", "slice"];
+    const script = `import pickle, sys\nfor p in range(6): sys.stdout.write(pickle.dumps([2.25, None, 'junk', float, ${names.join(", ")}], protocol=p).hex() + "\\n")`;
+    const r = spawnSync("python3", ["-c", script], { encoding: "utf8", timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    for (const hex of r.stdout.trim().split("\n")) {
+      const got = loads(Buffer.from(hex, "hex")) as unknown[];
+      expect(repr(got)).toBe(`[2.25, None, 'junk', <class 'float'>, ${names.map((n) => `<class '${n}'>`).join(", ")}]`);
+    }
+    // Back to Python: the markers and py.float are the types again.
+    const back = dumps([float, ...(loads(Buffer.from(r.stdout.split("\n")[4]!, "hex")) as unknown[]).slice(3)]);
+    const check = spawnSync("python3", ["-c", "import pickle, sys; print(pickle.loads(bytes.fromhex(sys.stdin.read())))"], { input: back.toString("hex"), encoding: "utf8", timeout: 30_000 });
+    expect(check.stdout).toBe(`[<class 'float'>, <class 'float'>, ${names.map((n) => `<class '${n}'>`).join(", ")}]\n`);
+    expect(dumps(float).toString("hex")).toBe(dumps((loads(Buffer.from(r.stdout.split("\n")[4]!, "hex")) as unknown[])[3]).toString("hex"));
+  });
+
   test("loads reads the JavaScript types of the value table", () => {
     const [r] = python({
       mode: "dump",
@@ -214,6 +230,11 @@ describe("pickle in JavaScript", () => {
     const stackGlobal = Buffer.from("80048c086275696c74696e73948c046576616c9493942e", "hex");
     expect(() => loads(stackGlobal)).toThrow("global 'builtins.eval' is forbidden");
     expect(() => loads(Buffer.from("\x80\x02c__builtin__\neval\n.", "latin1"))).toThrow("global 'builtins.eval' is forbidden");
+    // Builtin types are values, never callables beyond data (float, set, bytes...).
+    expect(() => loads(Buffer.from("\x80\x04cbuiltins\ntype\n(Vx\ntR.", "latin1"))).toThrow("global 'builtins.type' cannot be called from a pickle");
+    expect(() => loads(Buffer.from("\x80\x04cbuiltins\nobject\n)R.", "latin1"))).toThrow("global 'builtins.object' cannot be called from a pickle");
+    expect(() => loads(Buffer.from("\x80\x04cbuiltins\ngetattr\n.", "latin1"))).toThrow("global 'builtins.getattr' is forbidden");
+    expect(loads(Buffer.from("\x80\x04cbuiltins\nfloat\n(V1.5\ntR.", "latin1"))).toEqual(float(1.5));
   });
 
   test("registerGlobal adds a global, its rebuild and its reducer", () => {

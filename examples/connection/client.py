@@ -7,7 +7,7 @@ from array import array
 address = ('localhost', int(os.environ.get('MP_EXAMPLE_PORT', 6000)))
 
 with Client(address, authkey=b'secret password') as conn:
-    print(conn.recv())                  # => [2.25, None, 'junk', 'float']
+    print(conn.recv())                  # => [2.25, None, 'junk', float]
 
     print(conn.recv_bytes())            # => 'hello'
 

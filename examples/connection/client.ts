@@ -6,7 +6,7 @@ import { print } from "multiprocessing-ts/py";
 const address: [string, number] = ["localhost", Number(process.env.MP_EXAMPLE_PORT ?? 6000)];
 
 Client(address, { authkey: Buffer.from("secret password") }).with((conn) => {
-  print(conn.recv()); // => [2.25, None, 'junk', 'float']
+  print(conn.recv()); // => [2.25, None, 'junk', float]
 
   print(conn.recv_bytes()); // => b'hello'
 

@@ -1,7 +1,5 @@
 # The Listener example of Python's docs (multiprocessing, "Listeners and Clients").
-# Runs against client.py or client.ts. The docs send the type `float` as the last item; a type
-# is not a value the Node side holds (its unpickler refuses `builtins.float`), so this sends the
-# type's name. MP_EXAMPLE_PORT overrides the docs' port 6000.
+# Runs against client.py or client.ts. MP_EXAMPLE_PORT overrides the docs' port 6000.
 import os
 from multiprocessing.connection import Listener
 from array import array
@@ -12,7 +10,7 @@ with Listener(address, authkey=b'secret password') as listener:
     with listener.accept() as conn:
         print('connection accepted from', listener.last_accepted)
 
-        conn.send([2.25, None, 'junk', float.__name__])
+        conn.send([2.25, None, 'junk', float])
 
         conn.send_bytes(b'hello')
 

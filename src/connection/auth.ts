@@ -75,8 +75,25 @@ function verify(authkey: Buffer, message: Buffer, response: Buffer): void {
  * `authkey` (after telling it so); ValueError if `authkey` is not bytes.
  */
 export function deliver_challenge(connection: ByteConnection, authkey: Uint8Array, digest_name: string = "sha256"): void {
+  deliverChallenge(connection, authkey, digest_name, false);
+}
+
+// --- codec negotiation between two Node ends ---------------------------------------------------
+// A Node end that can read the library's own codec says so by ending the random part of the
+// challenge it delivers with kCodecOffer. Whoever answers a challenge MACs its bytes whatever
+// they are (CPython 3.11-3.13 included), so a CPython peer answers as usual and never sees a
+// difference; the MAC covers the marker, so nobody in between can add or remove it. Each end
+// sees the other's challenge (the server's in answer_challenge, the client's in the server's
+// answer_challenge), and both use the codec only if both offered it.
+
+/** Ends a challenge's random bytes when its sender reads the library's codec. */
+const kCodecOffer = Buffer.from("\u0000multiprocessing-ts:codec/1", "latin1");
+
+/** @internal deliver_challenge() that can offer the codec; same exchange otherwise. */
+export function deliverChallenge(connection: ByteConnection, authkey: Uint8Array, digest_name: string, offerCodec: boolean): void {
   const key = checkKey(authkey);
-  const message = Buffer.concat([Buffer.from(`{${digest_name}}`, "ascii"), randomBytes(kMessageLength)]);
+  const random = randomBytes(kMessageLength);
+  const message = Buffer.concat(offerCodec ? [Buffer.from(`{${digest_name}}`, "ascii"), random, kCodecOffer] : [Buffer.from(`{${digest_name}}`, "ascii"), random]);
   connection.send_bytes(Buffer.concat([kChallenge, message]));
   const response = connection.recv_bytes(256); // reject large message
   try {
@@ -95,6 +112,11 @@ export function deliver_challenge(connection: ByteConnection, authkey: Uint8Arra
  * (a different `authkey`); ValueError if `authkey` is not bytes.
  */
 export function answer_challenge(connection: ByteConnection, authkey: Uint8Array): void {
+  answerChallenge(connection, authkey);
+}
+
+/** @internal answer_challenge() that returns whether the challenge offered the codec. */
+export function answerChallenge(connection: ByteConnection, authkey: Uint8Array): boolean {
   const key = checkKey(authkey);
   let message = connection.recv_bytes(256); // reject large message
   if (!message.subarray(0, kChallenge.length).equals(kChallenge)) throw new AuthenticationError(`Protocol error, expected challenge: message=${bytesRepr(message)}`);
@@ -106,4 +128,5 @@ export function answer_challenge(connection: ByteConnection, authkey: Uint8Array
   connection.send_bytes(answer);
   const response = connection.recv_bytes(256); // reject large message
   if (!response.equals(kWelcome)) throw new AuthenticationError("digest sent was rejected");
+  return message.length >= kMessageLength + kCodecOffer.length && message.subarray(message.length - kCodecOffer.length).equals(kCodecOffer);
 }

@@ -15,7 +15,8 @@ export const kStateFd = 2; // the socket's OS descriptor (-1: write through the 
 export const kStateFdGone = 3; // set (under kStateFdLock) before the host lets the descriptor close
 export const kStateFdLock = 4; // held by a writer for each write(2), and by the host to close
 export const kStateMsgLock = 5; // held by a writer for a whole message (threads sharing the socket)
-export const kStateCells = 6;
+export const kStateCodec = 6; // 1 once both ends chose the library's codec for send()/recv() (set by the caller)
+export const kStateCells = 7;
 
 export type Family = "AF_INET" | "AF_UNIX";
 

@@ -13,6 +13,7 @@
 // that is terminated mid-read therefore never leaves the channel half-consumed.
 
 import { lockAcquire, lockRelease, lockTryAcquire, kUnlocked, osThreadEnded, osThreadId, waitWhile } from "./semlock.js";
+import { availableParallelism, loadavg } from "node:os";
 import { OSError } from "./pyerrors.js";
 
 // Control cells (Int32Array at offset 0), each group on its own 64-byte cache line: readers
@@ -46,6 +47,48 @@ const kHdr = 8;
 export const kEOF = Symbol("EOF");
 export const kTimeout = Symbol("timeout");
 
+/**
+ * An adaptive spin budget for one reader: how long read() and poll() watch the tail with loads
+ * before sleeping in Atomics.wait. A reader in a request/reply exchange (a socket connection's
+ * recv() after its send()) usually gets its message within tens of microseconds; watching for it
+ * then saves the futex sleep, and the writer's notify, of every message. The budget follows the
+ * waits: it grows to twice a wait that ended within the ceiling and halves after each wait that
+ * outlasted it, so a thread that waits long (idle, or a slow peer) soon spins for nothing and
+ * cannot keep a core busy on this shared machine.
+ */
+export class SpinBudget {
+  /** Microseconds the next wait may spin. */
+  us: number;
+  readonly maxUs: number;
+
+  constructor(maxUs = 100, startUs = maxUs / 2) {
+    this.maxUs = maxUs;
+    this.us = startUs;
+  }
+
+  /**
+   * Microseconds this wait may spin: none while the machine has no idle core (the 1-minute
+   * load average, looked up at most every 500 ms, is at least the core count minus one). There,
+   * a spinning thread takes the time slice the peer it waits for needs.
+   */
+  budget(now: number): number {
+    if (now >= loadCheckedAt + 500) {
+      loadCheckedAt = now;
+      spinAllowed = loadavg()[0]! < Math.max(1, availableParallelism() - 1);
+    }
+    return spinAllowed ? this.us : 0;
+  }
+
+  /** Records a wait of `waitedUs` microseconds (whether it was spun or slept). */
+  record(waitedUs: number): void {
+    if (waitedUs <= this.maxUs) this.us = Math.min(this.maxUs, Math.max(this.us, 2 * waitedUs));
+    else this.us = this.us < 2 ? 0 : this.us / 2;
+  }
+}
+
+let loadCheckedAt = -Infinity;
+let spinAllowed = false;
+
 /** Rings of closed, never-shared channels, for reuse by Channel.create() (see recycle()). */
 const spareRings: SharedArrayBuffer[] = [];
 const kSpareRings = 4;
@@ -71,6 +114,8 @@ export class Channel {
   #stream: Stream | null = null;
   /** Messages this thread began to read whose writer died before sending the rest (dropped). */
   abandonedMessages = 0;
+  /** This thread's adaptive spin before sleeping for data (null: the fixed short spin). */
+  spin: SpinBudget | null = null;
 
   constructor(sab: SharedArrayBuffer) {
     this.sab = sab;
@@ -333,8 +378,45 @@ export class Channel {
   /** Waits until the tail moves past `tail` (or the deadline); false on timeout. */
   #waitData(tail: number, deadline: number): boolean {
     for (let i = 0; i < kReadSpins; i++) if (Atomics.load(this.cells, kTail) !== tail) return true;
+    const spin = this.spin;
+    if (spin !== null) return this.#waitDataSpinning(spin, tail, deadline);
     const left = deadline - performance.now();
     if (left <= 0) return false;
+    Atomics.add(this.cells, kReadWaiters, 1); // see #publish
+    try {
+      // waitWhile also delivers this process's queue backlog while we sleep (semlock.ts).
+      if (Atomics.load(this.cells, kTail) === tail && !this.writersGone) waitWhile(this.cells, kTail, tail, left);
+    } finally {
+      Atomics.sub(this.cells, kReadWaiters, 1);
+    }
+    return true;
+  }
+
+  /** #waitData with an adaptive spin (see SpinBudget) before the sleep. */
+  #waitDataSpinning(spin: SpinBudget, tail: number, deadline: number): boolean {
+    const t0 = performance.now();
+    const spinEnd = Math.min(deadline, t0 + spin.budget(t0) / 1000);
+    let ok = true;
+    let now = t0;
+    // Loads only: the writer publishes with a store to the tail and notifies only counted
+    // sleepers, so a change seen here needs no wake-up; the counted sleep below takes over.
+    spinning: for (;;) {
+      for (let i = 0; i < 256; i++) if (Atomics.load(this.cells, kTail) !== tail) break spinning;
+      now = performance.now();
+      if (now >= spinEnd) {
+        ok = this.#sleepData(tail, deadline, now);
+        now = performance.now();
+        break;
+      }
+    }
+    spin.record((now - t0) * 1000);
+    return ok;
+  }
+
+  /** The counted sleep of #waitData. */
+  #sleepData(tail: number, deadline: number, now: number): boolean {
+    const left = deadline - now;
+    if (left <= 0) return Atomics.load(this.cells, kTail) !== tail;
     Atomics.add(this.cells, kReadWaiters, 1); // see #publish
     try {
       // waitWhile also delivers this process's queue backlog while we sleep (semlock.ts).

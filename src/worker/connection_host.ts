@@ -77,6 +77,7 @@ interface Conn {
   finished: boolean;
   closeWaiters: number[];
   handles: ConnHandles;
+  reader: FrameReader;
 }
 
 interface Listening {
@@ -116,15 +117,16 @@ function makeConn(sock: Socket, capacity: number, limit: number, peer: [string, 
     }
     return destroy(err);
   }) as typeof sock.destroy;
+  // The channel to the caller carries messages up to 2 GiB - 1 (its lengths are 32-bit).
+  const reader = new FrameReader(Math.min(limit, kShortMax));
   const c: Conn = {
     cid, sock, inbound, outbound, state, queue: [], queued: 0, pumping: false, peerEnded: false,
     writerDropped: false, readerDropped: false, finished: false, closeWaiters: [],
     handles: { cid, inbound: inbound.sab, outbound: outbound.sab, state: state.buffer as SharedArrayBuffer, peer },
+    reader,
   };
   conns.set(cid, c);
   if (typeof (sock as any).setNoDelay === "function" && sock.remoteFamily) sock.setNoDelay(true);
-  // The channel to the caller carries messages up to 2 GiB - 1 (its lengths are 32-bit).
-  const reader = new FrameReader(Math.min(limit, kShortMax));
   sock.on("data", (chunk: Buffer) => {
     try {
       reader.push(chunk, (p) => {
@@ -184,6 +186,8 @@ async function pumpIn(c: Conn): Promise<void> {
       }
       c.queue.shift();
       c.queued -= p.length;
+      // Copied into the ring (or, streamed, owned by the channel now): its memory may be reused.
+      if (!ch.streaming) c.reader.recycle(p);
       if (c.queued <= kQueueHighWater / 2 && c.sock.isPaused()) c.sock.resume();
     }
     if (c.peerEnded && c.queue.length === 0 && !ch.streaming && !c.writerDropped) {

@@ -5,6 +5,7 @@
 
 import { BaseException } from "../pyerrors.js";
 import { PickleError, UnpicklingError } from "./errors.js";
+import { float } from "./float.js";
 
 /**
  * What a global means on both sides. Every member is optional: give what your type needs.
@@ -49,6 +50,32 @@ export class PickleGlobal {
     return { module: this.module, name: this.name, handlers: {}, value: this };
   }
 }
+
+/**
+ * A builtin type received as a value (`conn.send([2.25, None, 'junk', float])` in Python): prints
+ * as Python does (`<class 'float'>`) and pickles back to the same global. `py.float` pickles as
+ * `builtins.float` too, so a Node sender can write the type as Python does.
+ *
+ * Differs from Python: a marker object, not a callable type (JavaScript has no such values).
+ */
+export class PyBuiltinType extends PickleGlobal {
+  constructor(name: string) {
+    super("builtins", name);
+  }
+  override __repr__(): string {
+    return `<class '${this.name}'>`;
+  }
+  toString(): string {
+    return this.__repr__();
+  }
+}
+
+/**
+ * The builtin types a pickle may name as plain values: data types only. Nothing here runs code:
+ * a bare type is a marker, and only `float`, `set`, `frozenset`, `bytes` and `bytearray` may be
+ * called (on data), as before.
+ */
+const BUILTIN_TYPES = new Set("bool bytearray bytes complex dict float frozenset int list object range set slice str tuple type".split(" "));
 
 const kState = Symbol.for("multiprocessing-ts.pickle.globals");
 interface State {
@@ -148,8 +175,12 @@ function builtinEntry(module: string, name: string): GlobalEntry | undefined {
   if (module === "builtins") {
     const cls = pyErrorClass(name);
     if (cls) return makeEntry(module, name, exceptionHandlers(cls));
-    if (name === "set" || name === "frozenset") return makeEntry(module, name, { call: (args) => new Set(iterArg(name, args)) });
-    if (name === "bytearray" || name === "bytes") return makeEntry(module, name, { call: (args) => bytesArg(name, args) });
+    if (!BUILTIN_TYPES.has(name)) return undefined;
+    const value = builtinType(name);
+    if (name === "set" || name === "frozenset") return makeEntry(module, name, { value, call: (args) => new Set(iterArg(name, args)) });
+    if (name === "bytearray" || name === "bytes") return makeEntry(module, name, { value, call: (args) => bytesArg(name, args) });
+    if (name === "float") return makeEntry(module, name, { value, call: (args) => (args.length === 0 ? float() : float(args[0])) });
+    return makeEntry(module, name, { value });
   }
   if (module === "_codecs" && name === "encode") {
     return makeEntry(module, name, {
@@ -160,6 +191,14 @@ function builtinEntry(module: string, name: string): GlobalEntry | undefined {
     });
   }
   return undefined;
+}
+
+const builtinTypes = new Map<string, PyBuiltinType>();
+/** The marker of builtin type `name` (one per name). */
+function builtinType(name: string): PyBuiltinType {
+  let t = builtinTypes.get(name);
+  if (t === undefined) builtinTypes.set(name, (t = new PyBuiltinType(name)));
+  return t;
 }
 
 function iterArg(name: string, args: unknown[]): Iterable<unknown> {
@@ -184,17 +223,22 @@ function makeEntry(module: string, name: string, handlers: GlobalHandlers): Glob
   return e;
 }
 
+/** Python 2 builtins that protocol 0-2 pickles name, and their Python 3 names (as fix_imports). */
+const PY2_BUILTIN_NAMES: Record<string, string> = { __proto__: null as any, long: "int", unicode: "str", xrange: "range" };
+
 /** Python 3's names for the modules and names a protocol 0-2 pickle may use (fix_imports). */
 function fixImports(module: string, name: string): [string, string] {
-  if (module === "__builtin__") return ["builtins", name];
+  if (module === "__builtin__") return ["builtins", PY2_BUILTIN_NAMES[name] ?? name];
   if (module === "exceptions") return ["builtins", name === "StandardError" ? "Exception" : name];
   if (module === "copy_reg") return ["copyreg", name];
   return [module, name];
 }
 
 /**
- * Looks a global up in the allowlist: the builtins' exceptions this library has, `builtins.set`,
- * `frozenset`, `bytes`, `bytearray`, `_codecs.encode`, what `registerGlobal` added, then `extra`.
+ * Looks a global up in the allowlist: the builtins' exceptions this library has, the builtin data
+ * types (`float`, `int`, `str`, `set`, `bytes`, ... as PyBuiltinType markers; `float`, `set`,
+ * `frozenset`, `bytes`, `bytearray` callable on data), `_codecs.encode`, what `registerGlobal`
+ * added, then `extra`.
  * @throws UnpicklingError "global 'os.system' is forbidden" for anything else.
  */
 export function findGlobal(module: string, name: string, proto: number, extra?: Record<string, GlobalHandlers>): GlobalEntry {
@@ -229,6 +273,8 @@ export function entryOfValue(value: unknown): GlobalEntry | undefined {
   if (typeof value === "function" && pyErrorClass(value.name) === value) {
     return builtinEntry("builtins", value.name);
   }
+  // py.float, the library's spelling of Python's float type, pickles as `builtins.float`.
+  if (value === float) return builtinEntry("builtins", "float");
   return undefined;
 }
 
