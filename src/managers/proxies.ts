@@ -13,6 +13,7 @@ import { kGlobalRef, register } from "../shared/reduction.js";
 import { registerPicklable } from "../shared/codec.js";
 import { esmDistUrl, callerUrl } from "../shared/location.js";
 import { ManagerConnection, kCtlCells } from "./connection.js";
+import { kNotLocal } from "./shared_referents.js";
 import { asWire, kError, kProxy, kProxyType, kReturn, kTraceback, kUnserializable, rebuildException, reducingForWire, remoteError, Token, type FlatException } from "./wire.js";
 
 const selfUrl = esmDistUrl(callerUrl(), 1) + "managers/proxies.js";
@@ -38,6 +39,11 @@ function release(conn: ManagerConnection, id: string): void {
   if (n <= 1) conn.live.delete(id);
   else conn.live.set(id, n - 1);
   conn.post(null, "decref", [id]);
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 /** Keyword arguments of BaseProxy. */
@@ -105,12 +111,24 @@ export class BaseProxy extends PyObject implements Disposable {
    * @throws the referent's exception; RemoteError for server-side failures (method not exposed).
    */
   _callmethod(methodname: string, args: readonly unknown[] = [], kwds: Record<string, unknown> = {}): any {
-    const [kind, result] = this[kConn].call(this._id, methodname, args as unknown[], Object.keys(kwds).length ? kwds : null);
+    const conn = this[kConn];
+    const hasKwds = hasKeys(kwds);
+    if (!hasKwds && conn.heap !== null) {
+      // A builtin dict, list or Namespace in shared memory: served in this thread.
+      const local = conn.callLocal(this._id, methodname, args as unknown[]);
+      if (local !== kNotLocal) return local;
+    }
+    const [kind, result] = conn.call(this._id, methodname, args as unknown[], hasKwds ? kwds : null);
     return this._convert(kind, result);
   }
 
   /** Non-blocking twin of `_callmethod`. */
   async _callmethod_async(methodname: string, args: readonly unknown[] = [], kwds: Record<string, unknown> = {}): Promise<any> {
+    const conn = this[kConn];
+    if (conn.heap !== null && !hasKeys(kwds)) {
+      const local = conn.callLocal(this._id, methodname, args as unknown[]);
+      if (local !== kNotLocal) return local;
+    }
     const [kind, result] = await this[kConn].callAsync(this._id, methodname, args as unknown[], Object.keys(kwds).length ? kwds : null);
     return this._convert(kind, result);
   }

@@ -1,0 +1,422 @@
+// A manager's builtin referents (dict, list, Namespace) kept in shared memory, so that a proxy's
+// call runs in the calling thread instead of a round trip through the server thread (CPython's
+// Lib/multiprocessing/managers.py makes one socket round trip per call; here most calls on these
+// three types wake no other thread). Both sides use this file: clients (ManagerConnection) and
+// the server (manager_server.ts, through Server's hooks).
+//
+// Layout: the manager's control SharedArrayBuffer (connection.ts) carries, after its control
+// cells, a directory (slot -> ident of the referent it holds) and kSlots slots. A slot has a
+// lock word, the referent's kind, a generation and two halves; the active half (generation & 1)
+// holds records: first a snapshot of the referent (codec.ts bytes), then a log of the mutating
+// calls made since (`[methodname, ...args]`). Every thread that uses the referent keeps a replica
+// (the server's is the referent itself) and brings it up to date under the lock by replaying the
+// records it has not seen, through the very methods the server runs (containers.ts dictMethods /
+// listMethods, Namespace's): results, errors and ordering are the server's. A call then runs on
+// the replica, appends its record (mutating calls) and publishes it with one store of the half's
+// length; when the half is full, a snapshot goes into the other half and one store of the
+// generation publishes it. A thread terminated mid-call therefore leaves nothing half-published,
+// and the lock (semlock.ts ownedLock*) passes to the next thread when its holder has ended.
+//
+// Semantics kept as CPython's: arguments and results are copies (codec round trip, as the wire
+// makes), errors are rebuilt as from '#ERROR'; calls the fast path does not cover (keyword
+// arguments, non-plain values such as proxies or functions, iterators, other methods) go to the
+// server, which first brings the referent up to date (Server.hooks.enter) and afterwards writes
+// it back, or stops sharing it for good when it no longer fits or holds non-plain values.
+// Differs from Python: no socket traffic for these calls; debug_info() may show a dict's state
+// as of the last call the server itself served.
+
+import { decode, encode } from "../shared/codec.js";
+import { ownedLockAcquire, ownedLockRelease } from "../shared/semlock.js";
+import { dictMethods, listMethods } from "./containers.js";
+import { Namespace } from "./referents.js";
+import { flattenException, plain, rebuildException } from "./wire.js";
+
+/** Where the heap starts in the control buffer (bytes: the control cells come first). */
+export const kHeapOffset = 64;
+const kSlots = 64;
+const kSlotBytes = 256 * 1024;
+const kDirBytes = 4096;
+/** Bytes of the heap (virtual: pages are only committed once a slot uses them). */
+export const kHeapBytes = kDirBytes + kSlots * kSlotBytes;
+const kSlotHeader = 64;
+const kHalf = (kSlotBytes - kSlotHeader) / 2;
+/** Largest snapshot kept shared (bytes): beyond, the server serves the referent itself. */
+const kMaxSnapshot = kHalf / 2;
+// Cells of a slot's header.
+const cLock = 0;
+const cWaiters = 1;
+const cKind = 2;
+const cGen = 3;
+const cUsed = 4; // bytes of records in half h: cUsed + h
+
+const pad8 = (n: number): number => (n + 7) & ~7;
+
+type Methods = Record<string, (self: any, ...args: any[]) => unknown>;
+
+interface Kind {
+  id: number;
+  methods: Methods;
+  /** Calls that do not change the referent. */
+  readonly: Set<string>;
+  /** Calls that do (their records are logged). */
+  mutating: Set<string>;
+  /** Plain data that codec.ts encodes, standing for the referent. */
+  snapshot(obj: any): unknown;
+  /** A replica from a decoded snapshot. */
+  fresh(snap: any): any;
+  /** Makes the server's referent hold what `fresh` holds (its identity stays). */
+  reset(obj: any, fresh: any): void;
+  /** Arguments a local call must not take (left to the server). */
+  refuse?(args: unknown[]): boolean;
+}
+
+const dictKind: Kind = {
+  id: 1,
+  methods: dictMethods,
+  readonly: new Set(["__contains__", "__getitem__", "__len__", "get", "items", "keys", "values", "copy"]),
+  mutating: new Set(["__delitem__", "__setitem__", "clear", "pop", "popitem", "setdefault", "update"]),
+  snapshot: (m: Map<unknown, unknown>) => m,
+  fresh: (snap: Map<unknown, unknown>) => snap,
+  reset(obj: Map<unknown, unknown>, fresh: Map<unknown, unknown>) {
+    obj.clear();
+    for (const [k, v] of fresh) obj.set(k, v);
+  },
+};
+
+const listKind: Kind = {
+  id: 2,
+  methods: listMethods,
+  readonly: new Set(["__contains__", "__getitem__", "__len__", "count", "index", "__add__", "__mul__", "__rmul__", "__reversed__"]),
+  mutating: new Set(["__delitem__", "__setitem__", "append", "extend", "insert", "pop", "remove", "reverse", "sort", "__imul__"]),
+  snapshot: (l: unknown[]) => l,
+  fresh: (snap: unknown[]) => snap,
+  reset(obj: unknown[], fresh: unknown[]) {
+    obj.length = 0;
+    for (const v of fresh) obj.push(v);
+  },
+};
+
+const ns = Namespace.prototype;
+const namespaceKind: Kind = {
+  id: 3,
+  methods: {
+    __getattribute__: (o, name) => ns.__getattribute__.call(o, name),
+    __setattr__: (o, name, v) => ns.__setattr__.call(o, name, v),
+    __delattr__: (o, name) => ns.__delattr__.call(o, name),
+  },
+  readonly: new Set(["__getattribute__"]),
+  mutating: new Set(["__setattr__", "__delattr__"]),
+  snapshot: (n: object) => ({ ...n }),
+  fresh: (snap: Record<string, unknown>) => snap,
+  reset(obj: Record<string, unknown>, fresh: Record<string, unknown>) {
+    for (const k of Object.keys(obj)) delete obj[k];
+    Object.assign(obj, fresh);
+  },
+  refuse: (args) => typeof args[0] !== "string" || args[0] === "__proto__",
+};
+
+const kinds: Record<number, Kind> = { 1: dictKind, 2: listKind, 3: namespaceKind };
+/** The kinds by builtin typeid callable (ServerSpec.registry). */
+const kindsByCallable: Record<string, Kind> = { "builtin:dict": dictKind, "builtin:list": listKind, "builtin:Namespace": namespaceKind };
+
+/** What a local call could not do: the caller sends the request to the server. */
+export const kNotLocal: unique symbol = Symbol("notLocal");
+
+/** A thread's copy of a shared referent (the server's is the referent itself). */
+interface Replica {
+  slot: number;
+  hi: number;
+  lo: number;
+  kind: Kind;
+  /** Generation and bytes of records this replica has applied (gen -1: reload). */
+  gen: number;
+  used: number;
+  obj: any;
+  server: boolean;
+}
+
+/** The two directory cells naming a referent (idents are 12 hex digits, Server's), or null. */
+function identCells(ident: string): [number, number] | null {
+  if (ident.length !== 12 || !/^[0-9a-f]{12}$/.test(ident)) return null;
+  return [parseInt(ident.slice(0, 6), 16) + 1, parseInt(ident.slice(6), 16)];
+}
+
+function isPrimitive(v: unknown): boolean {
+  return v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol");
+}
+
+/** A copy, as the wire gives one (primitives are their own copy). */
+function copy<T>(v: T): T {
+  if (isPrimitive(v)) return v;
+  const bytes = encode(v);
+  return decode(bytes, 0, bytes.length) as T;
+}
+
+/** The heap of one manager, as one thread sees it. */
+export class SharedHeap {
+  readonly cells: Int32Array;
+  readonly bytes: Buffer;
+  #replicas = new Map<string, Replica | null>();
+
+  constructor(sab: SharedArrayBuffer) {
+    this.cells = new Int32Array(sab);
+    this.bytes = Buffer.from(sab);
+  }
+
+  /** The heap carried by a manager's control cells, or null if they carry none. */
+  static of(control: Int32Array): SharedHeap | null {
+    const sab = control.buffer;
+    return sab instanceof SharedArrayBuffer && sab.byteLength >= kHeapOffset + kHeapBytes ? new SharedHeap(sab) : null;
+  }
+
+  #dir(slot: number): number {
+    return (kHeapOffset >> 2) + slot * 2;
+  }
+  #base(slot: number): number {
+    return (kHeapOffset + kDirBytes + slot * kSlotBytes) >> 2;
+  }
+  #half(slot: number, h: number): number {
+    return kHeapOffset + kDirBytes + slot * kSlotBytes + kSlotHeader + h * kHalf;
+  }
+
+  #find(ident: string): Replica | null {
+    const id = identCells(ident);
+    if (!id) return null;
+    for (let s = 0; s < kSlots; s++) {
+      const d = this.#dir(s);
+      if (Atomics.load(this.cells, d) === id[0] && Atomics.load(this.cells, d + 1) === id[1]) {
+        const kind = kinds[Atomics.load(this.cells, this.#base(s) + cKind)];
+        if (!kind) return null;
+        return { slot: s, hi: id[0], lo: id[1], kind, gen: -1, used: 0, obj: null, server: false };
+      }
+    }
+    return null;
+  }
+
+  lock(r: Replica): void {
+    const b = this.#base(r.slot);
+    ownedLockAcquire(this.cells, b + cLock, b + cWaiters);
+  }
+  unlock(r: Replica): void {
+    const b = this.#base(r.slot);
+    ownedLockRelease(this.cells, b + cLock, b + cWaiters);
+  }
+  /** True if the slot still holds r's referent (under the lock). */
+  owns(r: Replica): boolean {
+    const d = this.#dir(r.slot);
+    return this.cells[d] === r.hi && this.cells[d + 1] === r.lo;
+  }
+
+  /** Reads the record at `off` of half `h`: [decoded, next offset]. */
+  #record(slot: number, h: number, off: number): [unknown, number] {
+    const at = this.#half(slot, h) + off;
+    const len = this.bytes.readUInt32LE(at);
+    return [decode(this.bytes, at + 8, len), off + 8 + pad8(len)];
+  }
+
+  /** Writes a record at `off` of half `h` if it fits; returns the offset after it, or -1. */
+  #write(slot: number, h: number, off: number, payload: Uint8Array): number {
+    const end = off + 8 + pad8(payload.length);
+    if (end > kHalf) return -1;
+    const at = this.#half(slot, h) + off;
+    this.bytes.writeUInt32LE(payload.length, at);
+    this.bytes.set(payload, at + 8);
+    return end;
+  }
+
+  /** Brings a replica up to date with the published records (under the lock). */
+  catchUp(r: Replica): void {
+    const b = this.#base(r.slot);
+    const gen = Atomics.load(this.cells, b + cGen);
+    const h = gen & 1;
+    const used = Atomics.load(this.cells, b + cUsed + h);
+    if (r.gen !== gen) {
+      const [snap, next] = this.#record(r.slot, h, 0);
+      const fresh = r.kind.fresh(snap);
+      if (r.server) r.kind.reset(r.obj, fresh);
+      else r.obj = fresh;
+      r.gen = gen;
+      r.used = next;
+    }
+    while (r.used < used) {
+      const [rec, next] = this.#record(r.slot, h, r.used);
+      const [name, ...args] = rec as [string, ...unknown[]];
+      try {
+        r.kind.methods[name]!(r.obj, ...args);
+      } catch {
+        // The call that logged it raised the same, after the same changes.
+      }
+      r.used = next;
+    }
+  }
+
+  /** Publishes a snapshot of the replica in the other half (under the lock); false if too large. */
+  compact(r: Replica): boolean {
+    const snap = r.kind.snapshot(r.obj);
+    if (!plain(snap)) return false;
+    const bytes = encode(snap);
+    if (8 + pad8(bytes.length) > kMaxSnapshot) return false;
+    const b = this.#base(r.slot);
+    const gen = (Atomics.load(this.cells, b + cGen) + 1) | 0;
+    const end = this.#write(r.slot, gen & 1, 0, bytes);
+    Atomics.store(this.cells, b + cUsed + (gen & 1), end);
+    // The one store that publishes the new half: a thread that ends before it leaves the old one.
+    Atomics.store(this.cells, b + cGen, gen);
+    r.gen = gen;
+    r.used = end;
+    return true;
+  }
+
+  /**
+   * Runs `methodname(...args)` on a shared referent in this thread: its result (a copy), or
+   * throws the referent's error; kNotLocal when the server must serve the call.
+   */
+  call(ident: string, methodname: string, args: unknown[]): unknown {
+    let r = this.#replicas.get(ident);
+    if (r === undefined) {
+      r = this.#find(ident);
+      this.#replicas.set(ident, r);
+    }
+    if (r === null) return kNotLocal;
+    const kind = r.kind;
+    const readonly = kind.readonly.has(methodname);
+    if (!readonly && !kind.mutating.has(methodname)) return kNotLocal;
+    let a = args;
+    for (let i = 0; i < args.length; i++) {
+      if (isPrimitive(args[i])) continue;
+      if (!plain(args)) return kNotLocal;
+      a = copy(args);
+      break;
+    }
+    if (kind.refuse?.(a)) return kNotLocal;
+    this.lock(r);
+    try {
+      if (!this.owns(r)) {
+        this.#replicas.set(ident, null);
+        return kNotLocal;
+      }
+      this.catchUp(r);
+      let end = -1;
+      let h = 0;
+      let record: Uint8Array | null = null;
+      if (!readonly) {
+        // The record goes in before the call runs (the call may keep its arguments), published after.
+        record = encode([methodname, ...a]);
+        h = r.gen & 1;
+        end = this.#write(r.slot, h, r.used, record);
+      }
+      let result: unknown;
+      let error: unknown;
+      let threw = false;
+      try {
+        result = kind.methods[methodname]!(r.obj, ...a);
+      } catch (e) {
+        threw = true;
+        error = e;
+      }
+      if (!readonly) {
+        if (end >= 0) {
+          // The one store that publishes the record.
+          Atomics.store(this.cells, this.#base(r.slot) + cUsed + h, end);
+          r.used = end;
+        } else if (!this.compact(r)) {
+          // Too large to stay shared: this replica ran a call nobody will see; the server runs it.
+          r.gen = -1;
+          return kNotLocal;
+        }
+      }
+      if (threw) throw rebuildException(copy(flattenException(error)));
+      return copy(result);
+    } finally {
+      this.unlock(r);
+    }
+  }
+}
+
+/** Methods that read a referent without keeping it (the server's fallbacks). */
+const kPureFallbacks = new Set(["__repr__", "__str__", "#GETVALUE"]);
+
+/** The server's side: which referents are shared, and the hooks Server calls (managers/server.ts). */
+export class HeapServer {
+  readonly #heap: SharedHeap;
+  readonly #registry: Record<string, [unknown, string[] | null, Record<string, string> | null]>;
+  readonly #free: number[] = [];
+  readonly #shared = new Map<string, Replica>();
+
+  constructor(heap: SharedHeap, registry: Record<string, [unknown, string[] | null, Record<string, string> | null]>) {
+    this.#heap = heap;
+    this.#registry = registry;
+    for (let s = kSlots - 1; s >= 0; s--) this.#free.push(s);
+  }
+
+  /** A referent was registered: shares it if it is a builtin dict, list or Namespace that fits. */
+  registered(ident: string, typeid: string, obj: unknown, exposed: string[]): void {
+    const callable = this.#registry[typeid]?.[0];
+    const kind = typeof callable === "string" ? kindsByCallable[callable] : undefined;
+    if (!kind || this.#free.length === 0) return;
+    if (kind === dictKind ? !(obj instanceof Map) : kind === listKind ? !Array.isArray(obj) : !(obj instanceof Namespace)) return;
+    for (const m of kind.readonly) if (!exposed.includes(m)) return;
+    for (const m of kind.mutating) if (!exposed.includes(m)) return;
+    const id = identCells(ident);
+    if (!id) return;
+    const slot = this.#free.pop()!;
+    const r: Replica = { slot, hi: id[0], lo: id[1], kind, gen: -1, used: 0, obj, server: true };
+    const heap = this.#heap;
+    heap.lock(r);
+    try {
+      heap.cells[(kHeapOffset + kDirBytes + slot * kSlotBytes) / 4 + cKind] = kind.id;
+      if (!heap.compact(r)) {
+        this.#free.push(slot);
+        return;
+      }
+      // Named in the directory last: a client finds the slot only once it holds the referent.
+      const d = (kHeapOffset >> 2) + slot * 2;
+      Atomics.store(heap.cells, d + 1, id[1]);
+      Atomics.store(heap.cells, d, id[0]);
+      this.#shared.set(ident, r);
+    } finally {
+      heap.unlock(r);
+    }
+  }
+
+  /** A call on `ident` is served here: the referent is brought up to date first; returns what to run after. */
+  enter(ident: string, methodname: string): (() => void) | undefined {
+    const r = this.#shared.get(ident);
+    if (!r) return undefined;
+    const heap = this.#heap;
+    heap.lock(r);
+    heap.catchUp(r);
+    return () => {
+      try {
+        if (r.kind.readonly.has(methodname) || kPureFallbacks.has(methodname)) return;
+        // A call that may keep the referent (an iterator over it) or changed it beyond what can be
+        // shared ends the sharing: from now on the server's referent is the one copy.
+        if (!r.kind.mutating.has(methodname) || !heap.compact(r)) this.#unshare(ident, r);
+      } finally {
+        heap.unlock(r);
+      }
+    };
+  }
+
+  /** The referent `ident` is gone (or only a proxy stored in the server still names it). */
+  released(ident: string): void {
+    const r = this.#shared.get(ident);
+    if (!r) return;
+    this.#heap.lock(r);
+    try {
+      this.#heap.catchUp(r);
+      this.#unshare(ident, r);
+    } finally {
+      this.#heap.unlock(r);
+    }
+  }
+
+  /** Stops sharing (under the lock): clients find the slot no longer names the referent. */
+  #unshare(ident: string, r: Replica): void {
+    const d = (kHeapOffset >> 2) + r.slot * 2;
+    Atomics.store(this.#heap.cells, d, 0);
+    Atomics.store(this.#heap.cells, d + 1, 0);
+    this.#shared.delete(ident);
+    this.#free.push(r.slot);
+  }
+}
