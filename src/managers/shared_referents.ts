@@ -49,6 +49,9 @@ const cKind = 2;
 const cGen = 3;
 const cUsed = 4; // bytes of records in half h: cUsed + h
 
+/** Replicas (and negative look-ups) a thread keeps per manager. */
+const kMaxReplicas = 256;
+
 const pad8 = (n: number): number => (n + 7) & ~7;
 
 type Methods = Record<string, (self: any, ...args: any[]) => unknown>;
@@ -143,6 +146,22 @@ function identCells(ident: string): [number, number] | null {
 
 function isPrimitive(v: unknown): boolean {
   return v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol");
+}
+
+/** True if the wire would carry `v` unchanged (it changes -0 and lone surrogates): no copy needed. */
+function wireExact(v: unknown): boolean {
+  switch (typeof v) {
+    case "number":
+      return !Object.is(v, -0);
+    case "string":
+      return (v as any).isWellFormed?.() ?? true;
+    case "boolean":
+    case "bigint":
+    case "undefined":
+      return true;
+    default:
+      return v === null;
+  }
 }
 
 /** A copy, as the wire gives one (primitives are their own copy). */
@@ -274,6 +293,9 @@ export class SharedHeap {
   call(ident: string, methodname: string, args: unknown[]): unknown {
     let r = this.#replicas.get(ident);
     if (r === undefined) {
+      // Replicas of referents this thread no longer uses would stay: the cache is bounded (a
+      // dropped replica reloads from the snapshot when used again).
+      if (this.#replicas.size >= kMaxReplicas) this.#replicas.clear();
       r = this.#find(ident);
       this.#replicas.set(ident, r);
     }
@@ -283,7 +305,7 @@ export class SharedHeap {
     if (!readonly && !kind.mutating.has(methodname)) return kNotLocal;
     let a = args;
     for (let i = 0; i < args.length; i++) {
-      if (isPrimitive(args[i])) continue;
+      if (wireExact(args[i])) continue;
       if (!plain(args)) return kNotLocal;
       a = copy(args);
       break;

@@ -1,0 +1,148 @@
+// A manager's builtin dict, list and Namespace referents live in shared memory while they can
+// (src/managers/shared_referents.ts): calls on them run in the calling thread, the server's own
+// path takes over calls it does not cover, and neither may change what Python would show.
+import mp from "multiprocessing-ts";
+import type { SyncManager } from "multiprocessing-ts/managers";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import * as t from "./fixtures/shared_referent_targets.js";
+
+let m: SyncManager;
+beforeAll(() => {
+  m = mp.Manager();
+});
+afterAll(() => {
+  m.shutdown();
+});
+const started: mp.Process[] = [];
+function spawn(target: (...a: any[]) => unknown, args: unknown[]): mp.Process {
+  const p = new mp.Process({ target, args });
+  started.push(p);
+  p.start();
+  return p;
+}
+afterEach(() => {
+  for (const p of started.splice(0)) {
+    if (p.is_alive()) p.terminate();
+    p.join(5);
+  }
+  expect(mp.active_children().filter((p) => p !== m._process)).toEqual([]);
+});
+
+describe("shared builtin referents", () => {
+  test("a child's writes and the parent's reads see one state, in the order they were made", () => {
+    const d = m.dict();
+    const l = m.list();
+    const ns = m.Namespace({ x: -1 });
+    const out = mp.Queue();
+    spawn(t.mixed_writes, [d, l, ns, 2000, out]);
+    expect(out.get(true, 60)).toBe("done");
+    expect(d.__len__()).toBe(10);
+    expect(d.__getitem__("k9")).toBe(1999);
+    expect(d.keys()).toEqual(["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"]);
+    expect(l.__len__()).toBe(2000);
+    expect(l.slice(-3)).toEqual([1997, 1998, 1999]);
+    expect(ns.x).toBe(1999);
+    expect(String(ns)).toBe("Namespace(x=1999)");
+
+    d.__setitem__("from_parent", "p");
+    l.append("parent");
+    ns.y = "parent";
+    const out2 = mp.Queue();
+    spawn(t.read_then_answer, [d, l, ns, out2]);
+    expect(out2.get(true, 60)).toEqual(["p", "parent", "parent"]);
+    expect(out2.get(true, 60)).toBe("answered");
+    expect(d.__getitem__("from_child")).toEqual([1, 2]);
+    expect(l.__getitem__(-1)).toBe("child");
+    expect(ns.z).toBe("child");
+  });
+
+  test("results are copies and errors keep Python's class and message", () => {
+    const d = m.dict({ a: [1, 2] });
+    const got = d.__getitem__("a");
+    got.push(3);
+    expect(d.__getitem__("a")).toEqual([1, 2]);
+    const v = [7];
+    d.__setitem__("b", v);
+    v.push(8);
+    expect(d.__getitem__("b")).toEqual([7]);
+    expect(() => d.__getitem__("missing")).toThrow(expect.objectContaining({ name: "KeyError", args: ["missing"] }));
+    expect(() => d.pop("missing")).toThrow(expect.objectContaining({ name: "KeyError" }));
+    expect(d.get("missing", 5)).toBe(5);
+    const l = m.list([1]);
+    expect(() => l.__getitem__(5)).toThrow(expect.objectContaining({ name: "IndexError", message: "list index out of range" }));
+    expect(() => l.remove(9)).toThrow(expect.objectContaining({ name: "ValueError", message: "list.remove(x): x not in list" }));
+    expect(() => l.__setitem__("x", 1)).toThrow(expect.objectContaining({ name: "TypeError", message: "list indices must be integers or slices, not str" }));
+    const ns = m.Namespace();
+    expect(() => ns.nope).toThrow(expect.objectContaining({ name: "AttributeError", message: "'Namespace' object has no attribute 'nope'" }));
+    expect("nope" in ns).toBe(false);
+    // Python's key rules: True and 1 are one key, tuples are keys, lists are not.
+    d.__setitem__(1, "one");
+    d.__setitem__(true, "true");
+    expect(d.__getitem__(1)).toBe("true");
+    d.__setitem__(mp.py.tuple(1, 2), "t");
+    expect(d.__getitem__(mp.py.tuple(1, 2))).toBe("t");
+    expect(() => d.__setitem__([1, 2], "l")).toThrow(expect.objectContaining({ name: "TypeError", message: "unhashable type: 'list'" }));
+    expect(String(d)).toBe("{'a': [1, 2], 'b': [7], 1: 'true', (1, 2): 't'}");
+  });
+
+  test("calls the shared path does not cover go to the server and keep the order of the others", () => {
+    const d = m.dict();
+    d.__setitem__("x", 1);
+    d._callmethod("update", [], { z: 3 }); // keyword arguments: served by the server
+    d.__setitem__("y", 2);
+    expect(d.items()).toEqual([["x", 1], ["z", 3], ["y", 2]]);
+    expect(d._getvalue()).toEqual(new Map([["x", 1], ["z", 3], ["y", 2]]));
+    // A nested proxy makes the dict the server's for good; nothing is lost on the way.
+    const inner = m.list([1]);
+    d.__setitem__("inner", inner);
+    d.__getitem__("inner").append(2);
+    expect(inner._getvalue()).toEqual([1, 2]);
+    d.__setitem__("after", 4);
+    expect(d.keys()).toEqual(["x", "z", "y", "inner", "after"]);
+    // An iterator over the dict is live in the server: it sees a change made after it started.
+    const d2 = m.dict({ a: 1 });
+    const it = d2.__iter__();
+    d2.__setitem__("b", 2);
+    expect(() => it.__next__()).toThrow(expect.objectContaining({ name: "RuntimeError", message: "dictionary changed size during iteration" }));
+  });
+
+  test("a list that outgrows the shared snapshot is served by the server with every item kept", () => {
+    const l = m.list();
+    const item = "0123456789abcdef";
+    for (let i = 0; i < 6000; i++) l.append(`${item}${i}`);
+    expect(l.__len__()).toBe(6000);
+    expect(l.__getitem__(5999)).toBe(`${item}5999`);
+    expect(l.count(`${item}17`)).toBe(1);
+    l.sort({ reverse: true });
+    expect(l.__getitem__(0)).toBe(`${item}999`);
+  });
+
+  test("more referents than shared slots, made and freed, all behave as dicts", () => {
+    const ds = Array.from({ length: 80 }, (_, i) => m.dict({ i }));
+    ds.forEach((d, i) => d.__setitem__("sq", i * i));
+    expect(ds.map((d) => d.__getitem__("sq"))).toEqual(ds.map((_, i) => i * i));
+    for (const d of ds.splice(0, 40)) d._close();
+    const more = Array.from({ length: 40 }, (_, i) => m.dict({ j: i }));
+    more.forEach((d) => d.__setitem__("j", d.__getitem__("j") + 1));
+    expect(more.map((d) => d.__getitem__("j"))).toEqual(more.map((_, i) => i + 1));
+    expect(ds.map((d) => d.__getitem__("i"))).toEqual(ds.map((_, i) => i + 40));
+    for (const d of [...ds, ...more]) d._close();
+  });
+
+  test("a child terminated in the middle of its calls leaves the dict consistent and usable", () => {
+    const d = m.dict({ k: 0 });
+    for (let round = 0; round < 3; round++) {
+      const ready = mp.Queue();
+      const p = spawn(t.increment_forever, [d, ready]);
+      expect(ready.get(true, 60)).toBe("go");
+      mp.py.time.sleep(0.05);
+      p.terminate();
+      p.join(10);
+      const before = d.__getitem__("k");
+      expect(Number.isInteger(before)).toBe(true);
+      d.__setitem__("k", before + 1);
+      expect(d.__getitem__("k")).toBe(before + 1);
+    }
+    expect(d.keys()).toEqual(["k"]);
+  });
+});
