@@ -63,6 +63,8 @@ interface Kind {
   readonly: Set<string>;
   /** Calls that do (their records are logged). */
   mutating: Set<string>;
+  /** 1: read-only, 2: mutating (made from the two sets). */
+  role?: Map<string, 1 | 2>;
   /** Plain data that codec.ts encodes, standing for the referent. */
   snapshot(obj: any): unknown;
   /** A replica from a decoded snapshot. */
@@ -119,6 +121,20 @@ const namespaceKind: Kind = {
 };
 
 const kinds: Record<number, Kind> = { 1: dictKind, 2: listKind, 3: namespaceKind };
+/** Method names of compact records (by index). */
+const kMethodNames: string[] = [];
+const kMethodIds = new Map<string, number>();
+for (const kind of Object.values(kinds)) {
+  kind.role = new Map();
+  for (const m of kind.readonly) kind.role.set(m, 1);
+  for (const m of kind.mutating) {
+    kind.role.set(m, 2);
+    if (!kMethodIds.has(m)) {
+      kMethodIds.set(m, kMethodNames.length);
+      kMethodNames.push(m);
+    }
+  }
+}
 /** The kinds by builtin typeid callable (ServerSpec.registry). */
 const kindsByCallable: Record<string, Kind> = { "builtin:dict": dictKind, "builtin:list": listKind, "builtin:Namespace": namespaceKind };
 
@@ -169,6 +185,27 @@ function copy<T>(v: T): T {
   if (isPrimitive(v)) return v;
   const bytes = encode(v);
   return decode(bytes, 0, bytes.length) as T;
+}
+
+// A record is either codec.ts bytes of `[methodname, ...args]`, or, for the common calls whose
+// arguments are numbers, strings, booleans, null or undefined, a compact form that skips the
+// codec: kCompact, the method's index in kMethodNames, the argument count, then per argument a
+// tag and its bytes (float64, or uint32 length + UTF-8).
+const kCompact = 0xff;
+const Arg = { Null: 0, Undefined: 1, False: 2, True: 3, Number: 4, String: 5 } as const;
+
+/** Calls `fn(obj, ...args)` without spreading the common short argument lists. */
+function apply(fn: (self: any, ...args: any[]) => unknown, obj: unknown, a: unknown[]): unknown {
+  switch (a.length) {
+    case 0:
+      return fn(obj);
+    case 1:
+      return fn(obj, a[0]);
+    case 2:
+      return fn(obj, a[0], a[1]);
+    default:
+      return fn(obj, ...a);
+  }
 }
 
 /** The heap of one manager, as one thread sees it. */
@@ -228,27 +265,93 @@ export class SharedHeap {
 
   /** Reads the record at `off` of half `h`: [decoded, next offset]. */
   #record(slot: number, h: number, off: number): [unknown, number] {
-    const at = this.#half(slot, h) + off;
-    const len = this.bytes.readUInt32LE(at);
-    return [decode(this.bytes, at + 8, len), off + 8 + pad8(len)];
+    const at = this.#half(slot, h) + off; // 8-aligned: the length is one cell
+    const len = this.cells[at >> 2]!;
+    const next = off + 8 + pad8(len);
+    const b = this.bytes;
+    if (b[at + 8] !== kCompact) return [decode(b, at + 8, len), next];
+    const out: unknown[] = [kMethodNames[b[at + 9]!]];
+    let p = at + 11;
+    for (let n = b[at + 10]!; n > 0; n--) {
+      const tag = b[p++];
+      if (tag === Arg.Number) {
+        out.push(b.readDoubleLE(p));
+        p += 8;
+      } else if (tag === Arg.String) {
+        const sl = b.readUInt32LE(p);
+        out.push(b.toString("utf8", p + 4, p + 4 + sl));
+        p += 4 + sl;
+      } else {
+        out.push(tag === Arg.Null ? null : tag === Arg.Undefined ? undefined : tag === Arg.True);
+      }
+    }
+    return [out, next];
   }
 
-  /** Writes a record at `off` of half `h` if it fits; returns the offset after it, or -1. */
+  /** Writes codec bytes as a record at `off` of half `h` if they fit; returns the offset after it, or -1. */
   #write(slot: number, h: number, off: number, payload: Uint8Array): number {
     const end = off + 8 + pad8(payload.length);
     if (end > kHalf) return -1;
     const at = this.#half(slot, h) + off;
-    this.bytes.writeUInt32LE(payload.length, at);
+    this.cells[at >> 2] = payload.length;
     this.bytes.set(payload, at + 8);
+    return end;
+  }
+
+  /**
+   * Writes `[methodname, ...args]` as a record at `off` of half `h`: compact when the arguments
+   * allow, else codec bytes. Returns the offset after it, or -1 if it does not fit.
+   */
+  #writeCall(slot: number, h: number, off: number, methodname: string, args: unknown[]): number {
+    const id = kMethodIds.get(methodname);
+    const half = this.#half(slot, h);
+    const at = half + off;
+    const b = this.bytes;
+    let p = at + 8;
+    let compact = id !== undefined && args.length < 256 && p + 3 <= half + kHalf;
+    if (compact) {
+      b[p++] = kCompact;
+      b[p++] = id!;
+      b[p++] = args.length;
+      for (let i = 0; i < args.length && compact; i++) {
+        const v = args[i];
+        if (typeof v === "number") {
+          if (p + 9 > half + kHalf) compact = false;
+          else {
+            b[p] = Arg.Number;
+            b.writeDoubleLE(v, p + 1);
+            p += 9;
+          }
+        } else if (typeof v === "string") {
+          if (p + 5 + v.length * 3 > half + kHalf) compact = false;
+          else {
+            b[p] = Arg.String;
+            const n = b.write(v, p + 5, "utf8");
+            b.writeUInt32LE(n, p + 1);
+            p += 5 + n;
+          }
+        } else if (v === null || v === undefined || typeof v === "boolean") {
+          b[p++] = v === null ? Arg.Null : v === undefined ? Arg.Undefined : v ? Arg.True : Arg.False;
+        } else {
+          compact = false;
+        }
+      }
+    }
+    if (!compact) return this.#write(slot, h, off, encode([methodname, ...args]));
+    const len = p - (at + 8);
+    const end = off + 8 + pad8(len);
+    if (end > kHalf) return -1;
+    this.cells[at >> 2] = len;
     return end;
   }
 
   /** Brings a replica up to date with the published records (under the lock). */
   catchUp(r: Replica): void {
     const b = this.#base(r.slot);
-    const gen = Atomics.load(this.cells, b + cGen);
+    // Plain reads: the lock orders them after the stores of the thread that held it last.
+    const gen = this.cells[b + cGen]!;
     const h = gen & 1;
-    const used = Atomics.load(this.cells, b + cUsed + h);
+    const used = this.cells[b + cUsed + h]!;
     if (r.gen !== gen) {
       const [snap, next] = this.#record(r.slot, h, 0);
       const fresh = r.kind.fresh(snap);
@@ -261,7 +364,7 @@ export class SharedHeap {
       const [rec, next] = this.#record(r.slot, h, r.used);
       const [name, ...args] = rec as [string, ...unknown[]];
       try {
-        r.kind.methods[name]!(r.obj, ...args);
+        apply(r.kind.methods[name]!, r.obj, args);
       } catch {
         // The call that logged it raised the same, after the same changes.
       }
@@ -301,8 +404,9 @@ export class SharedHeap {
     }
     if (r === null) return kNotLocal;
     const kind = r.kind;
-    const readonly = kind.readonly.has(methodname);
-    if (!readonly && !kind.mutating.has(methodname)) return kNotLocal;
+    const role = kind.role!.get(methodname);
+    if (role === undefined) return kNotLocal;
+    const readonly = role === 1;
     let a = args;
     for (let i = 0; i < args.length; i++) {
       if (wireExact(args[i])) continue;
@@ -320,18 +424,16 @@ export class SharedHeap {
       this.catchUp(r);
       let end = -1;
       let h = 0;
-      let record: Uint8Array | null = null;
       if (!readonly) {
         // The record goes in before the call runs (the call may keep its arguments), published after.
-        record = encode([methodname, ...a]);
         h = r.gen & 1;
-        end = this.#write(r.slot, h, r.used, record);
+        end = this.#writeCall(r.slot, h, r.used, methodname, a);
       }
       let result: unknown;
       let error: unknown;
       let threw = false;
       try {
-        result = kind.methods[methodname]!(r.obj, ...a);
+        result = apply(kind.methods[methodname]!, r.obj, a);
       } catch (e) {
         threw = true;
         error = e;
