@@ -146,3 +146,18 @@ describe("shared builtin referents", () => {
     expect(d.keys()).toEqual(["k"]);
   });
 });
+
+describe("shared Value", () => {
+  test("a Value's get and set from a child and the parent, and its repr", () => {
+    const v = m.Value("i", 0);
+    const out = mp.Queue();
+    spawn(t.value_increments, [v, 500, out]);
+    expect(out.get(true, 60)).toBe("done");
+    expect(v.value).toBe(500);
+    v.value = [1, 2];
+    const got = v.get();
+    got.push(3);
+    expect(v.get()).toEqual([1, 2]);
+    expect(String(v)).toBe("Value('i', [1, 2])");
+  });
+});

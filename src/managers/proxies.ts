@@ -114,7 +114,7 @@ export class BaseProxy extends PyObject implements Disposable {
     const conn = this[kConn];
     const hasKwds = hasKeys(kwds);
     if (!hasKwds && conn.heap !== null) {
-      // A builtin dict, list or Namespace in shared memory: served in this thread.
+      // A builtin dict, list, Namespace or Value in shared memory: served in this thread.
       const local = conn.callLocal(this._id, methodname, args as unknown[]);
       if (local !== kNotLocal) return local;
     }

@@ -1,4 +1,4 @@
-// A manager's builtin referents (dict, list, Namespace) kept in shared memory, so that a proxy's
+// A manager's builtin referents (dict, list, Namespace, Value) kept in shared memory, so that a proxy's
 // call runs in the calling thread instead of a round trip through the server thread (CPython's
 // Lib/multiprocessing/managers.py makes one socket round trip per call; here most calls on these
 // three types wake no other thread). Both sides use this file: clients (ManagerConnection) and
@@ -28,7 +28,7 @@
 import { decode, encode } from "../shared/codec.js";
 import { ownedLockAcquire, ownedLockRelease } from "../shared/semlock.js";
 import { dictMethods, listMethods } from "./containers.js";
-import { Namespace } from "./referents.js";
+import { Namespace, Value } from "./referents.js";
 import { flattenException, plain, rebuildException } from "./wire.js";
 
 /** Where the heap starts in the control buffer (bytes: the control cells come first). */
@@ -120,7 +120,24 @@ const namespaceKind: Kind = {
   refuse: (args) => typeof args[0] !== "string" || args[0] === "__proto__",
 };
 
-const kinds: Record<number, Kind> = { 1: dictKind, 2: listKind, 3: namespaceKind };
+const vp = Value.prototype;
+const valueKind: Kind = {
+  id: 4,
+  methods: {
+    get: (o) => vp.get.call(o),
+    set: (o, v) => vp.set.call(o, v),
+  },
+  readonly: new Set(["get"]),
+  mutating: new Set(["set"]),
+  snapshot: (v: Value) => ({ _typecode: v._typecode, _value: v._value }),
+  fresh: (snap: { _typecode: string; _value: unknown }) => snap,
+  reset(obj: Value, fresh: { _typecode: string; _value: unknown }) {
+    obj._typecode = fresh._typecode;
+    obj._value = fresh._value;
+  },
+};
+
+const kinds: Record<number, Kind> = { 1: dictKind, 2: listKind, 3: namespaceKind, 4: valueKind };
 /** Method names of compact records (by index). */
 const kMethodNames: string[] = [];
 const kMethodIds = new Map<string, number>();
@@ -136,7 +153,7 @@ for (const kind of Object.values(kinds)) {
   }
 }
 /** The kinds by builtin typeid callable (ServerSpec.registry). */
-const kindsByCallable: Record<string, Kind> = { "builtin:dict": dictKind, "builtin:list": listKind, "builtin:Namespace": namespaceKind };
+const kindsByCallable: Record<string, Kind> = { "builtin:dict": dictKind, "builtin:list": listKind, "builtin:Namespace": namespaceKind, "builtin:Value": valueKind };
 
 /** What a local call could not do: the caller sends the request to the server. */
 export const kNotLocal: unique symbol = Symbol("notLocal");
@@ -473,12 +490,13 @@ export class HeapServer {
     for (let s = kSlots - 1; s >= 0; s--) this.#free.push(s);
   }
 
-  /** A referent was registered: shares it if it is a builtin dict, list or Namespace that fits. */
+  /** A referent was registered: shares it if it is a builtin dict, list, Namespace or Value that fits. */
   registered(ident: string, typeid: string, obj: unknown, exposed: string[]): void {
     const callable = this.#registry[typeid]?.[0];
     const kind = typeof callable === "string" ? kindsByCallable[callable] : undefined;
     if (!kind || this.#free.length === 0) return;
-    if (kind === dictKind ? !(obj instanceof Map) : kind === listKind ? !Array.isArray(obj) : !(obj instanceof Namespace)) return;
+    const Type = kind === dictKind ? Map : kind === listKind ? Array : kind === namespaceKind ? Namespace : Value;
+    if (!(obj instanceof Type)) return;
     for (const m of kind.readonly) if (!exposed.includes(m)) return;
     for (const m of kind.mutating) if (!exposed.includes(m)) return;
     const id = identCells(ident);

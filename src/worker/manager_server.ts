@@ -61,7 +61,7 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
     Atomics.store(spec.control, kCtlState, ServerState.stopped);
     Atomics.notify(spec.control, kCtlState);
   });
-  // The builtin dict, list and Namespace referents live in shared memory while they can, so that
+  // The builtin dict, list, Namespace and Value referents live in shared memory while they can, so that
   // clients call them without waking this thread (managers/shared_referents.ts).
   const heap = SharedHeap.of(spec.control);
   if (heap) {
