@@ -161,3 +161,58 @@ describe("shared Value", () => {
     expect(String(v)).toBe("Value('i', [1, 2])");
   });
 });
+
+describe("shared path against the server's path", () => {
+  test("2,000 random calls give the same results, errors and states on a shared referent and on one the server serves", () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pick = <T>(a: T[]): T => a[Math.floor(rnd() * a.length)]!;
+    const vals: unknown[] = [0, 1, -1, 2.5, -0, true, false, null, "a", "é", "", 2n ** 70n, [1, 2], mp.py.tuple(1, 2), new Map([["x", 1]]), { k: 1 }];
+    const keys: unknown[] = [0, 1, true, "a", "b", 2.5, mp.py.tuple(1, 2), [1], null];
+    const dm = ["__contains__", "__delitem__", "__getitem__", "__len__", "__setitem__", "clear", "copy", "get", "items", "keys", "pop", "popitem", "setdefault", "update", "values"];
+    const lm = ["__add__", "__contains__", "__delitem__", "__getitem__", "__len__", "__mul__", "__reversed__", "__setitem__", "append", "count", "extend", "index", "insert", "pop", "remove", "reverse", "sort", "__imul__"];
+    const make = () => [m.dict({ a: 1 }), m.list([1, 2, 3]), m.Namespace({ x: 1 }), m.Value("i", 3)];
+    const shared = make();
+    const served = make();
+    // A call outside what the shared path covers hands each of these to the server for good.
+    for (const p of served) expect(() => p._callmethod("no_such_method")).toThrow();
+    const show = (f: () => unknown): string => {
+      try {
+        return `-> ${mp.py.repr(f())}`;
+      } catch (e: any) {
+        return `!! ${e?.constructor?.name}: ${e?.message} ${mp.py.repr(e?.args ?? null)}`;
+      }
+    };
+    const log: [string, string][] = [];
+    for (let i = 0; i < 2000; i++) {
+      const which = Math.floor(rnd() * 4);
+      let name: string;
+      let args: unknown[];
+      if (which === 0) {
+        name = pick(dm);
+        args = Array.from({ length: Math.floor(rnd() * 3) }, (_, j) => (j === 0 ? pick(keys) : pick(vals)));
+        if (name === "update") args = [pick<unknown>([new Map<unknown, unknown>([["u", 1], [2, 3]]), { z: 9 }, [[1, 2]], [[1]]])];
+      } else if (which === 1) {
+        name = pick(lm);
+        args = Array.from({ length: Math.floor(rnd() * 3) }, () => pick([...vals, 0, 1, -1, 5, 2]));
+        if (name === "extend" || name === "__add__") args = [pick<unknown>([[1, 2], "ab", []])];
+        if (name === "__mul__" || name === "__imul__") args = [pick([0, 1, 2, "x"])];
+        if (name === "sort") args = [pick<unknown>([{}, { reverse: true }])];
+      } else if (which === 2) {
+        name = pick(["__getattribute__", "__setattr__", "__delattr__"]);
+        args = name === "__setattr__" ? [pick(["x", "y", "_p"]), pick(vals)] : [pick(["x", "y", "_p", "constructor"])];
+      } else {
+        name = pick(["get", "set"]);
+        args = name === "set" ? [pick(vals)] : [];
+      }
+      const a = show(() => shared[which]._callmethod(name, args));
+      const b = show(() => served[which]._callmethod(name, args));
+      if (which === 1 && i % 100 === 0) for (const l of [shared[1], served[1]]) while (l.__len__() > 40) l.pop();
+      log.push([a, b]);
+    }
+    expect(log.filter(([a, b]) => a !== b)).toEqual([]);
+    expect(shared.map((p) => String(p))).toEqual(served.map((p) => String(p)));
+    for (const p of [...shared, ...served]) p._close();
+  });
+});
+
