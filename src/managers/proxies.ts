@@ -290,17 +290,23 @@ export const AutoProxy = Object.assign(
 // --- indexing: l[i], d.k, ns.x --------------------------------------------------------------------
 
 const kIndex = /^-?(0|[1-9][0-9]*)$/;
+/** True if `prop` is an index (`l[3]`, `l[-1]`); method names are told apart by their first character, without the regex. */
+function isIndex(prop: string | symbol): prop is string {
+  if (typeof prop !== "string") return false;
+  const c = prop.charCodeAt(0);
+  return ((c >= 48 && c <= 57) || c === 45) && kIndex.test(prop);
+}
 /** Properties JavaScript itself looks up on objects (promises, JSON, test frameworks): never keys. */
 const kNotKeys = new Set(["then", "toJSON", "asymmetricMatch", "$$typeof", "nodeType", "inspect", "constructor", "length", "@@__IMMUTABLE_ITERABLE__@@", "@@__IMMUTABLE_RECORD__@@", "_isMockFunction"]);
 
 export function indexable<T extends BaseProxy>(p: T): T {
   return new Proxy(p, {
     get(t, prop, recv) {
-      if (typeof prop === "string" && kIndex.test(prop)) return (recv as any).__getitem__(Number(prop));
+      if (isIndex(prop)) return (recv as any).__getitem__(Number(prop));
       return Reflect.get(t, prop, recv);
     },
     set(t, prop, v, recv) {
-      if (typeof prop === "string" && kIndex.test(prop)) {
+      if (isIndex(prop)) {
         (recv as any).__setitem__(Number(prop), v);
         return true;
       }
