@@ -365,10 +365,11 @@ export class SharedHeap {
   /** Brings a replica up to date with the published records (under the lock). */
   catchUp(r: Replica): void {
     const b = this.#base(r.slot);
-    // Plain reads: the lock orders them after the stores of the thread that held it last.
-    const gen = this.cells[b + cGen]!;
+    // Atomic loads pairing with the publishing stores, so that what a holder published just before
+    // it was terminated (its lock taken over, not released) is seen with the bytes it published.
+    const gen = Atomics.load(this.cells, b + cGen);
     const h = gen & 1;
-    const used = this.cells[b + cUsed + h]!;
+    const used = Atomics.load(this.cells, b + cUsed + h);
     if (r.gen !== gen) {
       const [snap, next] = this.#record(r.slot, h, 0);
       const fresh = r.kind.fresh(snap);
