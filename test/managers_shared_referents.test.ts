@@ -106,15 +106,20 @@ describe("shared builtin referents", () => {
     expect(() => it.__next__()).toThrow(expect.objectContaining({ name: "RuntimeError", message: "dictionary changed size during iteration" }));
   });
 
-  test("a list that outgrows the shared snapshot is served by the server with every item kept", () => {
+  test("a list that outgrows its slot moves to a larger one, then to the server, with every item kept", () => {
     const l = m.list();
     const item = "0123456789abcdef";
-    for (let i = 0; i < 6000; i++) l.append(`${item}${i}`);
+    for (let i = 0; i < 6000; i++) l.append(`${item}${i}`); // beyond a small slot (64 KiB)
     expect(l.__len__()).toBe(6000);
     expect(l.__getitem__(5999)).toBe(`${item}5999`);
+    l.extend(Array.from({ length: 54000 }, (_, i) => `${item}${6000 + i}`)); // beyond a large one (1 MiB)
+    l.append("last");
+    expect(l.__len__()).toBe(60001);
+    expect(l.__getitem__(-2)).toBe(`${item}59999`);
     expect(l.count(`${item}17`)).toBe(1);
     l.sort({ reverse: true });
-    expect(l.__getitem__(0)).toBe(`${item}999`);
+    expect(l.__getitem__(0)).toBe("last");
+    expect(l.__getitem__(1)).toBe(`${item}9999`);
   });
 
   test("more referents than shared slots, made and freed, all behave as dicts", () => {

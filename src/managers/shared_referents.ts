@@ -5,7 +5,8 @@
 // the server (manager_server.ts, through Server's hooks).
 //
 // Layout: the manager's control SharedArrayBuffer (connection.ts) carries, after its control
-// cells, a directory (slot -> ident of the referent it holds) and kSlots slots. A slot has a
+// cells, a directory (slot -> ident of the referent it holds) and kSlots slots (small ones, and a
+// few large ones that the server moves an object to when it outgrows a small one). A slot has a
 // lock word, the referent's kind, a generation and two halves; the active half (generation & 1)
 // holds records: first a snapshot of the referent (codec.ts bytes), then a log of the mutating
 // calls made since (`[methodname, ...args]`). Every thread that uses the referent keeps a replica
@@ -33,15 +34,25 @@ import { flattenException, plain, rebuildException } from "./wire.js";
 
 /** Where the heap starts in the control buffer (bytes: the control cells come first). */
 export const kHeapOffset = 64;
-const kSlots = 64;
-const kSlotBytes = 256 * 1024;
+// Two sizes of slot: an object starts in a small one and moves to a large one when it outgrows it.
+const kSmallSlots = 64;
+const kSmallBytes = 256 * 1024;
+const kLargeSlots = 8;
+const kLargeBytes = 4 * 1024 * 1024;
+const kSlots = kSmallSlots + kLargeSlots;
 const kDirBytes = 4096;
 /** Bytes of the heap (virtual: pages are only committed once a slot uses them). */
-export const kHeapBytes = kDirBytes + kSlots * kSlotBytes;
+export const kHeapBytes = kDirBytes + kSmallSlots * kSmallBytes + kLargeSlots * kLargeBytes;
 const kSlotHeader = 64;
-const kHalf = (kSlotBytes - kSlotHeader) / 2;
-/** Largest snapshot kept shared (bytes): beyond, the server serves the referent itself. */
-const kMaxSnapshot = kHalf / 2;
+
+/** Byte offset of slot `s` in the control buffer. */
+function slotStart(s: number): number {
+  return kHeapOffset + kDirBytes + (s < kSmallSlots ? s * kSmallBytes : kSmallSlots * kSmallBytes + (s - kSmallSlots) * kLargeBytes);
+}
+/** Bytes of each half of slot `s`; a snapshot larger than half of it does not stay in the slot. */
+function halfBytes(s: number): number {
+  return ((s < kSmallSlots ? kSmallBytes : kLargeBytes) - kSlotHeader) / 2;
+}
 // Cells of a slot's header.
 const cLock = 0;
 const cWaiters = 1;
@@ -246,10 +257,10 @@ export class SharedHeap {
     return (kHeapOffset >> 2) + slot * 2;
   }
   #base(slot: number): number {
-    return (kHeapOffset + kDirBytes + slot * kSlotBytes) >> 2;
+    return slotStart(slot) >> 2;
   }
   #half(slot: number, h: number): number {
-    return kHeapOffset + kDirBytes + slot * kSlotBytes + kSlotHeader + h * kHalf;
+    return slotStart(slot) + kSlotHeader + h * halfBytes(slot);
   }
 
   #find(ident: string): Replica | null {
@@ -308,7 +319,7 @@ export class SharedHeap {
   /** Writes codec bytes as a record at `off` of half `h` if they fit; returns the offset after it, or -1. */
   #write(slot: number, h: number, off: number, payload: Uint8Array): number {
     const end = off + 8 + pad8(payload.length);
-    if (end > kHalf) return -1;
+    if (end > halfBytes(slot)) return -1;
     const at = this.#half(slot, h) + off;
     this.cells[at >> 2] = payload.length;
     this.bytes.set(payload, at + 8);
@@ -322,10 +333,11 @@ export class SharedHeap {
   #writeCall(slot: number, h: number, off: number, methodname: string, args: unknown[]): number {
     const id = kMethodIds.get(methodname);
     const half = this.#half(slot, h);
+    const size = halfBytes(slot);
     const at = half + off;
     const b = this.bytes;
     let p = at + 8;
-    let compact = id !== undefined && args.length < 256 && p + 3 <= half + kHalf;
+    let compact = id !== undefined && args.length < 256 && p + 3 <= half + size;
     if (compact) {
       b[p++] = kCompact;
       b[p++] = id!;
@@ -333,14 +345,14 @@ export class SharedHeap {
       for (let i = 0; i < args.length && compact; i++) {
         const v = args[i];
         if (typeof v === "number") {
-          if (p + 9 > half + kHalf) compact = false;
+          if (p + 9 > half + size) compact = false;
           else {
             b[p] = Arg.Number;
             b.writeDoubleLE(v, p + 1);
             p += 9;
           }
         } else if (typeof v === "string") {
-          if (p + 5 + v.length * 3 > half + kHalf) compact = false;
+          if (p + 5 + v.length * 3 > half + size) compact = false;
           else {
             b[p] = Arg.String;
             const n = b.write(v, p + 5, "utf8");
@@ -357,7 +369,7 @@ export class SharedHeap {
     if (!compact) return this.#write(slot, h, off, encode([methodname, ...args]));
     const len = p - (at + 8);
     const end = off + 8 + pad8(len);
-    if (end > kHalf) return -1;
+    if (end > size) return -1;
     this.cells[at >> 2] = len;
     return end;
   }
@@ -395,7 +407,7 @@ export class SharedHeap {
     const snap = r.kind.snapshot(r.obj);
     if (!plain(snap)) return false;
     const bytes = encode(snap);
-    if (8 + pad8(bytes.length) > kMaxSnapshot) return false;
+    if (8 + pad8(bytes.length) > halfBytes(r.slot) / 2) return false;
     const b = this.#base(r.slot);
     const gen = (Atomics.load(this.cells, b + cGen) + 1) | 0;
     const end = this.#write(r.slot, gen & 1, 0, bytes);
@@ -436,7 +448,8 @@ export class SharedHeap {
     this.lock(r);
     try {
       if (!this.owns(r)) {
-        this.#replicas.set(ident, null);
+        // Moved to a larger slot, or no longer shared: looked up again at the next call.
+        this.#replicas.delete(ident);
         return kNotLocal;
       }
       this.catchUp(r);
@@ -482,44 +495,70 @@ const kPureFallbacks = new Set(["__repr__", "__str__", "#GETVALUE"]);
 export class HeapServer {
   readonly #heap: SharedHeap;
   readonly #registry: Record<string, [unknown, string[] | null, Record<string, string> | null]>;
-  readonly #free: number[] = [];
+  readonly #freeSmall: number[] = [];
+  readonly #freeLarge: number[] = [];
   readonly #shared = new Map<string, Replica>();
 
   constructor(heap: SharedHeap, registry: Record<string, [unknown, string[] | null, Record<string, string> | null]>) {
     this.#heap = heap;
     this.#registry = registry;
-    for (let s = kSlots - 1; s >= 0; s--) this.#free.push(s);
+    for (let s = kSmallSlots - 1; s >= 0; s--) this.#freeSmall.push(s);
+    for (let s = kSlots - 1; s >= kSmallSlots; s--) this.#freeLarge.push(s);
+  }
+
+  /**
+   * Puts the referent in a free slot (a small one if it fits, else a large one): its snapshot,
+   * then its name in the directory. Returns false if no free slot holds it.
+   */
+  #place(r: Replica, smallToo: boolean): boolean {
+    const heap = this.#heap;
+    for (const free of smallToo ? [this.#freeSmall, this.#freeLarge] : [this.#freeLarge]) {
+      const slot = free.pop();
+      if (slot === undefined) continue;
+      const old = r.slot;
+      r.slot = slot;
+      heap.lock(r);
+      let placed = false;
+      try {
+        heap.cells[this.#cell(slot, cKind)] = r.kind.id;
+        placed = heap.compact(r);
+        if (placed) {
+          // Named in the directory last: a client finds the slot only once it holds the referent.
+          const d = (kHeapOffset >> 2) + slot * 2;
+          Atomics.store(heap.cells, d + 1, r.lo);
+          Atomics.store(heap.cells, d, r.hi);
+        }
+      } finally {
+        heap.unlock(r);
+      }
+      if (placed) return true;
+      free.push(slot);
+      r.slot = old;
+    }
+    return false;
+  }
+
+  #cell(slot: number, cell: number): number {
+    return (slotStart(slot) >> 2) + cell;
+  }
+
+  #release(slot: number): void {
+    (slot < kSmallSlots ? this.#freeSmall : this.#freeLarge).push(slot);
   }
 
   /** A referent was registered: shares it if it is a builtin dict, list, Namespace or Value that fits. */
   registered(ident: string, typeid: string, obj: unknown, exposed: string[]): void {
     const callable = this.#registry[typeid]?.[0];
     const kind = typeof callable === "string" ? kindsByCallable[callable] : undefined;
-    if (!kind || this.#free.length === 0) return;
+    if (!kind) return;
     const Type = kind === dictKind ? Map : kind === listKind ? Array : kind === namespaceKind ? Namespace : Value;
     if (!(obj instanceof Type)) return;
     for (const m of kind.readonly) if (!exposed.includes(m)) return;
     for (const m of kind.mutating) if (!exposed.includes(m)) return;
     const id = identCells(ident);
     if (!id) return;
-    const slot = this.#free.pop()!;
-    const r: Replica = { slot, hi: id[0], lo: id[1], kind, gen: -1, used: 0, obj, server: true };
-    const heap = this.#heap;
-    heap.lock(r);
-    try {
-      heap.cells[(kHeapOffset + kDirBytes + slot * kSlotBytes) / 4 + cKind] = kind.id;
-      if (!heap.compact(r)) {
-        this.#free.push(slot);
-        return;
-      }
-      // Named in the directory last: a client finds the slot only once it holds the referent.
-      const d = (kHeapOffset >> 2) + slot * 2;
-      Atomics.store(heap.cells, d + 1, id[1]);
-      Atomics.store(heap.cells, d, id[0]);
-      this.#shared.set(ident, r);
-    } finally {
-      heap.unlock(r);
-    }
+    const r: Replica = { slot: -1, hi: id[0], lo: id[1], kind, gen: -1, used: 0, obj, server: true };
+    if (this.#place(r, true)) this.#shared.set(ident, r);
   }
 
   /** A call on `ident` is served here: the referent is brought up to date first; returns what to run after. */
@@ -529,14 +568,19 @@ export class HeapServer {
     const heap = this.#heap;
     heap.lock(r);
     heap.catchUp(r);
+    const slot = r.slot;
     return () => {
       try {
         if (r.kind.readonly.has(methodname) || kPureFallbacks.has(methodname)) return;
-        // A call that may keep the referent (an iterator over it) or changed it beyond what can be
-        // shared ends the sharing: from now on the server's referent is the one copy.
-        if (!r.kind.mutating.has(methodname) || !heap.compact(r)) this.#unshare(ident, r);
+        // A call that may keep the referent (an iterator over it) ends the sharing: from now on
+        // the server's referent is the one copy. So does one that made it too large for any slot.
+        if (!r.kind.mutating.has(methodname)) this.#unshare(ident, r);
+        else if (!heap.compact(r)) {
+          if (slot < kSmallSlots && this.#place(r, false)) this.#clear(slot);
+          else this.#unshare(ident, r);
+        }
       } finally {
-        heap.unlock(r);
+        heap.unlock({ ...r, slot });
       }
     };
   }
@@ -556,10 +600,15 @@ export class HeapServer {
 
   /** Stops sharing (under the lock): clients find the slot no longer names the referent. */
   #unshare(ident: string, r: Replica): void {
-    const d = (kHeapOffset >> 2) + r.slot * 2;
+    this.#clear(r.slot);
+    this.#shared.delete(ident);
+  }
+
+  /** Clears a slot's name in the directory (under its lock) and frees it. */
+  #clear(slot: number): void {
+    const d = (kHeapOffset >> 2) + slot * 2;
     Atomics.store(this.#heap.cells, d, 0);
     Atomics.store(this.#heap.cells, d + 1, 0);
-    this.#shared.delete(ident);
-    this.#free.push(r.slot);
+    this.#release(slot);
   }
 }
