@@ -37,7 +37,7 @@ export const kHeapOffset = 64;
 // Two sizes of slot: an object starts in a small one and moves to a large one when it outgrows it.
 const kSmallSlots = 64;
 const kSmallBytes = 256 * 1024;
-const kLargeSlots = 8;
+const kLargeSlots = 4;
 const kLargeBytes = 4 * 1024 * 1024;
 const kSlots = kSmallSlots + kLargeSlots;
 const kDirBytes = 4096;
