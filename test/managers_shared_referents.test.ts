@@ -174,8 +174,8 @@ describe("shared path against the server's path", () => {
     const pick = <T>(a: T[]): T => a[Math.floor(rnd() * a.length)]!;
     const vals: unknown[] = [0, 1, -1, 2.5, -0, true, false, null, "a", "é", "", 2n ** 70n, [1, 2], mp.py.tuple(1, 2), new Map([["x", 1]]), { k: 1 }];
     const keys: unknown[] = [0, 1, true, "a", "b", 2.5, mp.py.tuple(1, 2), [1], null];
-    const dm = ["__contains__", "__delitem__", "__getitem__", "__len__", "__setitem__", "clear", "copy", "get", "items", "keys", "pop", "popitem", "setdefault", "update", "values"];
-    const lm = ["__add__", "__contains__", "__delitem__", "__getitem__", "__len__", "__mul__", "__reversed__", "__setitem__", "append", "count", "extend", "index", "insert", "pop", "remove", "reverse", "sort", "__imul__"];
+    const dm = ["__repr__", "__contains__", "__delitem__", "__getitem__", "__len__", "__setitem__", "clear", "copy", "get", "items", "keys", "pop", "popitem", "setdefault", "update", "values"];
+    const lm = ["__repr__", "__add__", "__contains__", "__delitem__", "__getitem__", "__len__", "__mul__", "__reversed__", "__setitem__", "append", "count", "extend", "index", "insert", "pop", "remove", "reverse", "sort", "__imul__"];
     const make = () => [m.dict({ a: 1 }), m.list([1, 2, 3]), m.Namespace({ x: 1 }), m.Value("i", 3)];
     const shared = make();
     const served = make();
@@ -204,10 +204,10 @@ describe("shared path against the server's path", () => {
         if (name === "__mul__" || name === "__imul__") args = [pick([0, 1, 2, "x"])];
         if (name === "sort") args = [pick<unknown>([{}, { reverse: true }])];
       } else if (which === 2) {
-        name = pick(["__getattribute__", "__setattr__", "__delattr__"]);
+        name = pick(["__getattribute__", "__setattr__", "__delattr__", "__repr__"]);
         args = name === "__setattr__" ? [pick(["x", "y", "_p"]), pick(vals)] : [pick(["x", "y", "_p", "constructor"])];
       } else {
-        name = pick(["get", "set"]);
+        name = pick(["get", "set", "__repr__"]);
         args = name === "set" ? [pick(vals)] : [];
       }
       const a = show(() => shared[which]._callmethod(name, args));

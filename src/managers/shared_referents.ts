@@ -28,6 +28,7 @@
 
 import { decode, encode } from "../shared/codec.js";
 import { ownedLockAcquire, ownedLockRelease } from "../shared/semlock.js";
+import { repr } from "../shared/format.js";
 import { dictMethods, listMethods } from "./containers.js";
 import { Namespace, Value } from "./referents.js";
 import { flattenException, plain, rebuildException } from "./wire.js";
@@ -88,8 +89,8 @@ interface Kind {
 
 const dictKind: Kind = {
   id: 1,
-  methods: dictMethods,
-  readonly: new Set(["__contains__", "__getitem__", "__len__", "get", "items", "keys", "values", "copy"]),
+  methods: { ...dictMethods, __repr__: (m) => repr(m) },
+  readonly: new Set(["__contains__", "__getitem__", "__len__", "get", "items", "keys", "values", "copy", "__repr__"]),
   mutating: new Set(["__delitem__", "__setitem__", "clear", "pop", "popitem", "setdefault", "update"]),
   snapshot: (m: Map<unknown, unknown>) => m,
   fresh: (snap: Map<unknown, unknown>) => snap,
@@ -101,8 +102,8 @@ const dictKind: Kind = {
 
 const listKind: Kind = {
   id: 2,
-  methods: listMethods,
-  readonly: new Set(["__contains__", "__getitem__", "__len__", "count", "index", "__add__", "__mul__", "__rmul__", "__reversed__"]),
+  methods: { ...listMethods, __repr__: (l) => repr(l) },
+  readonly: new Set(["__contains__", "__getitem__", "__len__", "count", "index", "__add__", "__mul__", "__rmul__", "__reversed__", "__repr__"]),
   mutating: new Set(["__delitem__", "__setitem__", "append", "extend", "insert", "pop", "remove", "reverse", "sort", "__imul__"]),
   snapshot: (l: unknown[]) => l,
   fresh: (snap: unknown[]) => snap,
@@ -117,10 +118,11 @@ const namespaceKind: Kind = {
   id: 3,
   methods: {
     __getattribute__: (o, name) => ns.__getattribute__.call(o, name),
+    __repr__: (o) => ns.__repr__.call(o),
     __setattr__: (o, name, v) => ns.__setattr__.call(o, name, v),
     __delattr__: (o, name) => ns.__delattr__.call(o, name),
   },
-  readonly: new Set(["__getattribute__"]),
+  readonly: new Set(["__getattribute__", "__repr__"]),
   mutating: new Set(["__setattr__", "__delattr__"]),
   snapshot: (n: object) => ({ ...n }),
   fresh: (snap: Record<string, unknown>) => snap,
@@ -136,9 +138,10 @@ const valueKind: Kind = {
   id: 4,
   methods: {
     get: (o) => vp.get.call(o),
+    __repr__: (o) => vp.__repr__.call(o),
     set: (o, v) => vp.set.call(o, v),
   },
-  readonly: new Set(["get"]),
+  readonly: new Set(["get", "__repr__"]),
   mutating: new Set(["set"]),
   snapshot: (v: Value) => ({ _typecode: v._typecode, _value: v._value }),
   fresh: (snap: { _typecode: string; _value: unknown }) => snap,
@@ -553,8 +556,9 @@ export class HeapServer {
     if (!kind) return;
     const Type = kind === dictKind ? Map : kind === listKind ? Array : kind === namespaceKind ? Namespace : Value;
     if (!(obj instanceof Type)) return;
-    for (const m of kind.readonly) if (!exposed.includes(m)) return;
-    for (const m of kind.mutating) if (!exposed.includes(m)) return;
+    // Every method run here must be exposed, and `__repr__` must not be (the server then answers
+    // it with its fallback, repr(obj), which is what runs here).
+    for (const m of kind.role!.keys()) if (exposed.includes(m) !== !kPureFallbacks.has(m)) return;
     const id = identCells(ident);
     if (!id) return;
     const r: Replica = { slot: -1, hi: id[0], lo: id[1], kind, gen: -1, used: 0, obj, server: true };
