@@ -56,6 +56,26 @@ describe("shared builtin referents", () => {
     expect(ns.z).toBe("child");
   });
 
+  test("two children changing one list and one dict at once lose nothing and keep each child's order", () => {
+    const l = m.list();
+    const d = m.dict();
+    const out = mp.Queue();
+    const n = 4000;
+    spawn(t.append_and_set, [l, d, "a", n, out]);
+    spawn(t.append_and_set, [l, d, "b", n, out]);
+    expect([out.get(true, 60), out.get(true, 60)]).toEqual(["done", "done"]);
+    const items: [string, number][] = l._getvalue();
+    expect(items.length).toBe(2 * n);
+    for (const tag of ["a", "b"]) {
+      expect(items.filter(([t]) => t === tag).map(([, i]) => i)).toEqual(Array.from({ length: n }, (_, i) => i));
+    }
+    expect(d.__len__()).toBe(2 * n);
+    expect(d.__getitem__("b3999")).toBe(3999);
+    // The server's own copy agrees once it serves a call itself.
+    expect(d._callmethod("update", [], { c: 1 })).toBe(null);
+    expect(d.__len__()).toBe(2 * n + 1);
+  });
+
   test("results are copies and errors keep Python's class and message", () => {
     const d = m.dict({ a: [1, 2] });
     const got = d.__getitem__("a");
