@@ -142,6 +142,19 @@ describe("shared builtin referents", () => {
     expect(l.__getitem__(1)).toBe(`${item}9999`);
   });
 
+  test("a child's extend() of 400,000 items reaches the parent whole", () => {
+    const l = m.list();
+    for (let k = 0; k < 3; k++) l.extend(Array.from({ length: 8000 }, (_, i) => i)); // into a large slot
+    const out = mp.Queue();
+    spawn(t.extend_nones, [l, 400_000, out]);
+    expect(out.get(true, 60)).toBe("done");
+    expect(l.__len__()).toBe(424_000);
+    expect(l.__getitem__(-1)).toBe(null);
+    l.append("end");
+    expect(l.__getitem__(424_000)).toBe("end");
+    expect(l.count(7999)).toBe(3);
+  });
+
   test("more referents than shared slots, made and freed, all behave as dicts", () => {
     const ds = Array.from({ length: 80 }, (_, i) => m.dict({ i }));
     ds.forEach((d, i) => d.__setitem__("sq", i * i));

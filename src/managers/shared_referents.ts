@@ -31,6 +31,7 @@ import { ownedLockAcquire, ownedLockRelease } from "../shared/semlock.js";
 import { repr } from "../shared/format.js";
 import { dictMethods, listMethods } from "./containers.js";
 import { Namespace, Value } from "./referents.js";
+import { BaseException } from "../shared/pyerrors.js";
 import { flattenException, plain, rebuildException } from "./wire.js";
 
 /** Where the heap starts in the control buffer (bytes: the control cells come first). */
@@ -64,6 +65,9 @@ const cUsed = 4; // bytes of records in half h: cUsed + h
 /** Replicas (and negative look-ups) a thread keeps per manager. */
 const kMaxReplicas = 256;
 
+/** Items a call may spread through the stack and still run in any thread (see Kind.heavy). */
+const kSpreadSafe = 8192;
+
 const pad8 = (n: number): number => (n + 7) & ~7;
 
 type Methods = Record<string, (self: any, ...args: any[]) => unknown>;
@@ -85,6 +89,12 @@ interface Kind {
   reset(obj: any, fresh: any): void;
   /** Arguments a local call must not take (left to the server). */
   refuse?(args: unknown[]): boolean;
+  /**
+   * Calls published as a snapshot instead of a record: those that spread many items through the
+   * stack (push(...xs)), whose success depends on the thread's stack size (main thread 1 MB,
+   * workers 4 MB): a replay in another thread must not fail where the call succeeded.
+   */
+  heavy?(obj: any, name: string, args: unknown[]): boolean;
 }
 
 const dictKind: Kind = {
@@ -105,6 +115,13 @@ const listKind: Kind = {
   methods: { ...listMethods, __repr__: (l) => repr(l) },
   readonly: new Set(["__contains__", "__getitem__", "__len__", "count", "index", "__add__", "__mul__", "__rmul__", "__reversed__", "__repr__"]),
   mutating: new Set(["__delitem__", "__setitem__", "append", "extend", "insert", "pop", "remove", "reverse", "sort", "__imul__"]),
+  heavy(l: unknown[], name, args) {
+    if (name === "sort") return l.length > kSpreadSafe;
+    if (name === "__imul__") return typeof args[0] === "number" && l.length * args[0] > kSpreadSafe;
+    if (name !== "extend") return false;
+    const xs = args[0] as any;
+    return !(typeof xs === "string" || Array.isArray(xs) ? xs.length <= kSpreadSafe : xs instanceof Map || xs instanceof Set ? xs.size <= kSpreadSafe : false);
+  },
   snapshot: (l: unknown[]) => l,
   fresh: (snap: unknown[]) => snap,
   reset(obj: unknown[], fresh: unknown[]) {
@@ -472,8 +489,14 @@ export class SharedHeap {
         threw = true;
         error = e;
       }
+      if (threw && !(error instanceof BaseException)) {
+        // Not one of Python's errors (a RangeError of a spread too large for this thread's
+        // stack, a JavaScript TypeError): the server's own path decides, as before sharing.
+        if (!readonly) r.gen = -1;
+        return kNotLocal;
+      }
       if (!readonly) {
-        if (end >= 0) {
+        if (end >= 0 && !kind.heavy?.(r.obj, methodname, a)) {
           // The one store that publishes the record.
           Atomics.store(this.cells, this.#base(r.slot) + cUsed + h, end);
           r.used = end;
