@@ -165,6 +165,8 @@ export class SharedHeap {
   #find(ident: string): Replica | null {
     const id = identCells(ident);
     if (!id) return null;
+    // Without the lock: the server names a slot in the directory only after filling it (kind,
+    // snapshot), and a stale match (the slot freed and reused since) is caught under the lock (owns).
     for (let s = 0; s < kSlots; s++) {
       const d = this.#dir(s);
       if (Atomics.load(this.cells, d) === id[0] && Atomics.load(this.cells, d + 1) === id[1]) {

@@ -320,7 +320,10 @@ const kOwnedLockSliceMs = 50;
  */
 export function ownedLockAcquire(cells: Int32Array, index: number, waitersIndex: number, spins = 64): void {
   const me = osThreadId() || -1;
+  // One compare-exchange takes a free word: two takers cannot both see it free.
   if (Atomics.compareExchange(cells, index, 0, me) === 0) return;
+  // Bounded spin (holders keep the word for microseconds): loads only, so that spinning does not
+  // take the holder's cache line away from it; the compare-exchange settles a race to take it.
   for (let i = 0; i < spins; i++) {
     if (Atomics.load(cells, index) === 0 && Atomics.compareExchange(cells, index, 0, me) === 0) return;
   }
