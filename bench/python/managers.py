@@ -8,6 +8,9 @@ import time
 
 def pairs(d, n, out):
     d['k'] = 0
+    for i in range(1000):
+        d['k'] = i
+        d['k']
     t0 = time.perf_counter()
     for i in range(n):
         d['k'] = i
@@ -28,11 +31,16 @@ def main():
         p.join()
         print(json.dumps({"name": "manager_dict_pairs_from_child", "value": round(rate), "unit": "pairs/s"}))
         lst = m.list()
+        for i in range(1000):
+            lst.append(i)
         t0 = time.perf_counter()
         for i in range(n):
             lst.append(i)
         print(json.dumps({"name": "manager_list_append", "value": round(n / (time.perf_counter() - t0)), "unit": "calls/s"}))
         ns = m.Namespace(x=0)
+        for i in range(1000):
+            ns.x += 1
+        ns.x = 0
         t0 = time.perf_counter()
         for i in range(n):
             ns.x += 1

@@ -12,6 +12,7 @@ import { Channel, kEOF, kTimeout } from "../shared/channel.js";
 import { atExit } from "../shared/current.js";
 import { definingModule } from "../popen/locate.js";
 import { BrokenPipeError, EOFError } from "../shared/pyerrors.js";
+import { kHeapBytes, kHeapOffset, kNotLocal, SharedHeap } from "./shared_referents.js";
 import { decodeRaw, encodeMessage, finishMessage, importedModules, neededModules, type ReplyKind } from "./wire.js";
 
 const kKnown = Symbol.for("multiprocessing-ts.managers.knownCallables");
@@ -38,7 +39,8 @@ function modulesFor(urls: string[]): Map<string, unknown> {
 /** Control cells of a manager (an Int32Array shared by the manager, its server and its clients). */
 export const kCtlState = 0;
 export const ServerState = { starting: 0, serving: 1, stopped: 2 } as const;
-export const kCtlCells = 4;
+/** Cells of the control buffer: the control cells, then the heap of shared referents (managers/shared_referents.ts). */
+export const kCtlCells = (kHeapOffset + kHeapBytes) / 4;
 
 /** Bytes of a client's reply ring. */
 const kReplyRing = 256 * 1024;
@@ -100,6 +102,8 @@ export class ManagerConnection {
   readonly requests: Channel;
   readonly control: Int32Array;
   readonly conn = threadId;
+  /** The manager's builtin referents in shared memory (null: a control buffer without a heap). */
+  readonly heap: SharedHeap | null;
   #replies: Channel | null = null;
   #hello: BroadcastChannel | null = null;
   #nextCall = 1;
@@ -117,6 +121,18 @@ export class ManagerConnection {
     this.address = address;
     this.requests = new Channel(requests);
     this.control = control;
+    this.heap = SharedHeap.of(control);
+  }
+
+  /**
+   * Runs a call on a shared builtin referent in this thread (managers/shared_referents.ts): its
+   * result, or kNotLocal when the server must serve it. Not while this thread's async calls are
+   * in flight (they would be overtaken), nor once the server has stopped (the call must fail as
+   * any other does).
+   */
+  callLocal(ident: string, methodname: string, args: unknown[]): unknown {
+    if (this.heap === null || this.#waiting.size > 0 || this.serverGone) return kNotLocal;
+    return this.heap.call(ident, methodname, args);
   }
 
   /** This thread's connection to `address`, made from the manager's rings if not known yet. */

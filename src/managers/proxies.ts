@@ -14,6 +14,7 @@ import { registerPicklable } from "../shared/codec.js";
 import { esmDistUrl, callerUrl } from "../shared/location.js";
 import { ManagerConnection, kCtlCells } from "./connection.js";
 import { connectionFor, RemoteConnection } from "./remote_client.js";
+import { kNotLocal } from "./shared_referents.js";
 import { asWire, kError, kProxy, kProxyType, kReturn, kTraceback, kUnserializable, rebuildException, reducingForWire, remoteError, Token, type FlatException } from "./wire.js";
 
 const selfUrl = esmDistUrl(callerUrl(), 1) + "managers/proxies.js";
@@ -41,6 +42,11 @@ function release(conn: AnyConnection, id: string): void {
   if (n <= 1) conn.live.delete(id);
   else conn.live.set(id, n - 1);
   conn.post(null, "decref", [id]);
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 /** Keyword arguments of BaseProxy. */
@@ -108,12 +114,24 @@ export class BaseProxy extends PyObject implements Disposable {
    * @throws the referent's exception; RemoteError for server-side failures (method not exposed).
    */
   _callmethod(methodname: string, args: readonly unknown[] = [], kwds: Record<string, unknown> = {}): any {
-    const [kind, result] = this[kConn].call(this._id, methodname, args as unknown[], Object.keys(kwds).length ? kwds : null);
+    const conn = this[kConn];
+    const hasKwds = hasKeys(kwds);
+    if (!hasKwds && conn instanceof ManagerConnection && conn.heap !== null) {
+      // A builtin dict, list, Namespace or Value in shared memory: served in this thread.
+      const local = conn.callLocal(this._id, methodname, args as unknown[]);
+      if (local !== kNotLocal) return local;
+    }
+    const [kind, result] = conn.call(this._id, methodname, args as unknown[], hasKwds ? kwds : null);
     return this._convert(kind, result);
   }
 
   /** Non-blocking twin of `_callmethod`. */
   async _callmethod_async(methodname: string, args: readonly unknown[] = [], kwds: Record<string, unknown> = {}): Promise<any> {
+    const conn = this[kConn];
+    if (conn instanceof ManagerConnection && conn.heap !== null && !hasKeys(kwds)) {
+      const local = conn.callLocal(this._id, methodname, args as unknown[]);
+      if (local !== kNotLocal) return local;
+    }
     const [kind, result] = await this[kConn].callAsync(this._id, methodname, args as unknown[], Object.keys(kwds).length ? kwds : null);
     return this._convert(kind, result);
   }
@@ -281,17 +299,23 @@ export const AutoProxy = Object.assign(
 // --- indexing: l[i], d.k, ns.x --------------------------------------------------------------------
 
 const kIndex = /^-?(0|[1-9][0-9]*)$/;
+/** True if `prop` is an index (`l[3]`, `l[-1]`); method names are told apart by their first character, without the regex. */
+function isIndex(prop: string | symbol): prop is string {
+  if (typeof prop !== "string") return false;
+  const c = prop.charCodeAt(0);
+  return ((c >= 48 && c <= 57) || c === 45) && kIndex.test(prop);
+}
 /** Properties JavaScript itself looks up on objects (promises, JSON, test frameworks): never keys. */
 const kNotKeys = new Set(["then", "toJSON", "asymmetricMatch", "$$typeof", "nodeType", "inspect", "constructor", "length", "@@__IMMUTABLE_ITERABLE__@@", "@@__IMMUTABLE_RECORD__@@", "_isMockFunction"]);
 
 export function indexable<T extends BaseProxy>(p: T): T {
   return new Proxy(p, {
     get(t, prop, recv) {
-      if (typeof prop === "string" && kIndex.test(prop)) return (recv as any).__getitem__(Number(prop));
+      if (isIndex(prop)) return (recv as any).__getitem__(Number(prop));
       return Reflect.get(t, prop, recv);
     },
     set(t, prop, v, recv) {
-      if (typeof prop === "string" && kIndex.test(prop)) {
+      if (isIndex(prop)) {
         (recv as any).__setitem__(Number(prop), v);
         return true;
       }

@@ -123,8 +123,20 @@ const fallback: Record<string, (obj: unknown) => unknown> = {
   "#GETVALUE": (obj) => obj,
 };
 
+/** What a transport may add around the server (manager_server.ts: managers/shared_referents.ts). */
+export interface ServerHooks {
+  /** A referent was registered under `ident`. */
+  registered?(ident: string, typeid: string, obj: unknown, exposed: string[]): void;
+  /** A call on `ident` begins; returns what to run once it has returned (or raised). */
+  enter?(ident: string, methodname: string): (() => void) | undefined;
+  /** The referent `ident` is no longer counted (decref to zero). */
+  released?(ident: string): void;
+}
+
 /** A manager's server: its shared objects and how requests act on them. */
 export class Server {
+  /** Set by the transport. */
+  hooks: ServerHooks = {};
   readonly address: string;
   readonly registry: Record<string, ServerEntry>;
   readonly idToObj = new Map<string, [unknown, Set<string>, Record<string, string> | null]>();
@@ -188,7 +200,16 @@ export class Server {
   }
 
   #serve(ident: string, methodname: string, args: unknown[], kwds: Record<string, unknown> | null): Reply | Promise<Reply> {
-    const [obj, exposed, gettypeid] = this.#lookup(ident);
+    const entry = this.#lookup(ident);
+    const exit = this.hooks.enter?.(ident, methodname);
+    try {
+      return this.#serveEntry(entry, methodname, args, kwds);
+    } finally {
+      exit?.();
+    }
+  }
+
+  #serveEntry([obj, exposed, gettypeid]: [unknown, Set<string>, Record<string, string> | null], methodname: string, args: unknown[], kwds: Record<string, unknown> | null): Reply | Promise<Reply> {
     if (!exposed.has(methodname)) {
       const f = fallback[methodname];
       if (f) return [kReturn, f(obj)];
@@ -235,6 +256,7 @@ export class Server {
     const ident = (this.#nextId++).toString(16).padStart(12, "7f00");
     this.idToObj.set(ident, [obj, new Set(exposed), m2t]);
     this.idToRefcount.set(ident, 1);
+    this.hooks.registered?.(ident, typeid, obj, exposed);
     return [ident, exposed];
   }
 
@@ -259,6 +281,7 @@ export class Server {
       throw new KeyError(ident);
     }
     if (n <= 1) {
+      this.hooks.released?.(ident);
       this.idToRefcount.delete(ident);
       this.idToObj.delete(ident);
     } else {

@@ -146,7 +146,7 @@ export function reducingForWire(): boolean {
 }
 
 /** True if `v` is data that codec.ts carries as it is (no function, class instance or proxy). */
-function plain(v: unknown, depth = 0): boolean {
+export function plain(v: unknown, depth = 0): boolean {
   if (v === null || typeof v !== "object") return typeof v !== "function" && typeof v !== "symbol";
   if (depth > 32) return false;
   if ((v as any)[kReduceType] !== undefined) return false;

@@ -303,3 +303,55 @@ export function waitWhileAsync(cells: Int32Array, index: number, expected: numbe
   const keepAlive = setInterval(() => {}, ms === Infinity ? 1 << 30 : Math.max(1, Math.ceil(ms) + 1000));
   return r.value.finally(() => clearInterval(keepAlive));
 }
+
+// --- short robust lock (owner-tagged) ----------------------------------------------------------
+// For data held in shared memory for a few microseconds at a time (a manager's builtin referents,
+// managers/shared_referents.ts): the word is 0 when free, else the OS thread id of its holder
+// (-1 where unknown). A holder whose thread has ended (terminated mid-operation) is replaced, as
+// with a robust mutex: the data it guards must be published by single stores, so that what a dead
+// holder left half-written is never seen.
+
+/** Sleep slice of a waiter on an owner-tagged lock between looks at its holder's liveness (ms). */
+const kOwnedLockSliceMs = 50;
+
+/**
+ * Takes an owner-tagged lock word, spinning up to `spins` looks before sleeping.
+ * `cells[waitersIndex]` counts the threads sleeping on it (see ownedLockRelease).
+ */
+export function ownedLockAcquire(cells: Int32Array, index: number, waitersIndex: number, spins = 64): void {
+  const me = osThreadId() || -1;
+  // One compare-exchange takes a free word: two takers cannot both see it free.
+  if (Atomics.compareExchange(cells, index, 0, me) === 0) return;
+  // Bounded spin (holders keep the word for microseconds): loads only, so that spinning does not
+  // take the holder's cache line away from it; the compare-exchange settles a race to take it.
+  for (let i = 0; i < spins; i++) {
+    if (Atomics.load(cells, index) === 0 && Atomics.compareExchange(cells, index, 0, me) === 0) return;
+  }
+  // Counted as a sleeper before the last look at the word: a release that lands after that look
+  // sees the count and notifies; one that lands before it is seen by the look (the word is 0, or
+  // another holder's id, so the wait returns "not-equal"). A holder that re-takes the word between
+  // our look and our wait leaves us asleep until its next release, which notifies (we are counted).
+  Atomics.add(cells, waitersIndex, 1);
+  try {
+    for (;;) {
+      const holder = Atomics.load(cells, index);
+      if (holder === 0) {
+        if (Atomics.compareExchange(cells, index, 0, me) === 0) return;
+        continue;
+      }
+      if (waitWhile(cells, index, holder, kOwnedLockSliceMs) === "timed-out" && osThreadEnded(holder)) {
+        // The compare-exchange lets exactly one waiter take over from the dead holder.
+        if (Atomics.compareExchange(cells, index, holder, me) === holder) return;
+      }
+    }
+  } finally {
+    Atomics.sub(cells, waitersIndex, 1);
+  }
+}
+
+/** Releases an owner-tagged lock word, waking one sleeper if any is counted. */
+export function ownedLockRelease(cells: Int32Array, index: number, waitersIndex: number): void {
+  // Store first, then read the count: a waiter counts itself before its last look (above).
+  Atomics.store(cells, index, 0);
+  if (Atomics.load(cells, waitersIndex) > 0) Atomics.notify(cells, index, 1);
+}

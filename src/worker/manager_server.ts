@@ -16,6 +16,7 @@ import { formatException } from "../shared/traceback.js";
 import { AdaptiveSpin, kCtlState, rendezvousName, ServerState, type Hello } from "../managers/connection.js";
 import { LocalProxyRef, Server, type ServerEntry } from "../managers/server.js";
 import { builtinCallable } from "../managers/builtins.js";
+import { HeapServer, SharedHeap } from "../managers/shared_referents.js";
 import { serverHooks } from "../managers/proxies.js";
 import { decodeRaw, encodeMessage, finishMessage, importedModules, kTraceback, neededModules } from "../managers/wire.js";
 
@@ -62,6 +63,17 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
     Atomics.store(spec.control, kCtlState, ServerState.stopped);
     Atomics.notify(spec.control, kCtlState);
   });
+  // The builtin dict, list, Namespace and Value referents live in shared memory while they can, so that
+  // clients call them without waking this thread (managers/shared_referents.ts).
+  const heap = SharedHeap.of(spec.control);
+  if (heap) {
+    const shared = new HeapServer(heap, spec.registry);
+    server.hooks = {
+      registered: (ident, typeid, obj, exposed) => shared.registered(ident, typeid, obj, exposed),
+      enter: (ident, methodname) => shared.enter(ident, methodname),
+      released: (ident) => shared.released(ident),
+    };
+  }
   serverHooks.address = spec.address;
   serverHooks.localRef = (state) => server.localRef(state);
   serverHooks.resolve = (v) => server.resolve(v);
