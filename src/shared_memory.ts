@@ -13,13 +13,18 @@ import { kMaxNameBytes } from "./shared_memory/directory.js";
 import { PyObject } from "./shared/pyobject.js";
 import { register } from "./shared/reduction.js";
 import { repr as pyRepr } from "./shared/format.js";
-import { listenForBootRequests, lookupSegment, registerSegment, unlinkSegment } from "./shared_memory/registry.js";
+import { listenForBootRequests, lookupSegment, registerSegment, shareDirectory, unlinkSegment } from "./shared_memory/registry.js";
 import { bindArgs, pyTypeName } from "./shared_memory/util.js";
 
-// Children ask the main thread to start the registry when they need it first. The listener is
-// installed at the first turn of the event loop, off the import path (~0.3 ms); a child re-sends
-// its request until it is heard, and the main thread only hears it from its event loop anyway.
-if (isMainThread) setImmediate(listenForBootRequests).unref();
+// The main thread makes the directory of names at import (~10 µs), so that every worker started
+// from now on inherits it. Children ask the main thread to start the registry when they need it
+// first. The listener is installed at the first turn of the event loop, off the import path
+// (~0.3 ms); a child re-sends its request until it is heard, and the main thread only hears it
+// from its event loop anyway.
+if (isMainThread) {
+  shareDirectory();
+  setImmediate(listenForBootRequests).unref();
+}
 
 /** `os.strerror` texts of the two errnos that shm_open()/shm_unlink() raise here. */
 const ENOENT = [2, "No such file or directory"] as const;
@@ -46,6 +51,19 @@ function makeFilename(): string {
   }
   poolAt += 4;
   return "psm_" + pool.toString("hex", poolAt - 4, poolAt);
+}
+
+/** Bytes from which a segment is a growable buffer (see allocate). */
+const kLazyBytes = 64 * 1024;
+
+/**
+ * A new zero-filled segment, as ftruncate() leaves one. From kLazyBytes on, a buffer growable to
+ * its own size: V8 maps its pages lazily (zero pages from the kernel, as shm_open+mmap give
+ * CPython), where a plain SharedArrayBuffer of that size is calloc'ed and often memset.
+ */
+function allocate(size: number): SharedArrayBuffer {
+  if (size < kLazyBytes) return new SharedArrayBuffer(size);
+  return new (SharedArrayBuffer as any)(size, { maxByteLength: size }) as SharedArrayBuffer;
 }
 
 /** Options of `new SharedMemory(...)`, with Python's keyword names. */
@@ -102,7 +120,7 @@ export class SharedMemory extends PyObject {
     let sab: SharedArrayBuffer;
     if (create) {
       try {
-        sab = new SharedArrayBuffer(size as number); // zero-filled, as ftruncate() leaves a new segment
+        sab = allocate(size as number);
       } catch {
         throw new OSError(12, "Cannot allocate memory"); // what mmap() raises for a block too big to map
       }
@@ -122,7 +140,8 @@ export class SharedMemory extends PyObject {
     }
     this.#name = name!;
     this.#size = sab.byteLength; // as fstat(): the segment's real size; an attach's `size` is ignored
-    this.#buf = Buffer.from(sab);
+    // Explicit length: a view of a growable buffer without one tracks its length (slower access).
+    this.#buf = Buffer.from(sab, 0, sab.byteLength);
   }
 
   /** A memoryview of contents of the shared memory block: a `Buffer` over the shared bytes; null after close(). */
