@@ -13,7 +13,7 @@ import { kMaxNameBytes } from "./shared_memory/directory.js";
 import { PyObject } from "./shared/pyobject.js";
 import { register } from "./shared/reduction.js";
 import { repr as pyRepr } from "./shared/format.js";
-import { listenForBootRequests, lookupSegment, registerSegment, shareDirectory, unlinkSegment } from "./shared_memory/registry.js";
+import { closeSegment, listenForBootRequests, lookupSegment, registerSegment, shareDirectory, unlinkSegment } from "./shared_memory/registry.js";
 import { bindArgs, pyTypeName } from "./shared_memory/util.js";
 
 // The main thread makes the directory of names at import (~10 µs), so that every worker started
@@ -66,6 +66,9 @@ function allocate(size: number): SharedArrayBuffer {
   return new (SharedArrayBuffer as any)(size, { maxByteLength: size }) as SharedArrayBuffer;
 }
 
+/** An instance collected without close() closes its segment then (as CPython's __del__ does). */
+const unclosed = new FinalizationRegistry<{ name: string; sab: SharedArrayBuffer }>(({ name, sab }) => closeSegment(name, sab));
+
 /** Options of `new SharedMemory(...)`, with Python's keyword names. */
 export interface SharedMemoryOptions {
   name?: string | null;
@@ -96,6 +99,7 @@ export class SharedMemory extends PyObject {
   #name: string;
   #size: number;
   #buf: Buffer | null;
+  #sab: SharedArrayBuffer | null;
 
   constructor(name?: string | null | SharedMemoryOptions, create?: boolean | SharedMemoryOptions, size?: number | SharedMemoryOptions);
   constructor(...args: unknown[]) {
@@ -139,6 +143,8 @@ export class SharedMemory extends PyObject {
       sab = found;
     }
     this.#name = name!;
+    this.#sab = sab;
+    unclosed.register(this, { name: name!, sab }, this);
     this.#size = sab.byteLength; // as fstat(): the segment's real size; an attach's `size` is ignored
     // Explicit length: a view of a growable buffer without one tracks its length (slower access).
     this.#buf = Buffer.from(sab, 0, sab.byteLength);
@@ -161,6 +167,10 @@ export class SharedMemory extends PyObject {
 
   /** Closes access to the shared memory from this instance but does not destroy the shared memory block. Idempotent. */
   close(): void {
+    if (this.#sab === null) return;
+    unclosed.unregister(this);
+    closeSegment(this.#name, this.#sab);
+    this.#sab = null;
     this.#buf = null;
   }
 

@@ -194,9 +194,19 @@ for (;;) {
 }
 `;
 
+/**
+ * A segment this thread knows. Held strongly while instances of this thread have it open (a
+ * WeakRef would keep it alive anyway until the end of the current job, so a synchronous loop of
+ * create/close/unlink would pile up every segment it made); held weakly once sent unasked.
+ */
 interface CacheEntry {
   generation: number;
-  ref: WeakRef<SharedArrayBuffer>;
+  /** The buffer while `opens` > 0. */
+  sab: SharedArrayBuffer | null;
+  /** The buffer when sent with another answer and not opened here. */
+  ref: WeakRef<SharedArrayBuffer> | null;
+  /** Instances of this thread that have it open (create or attach, not yet closed). */
+  opens: number;
   /** Unlink count when the generation was last checked against the directory; -1 = never. */
   epoch: number;
 }
@@ -404,6 +414,8 @@ function hello(t: ThreadState, then: Record<string, unknown> | null): Answer {
       t.channel.postMessage({ op: "bye", channel: t.channelName });
       t.channel.close();
       t.channel = null;
+      // A process that ends unmaps everything it had (a reused worker's next process starts bare).
+      t.cache.clear();
       if (t.directory !== null) ringIfAsleep(t.directory);
     });
   }
@@ -442,15 +454,36 @@ function tell(t: ThreadState, op: "create" | "unlink", fields: Record<string, un
   t.channel!.postMessage({ ...fields, op });
 }
 
-function remember(t: ThreadState, name: string, generation: number, sab: SharedArrayBuffer, epoch: number): void {
-  if (t.cache.size >= 4096) {
-    for (const [k, v] of t.cache) if (v.ref.deref() === undefined) t.cache.delete(k);
-    if (t.cache.size >= 4096) t.cache.clear();
-  }
-  t.cache.set(name, { generation, ref: new WeakRef(sab), epoch });
+/** The buffer of `entry`, if this thread still has it. */
+function bufferOf(entry: CacheEntry): SharedArrayBuffer | undefined {
+  return entry.sab ?? entry.ref?.deref();
 }
 
-/** Registers `sab` under `name`: "exists" when the name is taken (EEXIST), "full" when the directory is (ENOSPC). */
+/** Records that an instance of this thread opened `sab` (the segment `generation` of `name`). */
+function opened(t: ThreadState, name: string, generation: number, sab: SharedArrayBuffer, epoch: number): void {
+  const e = t.cache.get(name);
+  if (e !== undefined && e.generation === generation && bufferOf(e) === sab) {
+    e.sab = sab;
+    e.ref = null;
+    e.opens++;
+    e.epoch = Math.max(e.epoch, epoch);
+    return;
+  }
+  t.cache.set(name, { generation, sab, ref: null, opens: 1, epoch });
+}
+
+/** Records a segment sent unasked (held weakly, unless this thread has it open). */
+function sentUnasked(t: ThreadState, name: string, generation: number, sab: SharedArrayBuffer): void {
+  const e = t.cache.get(name);
+  if (e !== undefined && e.opens > 0 && e.generation >= generation) return;
+  if (t.cache.size >= 4096) for (const [k, v] of t.cache) if (bufferOf(v) === undefined) t.cache.delete(k);
+  t.cache.set(name, { generation, sab: null, ref: new WeakRef(sab), opens: 0, epoch: -1 });
+}
+
+/**
+ * Registers `sab` under `name` and opens it for the caller (closeSegment() when done): "exists"
+ * when the name is taken (EEXIST), "full" when the directory is (ENOSPC).
+ */
 export function registerSegment(name: string, sab: SharedArrayBuffer): "ok" | "exists" | "full" {
   const t = threadState();
   const d = directory(t);
@@ -468,23 +501,27 @@ export function registerSegment(name: string, sab: SharedArrayBuffer): "ok" | "e
     epoch = d.epoch();
     return "ok" as const;
   });
-  if (r === "ok") remember(t, name, generation, sab, epoch);
+  if (r === "ok") opened(t, name, generation, sab, epoch);
   return r;
 }
 
 /**
- * The segment named `name`, or null when there is none (ENOENT). Without a round trip when this
- * thread has the segment of the name's current generation (it made it, looked it up, or was sent
- * it with an earlier answer); without even the directory lock when no segment was unlinked
- * anywhere since it last checked: a name maps to a new segment only after an unlink.
+ * Opens the segment named `name` for the caller (closeSegment() when done), or returns null when
+ * there is none (ENOENT). Without a round trip when this thread has the segment of the name's
+ * current generation (it has it open, or was sent it with an earlier answer); without even the
+ * directory lock when no segment was unlinked anywhere since it last checked: a name maps to a new
+ * segment only after an unlink.
  */
 export function lookupSegment(name: string): SharedArrayBuffer | null {
   const t = threadState();
   const d = directory(t);
   const known = t.cache.get(name);
   if (known !== undefined && known.epoch === d.epoch()) {
-    const sab = known.ref.deref();
-    if (sab !== undefined) return sab;
+    const sab = bufferOf(known);
+    if (sab !== undefined) {
+      opened(t, name, known.generation, sab, known.epoch);
+      return sab;
+    }
   }
   const key = Buffer.from(name, "utf8");
   let epoch = 0;
@@ -493,18 +530,27 @@ export function lookupSegment(name: string): SharedArrayBuffer | null {
   const generation = d.locked(() => ((epoch = d.epoch()), d.lookup(key)));
   if (generation < 0) return null;
   if (known !== undefined && known.generation === generation) {
-    const sab = known.ref.deref();
+    const sab = bufferOf(known);
     if (sab !== undefined) {
-      known.epoch = epoch;
+      opened(t, name, generation, sab, epoch);
       return sab;
     }
   }
   const a = request(t, "attach", { name, generation });
-  if (a.extra !== undefined) for (const [n, g, s] of a.extra) remember(t, n, g, s, -1);
+  if (a.extra !== undefined) for (const [n, g, s] of a.extra) sentUnasked(t, n, g, s);
   if (a.code !== Reply.ok) return null; // unlinked since the lookup
   const sab = a.value as SharedArrayBuffer;
-  remember(t, name, generation, sab, epoch);
+  opened(t, name, generation, sab, epoch);
   return sab;
+}
+
+/** An instance of this thread closed `sab` (from registerSegment or lookupSegment). */
+export function closeSegment(name: string, sab: SharedArrayBuffer): void {
+  const e = threadState().cache.get(name);
+  if (e === undefined || e.sab !== sab) return;
+  // The last one here: forget it (a later attach asks again), so that nothing of this thread
+  // keeps an unlinked segment alive.
+  if (--e.opens <= 0) threadState().cache.delete(name);
 }
 
 /** Removes `name`; returns false when it was not there (ENOENT). */
