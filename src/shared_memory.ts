@@ -15,6 +15,7 @@ import { register } from "./shared/reduction.js";
 import { repr as pyRepr } from "./shared/format.js";
 import { closeSegment, listenForBootRequests, lookupSegment, registerSegment, shareDirectory, unlinkSegment } from "./shared_memory/registry.js";
 import { bindArgs, pyTypeName } from "./shared_memory/util.js";
+import { memoryview } from "./shared_memory/memoryview.js";
 
 // The main thread makes the directory of names at import (~10 µs), so that every worker started
 // from now on inherits it. Children ask the main thread to start the registry when they need it
@@ -87,8 +88,9 @@ const kSharedMemoryKeywords = ["name", "create", "size"] as const;
  *
  * Differs from Python: the block is a SharedArrayBuffer of this OS process, so the name is not
  * visible to unrelated OS processes, and a block still linked when the program ends goes with it
- * (no /dev/shm entry outlives the tree). `.buf` is a Node `Buffer`: an index out of range reads
- * `undefined` and a value outside 0-255 wraps, where a memoryview raises.
+ * (no /dev/shm entry outlives the tree). `.buf` is a Node `Buffer` (of class `memoryview`): `buf[i]`
+ * out of range reads `undefined` and a value outside 0-255 wraps, where a memoryview raises;
+ * `buf.__getitem__(i)` and `buf.__setitem__(i, v)` raise as memoryview does.
  *
  * @throws ValueError `'size' must be a positive integer` (negative size), `'size' must be a positive number different from zero` (create without a size), `'name' can only be None if create=True`
  * @throws FileExistsError `[Errno 17] File exists: '/<name>'` when creating a name in use
@@ -98,7 +100,7 @@ const kSharedMemoryKeywords = ["name", "create", "size"] as const;
 export class SharedMemory extends PyObject {
   #name: string;
   #size: number;
-  #buf: Buffer | null;
+  #buf: memoryview | null;
   #sab: SharedArrayBuffer | null;
 
   constructor(name?: string | null | SharedMemoryOptions, create?: boolean | SharedMemoryOptions, size?: number | SharedMemoryOptions);
@@ -147,11 +149,14 @@ export class SharedMemory extends PyObject {
     unclosed.register(this, { name: name!, sab }, this);
     this.#size = sab.byteLength; // as fstat(): the segment's real size; an attach's `size` is ignored
     // Explicit length: a view of a growable buffer without one tracks its length (slower access).
-    this.#buf = Buffer.from(sab, 0, sab.byteLength);
+    this.#buf = new memoryview(sab, 0, sab.byteLength);
   }
 
-  /** A memoryview of contents of the shared memory block: a `Buffer` over the shared bytes; null after close(). */
-  get buf(): Buffer | null {
+  /**
+   * A memoryview of contents of the shared memory block: a `Buffer` over the shared bytes (class
+   * `memoryview`, with memoryview's checked `__getitem__`/`__setitem__`); null after close().
+   */
+  get buf(): memoryview | null {
     return this.#buf;
   }
 
@@ -203,4 +208,5 @@ register("SharedMemory", SharedMemory, {
 });
 
 export { ShareableList } from "./shared_memory/shareable_list.js";
+export { memoryview } from "./shared_memory/memoryview.js";
 export { SharedMemoryManager } from "./shared_memory/manager.js";

@@ -6,8 +6,8 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import mp from "multiprocessing-ts";
-import { FileExistsError, FileNotFoundError, OSError, TypeError, ValueError, repr } from "multiprocessing-ts/py";
-import { SharedMemory } from "multiprocessing-ts/shared_memory";
+import { FileExistsError, FileNotFoundError, IndexError, OSError, TypeError, ValueError, repr } from "multiprocessing-ts/py";
+import { memoryview, SharedMemory } from "multiprocessing-ts/shared_memory";
 import { describe, expect, test } from "vitest";
 import * as t from "./fixtures/shm_targets.js";
 import { spawn, track } from "./helpers/processes.js";
@@ -43,6 +43,44 @@ describe("SharedMemory in one process", () => {
       expect(shm.buf!.every((b) => b === 0)).toBe(true);
       expect(shm.name).toBe(name);
       expect(shm.size).toBe(512);
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  });
+
+  test("buf is a Buffer of class memoryview whose __getitem__/__setitem__ raise as CPython's memoryview does", () => {
+    const shm = new SharedMemory(null, true, 4);
+    try {
+      const buf = shm.buf!;
+      expect(buf).toBeInstanceOf(Buffer);
+      expect(buf).toBeInstanceOf(memoryview);
+      expect(buf.constructor.name).toBe("memoryview");
+      expect([buf.format, buf.itemsize, buf.nbytes, buf.readonly]).toEqual(["B", 1, 4, false]);
+      buf.__setitem__(-1, 255);
+      buf.__setitem__(0, true as any);
+      expect([buf.__getitem__(3), buf.__getitem__(-4), buf[3]]).toEqual([255, 1, 255]);
+      // Buffer's own methods work on it, over the shared bytes.
+      buf.writeUInt16LE(0x0201, 1);
+      expect(buf.toString("hex")).toBe("010102ff");
+      expect(buf.tobytes()).toEqual(Buffer.from([1, 1, 2, 255]));
+      expect(buf.tolist()).toEqual([1, 1, 2, 255]);
+      const cases: [() => unknown, unknown, string][] = [
+        [() => buf.__getitem__(4), IndexError, "index out of bounds on dimension 1"],
+        [() => buf.__getitem__(-5), IndexError, "index out of bounds on dimension 1"],
+        [() => buf.__getitem__(1.5), TypeError, "memoryview: invalid slice key"],
+        [() => buf.__setitem__(4, 1), IndexError, "index out of bounds on dimension 1"],
+        [() => buf.__setitem__(9, 1.5), IndexError, "index out of bounds on dimension 1"],
+        [() => buf.__setitem__(0, 256), ValueError, "memoryview: invalid value for format 'B'"],
+        [() => buf.__setitem__(0, -1), ValueError, "memoryview: invalid value for format 'B'"],
+        [() => buf.__setitem__(0, 1.5), TypeError, "memoryview: invalid type for format 'B'"],
+      ];
+      for (const [fn, cls, message] of cases) {
+        const e = thrown(fn);
+        expect(e).toBeInstanceOf(cls);
+        expect(e.message).toBe(message);
+      }
+      expect(buf.toString("hex")).toBe("010102ff"); // nothing written by the refused calls
     } finally {
       shm.close();
       shm.unlink();
