@@ -13,7 +13,7 @@ import { kMaxNameBytes } from "./shared_memory/directory.js";
 import { PyObject } from "./shared/pyobject.js";
 import { register } from "./shared/reduction.js";
 import { repr as pyRepr } from "./shared/format.js";
-import { closeSegment, listenForBootRequests, lookupSegment, registerSegment, shareDirectory, unlinkSegment } from "./shared_memory/registry.js";
+import { closeSegment, listenForBootRequests, lookupSegment, openGeneration, registerSegment, shareDirectory, unlinkSegment } from "./shared_memory/registry.js";
 import { bindArgs, pyTypeName } from "./shared_memory/util.js";
 import { memoryview } from "./shared_memory/memoryview.js";
 
@@ -67,8 +67,11 @@ function allocate(size: number): SharedArrayBuffer {
   return new (SharedArrayBuffer as any)(size, { maxByteLength: size }) as SharedArrayBuffer;
 }
 
-/** An instance collected without close() closes its segment then (as CPython's __del__ does). */
-const unclosed = new FinalizationRegistry<{ name: string; sab: SharedArrayBuffer }>(({ name, sab }) => closeSegment(name, sab));
+/**
+ * An instance collected without close() closes its segment then (as CPython's __del__ does). The
+ * held value names the segment without holding it, so the buffer goes with that collection.
+ */
+const unclosed = new FinalizationRegistry<{ name: string; generation: number }>(({ name, generation }) => closeSegment(name, generation));
 
 /** Options of `new SharedMemory(...)`, with Python's keyword names. */
 export interface SharedMemoryOptions {
@@ -102,6 +105,7 @@ export class SharedMemory extends PyObject {
   #size: number;
   #buf: memoryview | null;
   #sab: SharedArrayBuffer | null;
+  #generation: number;
 
   constructor(name?: string | null | SharedMemoryOptions, create?: boolean | SharedMemoryOptions, size?: number | SharedMemoryOptions);
   constructor(...args: unknown[]) {
@@ -146,7 +150,8 @@ export class SharedMemory extends PyObject {
     }
     this.#name = name!;
     this.#sab = sab;
-    unclosed.register(this, { name: name!, sab }, this);
+    this.#generation = openGeneration(name!);
+    unclosed.register(this, { name: name!, generation: this.#generation }, this);
     this.#size = sab.byteLength; // as fstat(): the segment's real size; an attach's `size` is ignored
     // Explicit length: a view of a growable buffer without one tracks its length (slower access).
     this.#buf = new memoryview(sab, 0, sab.byteLength);
@@ -174,7 +179,7 @@ export class SharedMemory extends PyObject {
   close(): void {
     if (this.#sab === null) return;
     unclosed.unregister(this);
-    closeSegment(this.#name, this.#sab);
+    closeSegment(this.#name, this.#generation);
     this.#sab = null;
     this.#buf = null;
   }

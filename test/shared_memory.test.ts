@@ -3,6 +3,7 @@
 // writing), passing one to a child, a segment outliving its creator, the memory being released
 // once unlinked and closed, and a child that cannot reach the registry failing instead of hanging.
 import { execFile } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import mp from "multiprocessing-ts";
@@ -402,6 +403,19 @@ describe.concurrent("SharedMemory lifetime (whole programs)", () => {
     const r = await runProgram(["--expose-gc", "--import", "tsx", "shm_free.ts"]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("created 64\nunlinked, one still open 64 3\nunlinked and closed 0\n");
+  });
+
+  test("children that end without close() (spawn, a warm forkserver worker) hold nothing once it is unlinked; nothing outlives the program", async () => {
+    const before = existsSync("/dev/shm") ? readdirSync("/dev/shm") : [];
+    const r = await runProgram(["--expose-gc", "--import", "tsx", "shm_unclosed.ts"]);
+    expect(r.stderr).toBe("");
+    const m = /^forkserver child exited 0 5\nspawn child exited 0 5\nbefore unlink (\d+)\nunlinked and closed (\d+)\nleft open and linked: (psm_[0-9a-f]{8})\n$/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    expect(Number(m![1]) - Number(m![2])).toBe(64); // the 64 MB segment, and only it, went
+    // The program ended with a segment linked and open: no /dev/shm entry stays behind.
+    const after = existsSync("/dev/shm") ? readdirSync("/dev/shm") : [];
+    expect(after).not.toContain(m![3]);
+    expect(after.filter((f) => !before.includes(f) && f.startsWith("psm_"))).toEqual([]);
   });
 
   test("a child may use shared_memory first while the main thread's event loop runs", async () => {

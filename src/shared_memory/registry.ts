@@ -28,6 +28,7 @@
 
 import { BroadcastChannel, getEnvironmentData, isMainThread, receiveMessageOnPort, setEnvironmentData, threadId, Worker } from "node:worker_threads";
 import { sleepWhilePlain, waitUntilChanged } from "../shared/semlock.js";
+import { measureMemory } from "node:vm";
 import { atExit } from "../shared/current.js";
 import { RuntimeError } from "../shared/pyerrors.js";
 import { Directory, kDoorbell, kHeaderCells, kHostAsleep, kHostUp, newDirectory } from "./directory.js";
@@ -415,7 +416,12 @@ function hello(t: ThreadState, then: Record<string, unknown> | null): Answer {
       t.channel.close();
       t.channel = null;
       // A process that ends unmaps everything it had (a reused worker's next process starts bare).
+      let unclosed = false;
+      for (const e of t.cache.values()) if (e.opens > 0) unclosed = true;
       t.cache.clear();
+      // Instances it never closed are garbage now, but a warm worker that idles runs no garbage
+      // collection to free their segments: ask V8 for one (it runs once this worker is idle).
+      if (unclosed && !isMainThread) void measureMemory({ execution: "eager" }).catch(() => {});
       if (t.directory !== null) ringIfAsleep(t.directory);
     });
   }
@@ -544,10 +550,15 @@ export function lookupSegment(name: string): SharedArrayBuffer | null {
   return sab;
 }
 
-/** An instance of this thread closed `sab` (from registerSegment or lookupSegment). */
-export function closeSegment(name: string, sab: SharedArrayBuffer): void {
+/** The generation of the segment this thread has open under `name` (after registerSegment or lookupSegment). */
+export function openGeneration(name: string): number {
+  return threadState().cache.get(name)?.generation ?? -1;
+}
+
+/** An instance of this thread closed the segment `generation` of `name` (from registerSegment or lookupSegment). */
+export function closeSegment(name: string, generation: number): void {
   const e = threadState().cache.get(name);
-  if (e === undefined || e.sab !== sab) return;
+  if (e === undefined || e.sab === null || e.generation !== generation) return;
   // The last one here: forget it (a later attach asks again), so that nothing of this thread
   // keeps an unlinked segment alive.
   if (--e.opens <= 0) threadState().cache.delete(name);
