@@ -17,9 +17,9 @@ const programs = fileURLToPath(new URL("./fixtures/programs/", import.meta.url))
 let serial = 0;
 const uniqueName = () => `shmtest_${process.pid}_${++serial}`;
 
-function runProgram(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runProgram(args: string[], timeout = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: programs, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, args, { cwd: programs, timeout }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }));
   });
 }
@@ -407,7 +407,7 @@ describe.concurrent("SharedMemory lifetime (whole programs)", () => {
 
   test("children that end without close() (spawn, a warm forkserver worker) hold nothing once it is unlinked; nothing outlives the program", async () => {
     const before = existsSync("/dev/shm") ? readdirSync("/dev/shm") : [];
-    const r = await runProgram(["--expose-gc", "--import", "tsx", "shm_unclosed.ts"]);
+    const r = await runProgram(["--expose-gc", "--import", "tsx", "shm_unclosed.ts"], 150_000); // two children under tsx: slow on a loaded machine
     expect(r.stderr).toBe("");
     const m = /^forkserver child exited 0 5\nspawn child exited 0 5\nbefore unlink (\d+)\nunlinked and closed (\d+)\nleft open and linked: (psm_[0-9a-f]{8})\n$/.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
@@ -416,6 +416,13 @@ describe.concurrent("SharedMemory lifetime (whole programs)", () => {
     const after = existsSync("/dev/shm") ? readdirSync("/dev/shm") : [];
     expect(after).not.toContain(m![3]);
     expect(after.filter((f) => !before.includes(f) && f.startsWith("psm_"))).toEqual([]);
+  });
+
+  test("workers started before the main thread loaded shared_memory attach and create, the main thread blocked meanwhile", async () => {
+    const r = await runProgram(["--import", "tsx", "shm_late.ts"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("bumped\n42\n7\n");
+    expect(r.code).toBe(0);
   });
 
   test("a child may use shared_memory first while the main thread's event loop runs", async () => {

@@ -49,6 +49,8 @@ const kAnswerMs = 30000;
 const kRetryMs = 10;
 /** Loads of the reply cell before sleeping on it: the host usually answers within a few µs. */
 const kReplySpins = 4000;
+/** How often an idle host looks for hellos nobody rang for, in ms. */
+const kIdlePollMs = 250;
 /** Live segments an answer carries at most besides the one asked for. */
 const kMaxExtras = 512;
 
@@ -187,10 +189,11 @@ for (;;) {
     continue;
   }
   // Nothing owed: ask unlinks and goodbyes to ring from now on, then drain once more (one posted
-  // before it saw the flag did not ring), then sleep until rung.
+  // before it saw the flag did not ring), then sleep until rung, or kIdlePollMs: a thread started
+  // before the main thread loaded shared_memory has no doorbell, and its hello waits for this.
   Atomics.store(cells, ${kHostAsleep}, 1);
   if (drain() > 0) { Atomics.store(cells, ${kHostAsleep}, 0); continue; }
-  sleepWhile(cells, ${kDoorbell}, seen, Infinity);
+  sleepWhile(cells, ${kDoorbell}, seen, ${kIdlePollMs});
   Atomics.store(cells, ${kHostAsleep}, 0);
 }
 `;
@@ -301,7 +304,14 @@ export function listenForBootRequests(): void {
   const s = mainState();
   if (s.bootListener !== null) return;
   const bc = new BroadcastChannel(kBootChannel);
-  bc.onmessage = () => ensureHost();
+  bc.onmessage = () => {
+    ensureHost();
+    // The asker may have no directory (a worker started before this thread loaded shared_memory)
+    // and so no doorbell: ring for it, or a sleeping host would never read its hello.
+    const cells = new Int32Array(s.directory!, 0, kHeaderCells);
+    Atomics.add(cells, kDoorbell, 1);
+    Atomics.notify(cells, kDoorbell, 1);
+  };
   bc.unref();
   s.bootListener = bc;
 }
@@ -390,6 +400,7 @@ function hello(t: ThreadState, then: Record<string, unknown> | null): Answer {
   const message = { op: "hello", cell: t.cell, id, channel: t.channelName, then };
   const d = t.directory;
   const knock = () => {
+    // Without a directory there is no doorbell: the main thread rings for this thread.
     if (d === null || Atomics.load(d.cells, kHostUp) !== 1) {
       if (isMainThread) ensureHost();
       else post(kBootChannel, null); // heard by the main thread's event loop
