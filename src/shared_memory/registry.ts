@@ -28,7 +28,8 @@
 
 import { BroadcastChannel, getEnvironmentData, isMainThread, receiveMessageOnPort, setEnvironmentData, threadId, Worker } from "node:worker_threads";
 import { sleepWhilePlain, waitUntilChanged } from "../shared/semlock.js";
-import { measureMemory } from "node:vm";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { atExit } from "../shared/current.js";
 import { RuntimeError } from "../shared/pyerrors.js";
 import { Directory, kDoorbell, kHeaderCells, kHostAsleep, kHostUp, newDirectory } from "./directory.js";
@@ -232,6 +233,8 @@ interface ThreadState {
   directory: Directory | null;
   /** Buffers this thread looked up, created or was sent, by name. */
   cache: Map<string, CacheEntry>;
+  /** True once this process opened a segment (its exit then collects). */
+  opened: boolean;
 }
 
 interface MainState {
@@ -245,7 +248,7 @@ const kThread = Symbol.for("multiprocessing-ts.shm.v2.thread");
 const kMain = Symbol.for("multiprocessing-ts.shm.v2.main");
 
 function threadState(): ThreadState {
-  return ((globalThis as any)[kThread] ??= { channel: null, channelName: "", hellos: 0, hooked: false, seq: 0, cell: null, directory: null, cache: new Map() });
+  return ((globalThis as any)[kThread] ??= { channel: null, channelName: "", hellos: 0, hooked: false, seq: 0, cell: null, directory: null, cache: new Map(), opened: false });
 }
 
 function mainState(): MainState {
@@ -322,6 +325,27 @@ function post(channel: string, message: unknown): void {
   // channel here would collect every other thread's requests. Open, post, close.
   bc.postMessage(message);
   bc.close();
+}
+
+let gcHandle: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection of this thread, now. V8's gc() is taken once, as the host takes it:
+ * the flag is on only while a new context fetches it, so other threads' contexts do not see it.
+ */
+function collectNow(): void {
+  if (gcHandle === undefined) {
+    gcHandle = null;
+    try {
+      v8.setFlagsFromString("--expose-gc");
+      gcHandle = runInNewContext("gc") as () => void;
+    } catch {
+      // no collection then: the segments go at this thread's next collection
+    } finally {
+      if (typeof (globalThis as any).gc !== "function") v8.setFlagsFromString("--no-expose-gc");
+    }
+  }
+  gcHandle?.();
 }
 
 /** Wakes the host (it sleeps on the doorbell). */
@@ -427,12 +451,12 @@ function hello(t: ThreadState, then: Record<string, unknown> | null): Answer {
       t.channel.close();
       t.channel = null;
       // A process that ends unmaps everything it had (a reused worker's next process starts bare).
-      let unclosed = false;
-      for (const e of t.cache.values()) if (e.opens > 0) unclosed = true;
+      const used = t.cache.size > 0 || t.opened;
       t.cache.clear();
-      // Instances it never closed are garbage now, but a warm worker that idles runs no garbage
-      // collection to free their segments: ask V8 for one (it runs once this worker is idle).
-      if (unclosed && !isMainThread) void measureMemory({ execution: "eager" }).catch(() => {});
+      t.opened = false;
+      // Its instances (closed or not) are garbage now, but a warm worker waiting for its next
+      // task (in Atomics.wait) runs no garbage collection to free their segments: collect now.
+      if (used && !isMainThread) collectNow();
       if (t.directory !== null) ringIfAsleep(t.directory);
     });
   }
@@ -487,6 +511,7 @@ function opened(t: ThreadState, name: string, generation: number, sab: SharedArr
     return;
   }
   t.cache.set(name, { generation, sab, ref: null, opens: 1, epoch });
+  t.opened = true;
 }
 
 /** Records a segment sent unasked (held weakly, unless this thread has it open). */
