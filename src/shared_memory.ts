@@ -13,13 +13,19 @@ import { kMaxNameBytes } from "./shared_memory/directory.js";
 import { PyObject } from "./shared/pyobject.js";
 import { register } from "./shared/reduction.js";
 import { repr as pyRepr } from "./shared/format.js";
-import { listenForBootRequests, lookupSegment, registerSegment, unlinkSegment } from "./shared_memory/registry.js";
+import { closeSegment, listenForBootRequests, lookupSegment, openGeneration, registerSegment, shareDirectory, unlinkSegment } from "./shared_memory/registry.js";
 import { bindArgs, pyTypeName } from "./shared_memory/util.js";
+import { memoryview } from "./shared_memory/memoryview.js";
 
-// Children ask the main thread to start the registry when they need it first. The listener is
-// installed at the first turn of the event loop, off the import path (~0.3 ms); a child re-sends
-// its request until it is heard, and the main thread only hears it from its event loop anyway.
-if (isMainThread) setImmediate(listenForBootRequests).unref();
+// The main thread makes the directory of names at import (~10 µs), so that every worker started
+// from now on inherits it. Children ask the main thread to start the registry when they need it
+// first. The listener is installed at the first turn of the event loop, off the import path
+// (~0.3 ms); a child re-sends its request until it is heard, and the main thread only hears it
+// from its event loop anyway.
+if (isMainThread) {
+  shareDirectory();
+  setImmediate(listenForBootRequests).unref();
+}
 
 /** `os.strerror` texts of the two errnos that shm_open()/shm_unlink() raise here. */
 const ENOENT = [2, "No such file or directory"] as const;
@@ -48,6 +54,25 @@ function makeFilename(): string {
   return "psm_" + pool.toString("hex", poolAt - 4, poolAt);
 }
 
+/** Bytes from which a segment is a growable buffer (see allocate). */
+const kLazyBytes = 64 * 1024;
+
+/**
+ * A new zero-filled segment, as ftruncate() leaves one. From kLazyBytes on, a buffer growable to
+ * its own size: V8 maps its pages lazily (zero pages from the kernel, as shm_open+mmap give
+ * CPython), where a plain SharedArrayBuffer of that size is calloc'ed and often memset.
+ */
+function allocate(size: number): SharedArrayBuffer {
+  if (size < kLazyBytes) return new SharedArrayBuffer(size);
+  return new (SharedArrayBuffer as any)(size, { maxByteLength: size }) as SharedArrayBuffer;
+}
+
+/**
+ * An instance collected without close() closes its segment then (as CPython's __del__ does). The
+ * held value names the segment without holding it, so the buffer goes with that collection.
+ */
+const unclosed = new FinalizationRegistry<{ name: string; generation: number }>(({ name, generation }) => closeSegment(name, generation));
+
 /** Options of `new SharedMemory(...)`, with Python's keyword names. */
 export interface SharedMemoryOptions {
   name?: string | null;
@@ -66,8 +91,9 @@ const kSharedMemoryKeywords = ["name", "create", "size"] as const;
  *
  * Differs from Python: the block is a SharedArrayBuffer of this OS process, so the name is not
  * visible to unrelated OS processes, and a block still linked when the program ends goes with it
- * (no /dev/shm entry outlives the tree). `.buf` is a Node `Buffer`: an index out of range reads
- * `undefined` and a value outside 0-255 wraps, where a memoryview raises.
+ * (no /dev/shm entry outlives the tree). `.buf` is a Node `Buffer` (of class `memoryview`): `buf[i]`
+ * out of range reads `undefined` and a value outside 0-255 wraps, where a memoryview raises;
+ * `buf.__getitem__(i)` and `buf.__setitem__(i, v)` raise as memoryview does.
  *
  * @throws ValueError `'size' must be a positive integer` (negative size), `'size' must be a positive number different from zero` (create without a size), `'name' can only be None if create=True`
  * @throws FileExistsError `[Errno 17] File exists: '/<name>'` when creating a name in use
@@ -77,7 +103,9 @@ const kSharedMemoryKeywords = ["name", "create", "size"] as const;
 export class SharedMemory extends PyObject {
   #name: string;
   #size: number;
-  #buf: Buffer | null;
+  #buf: memoryview | null;
+  #sab: SharedArrayBuffer | null;
+  #generation: number;
 
   constructor(name?: string | null | SharedMemoryOptions, create?: boolean | SharedMemoryOptions, size?: number | SharedMemoryOptions);
   constructor(...args: unknown[]) {
@@ -102,7 +130,7 @@ export class SharedMemory extends PyObject {
     let sab: SharedArrayBuffer;
     if (create) {
       try {
-        sab = new SharedArrayBuffer(size as number); // zero-filled, as ftruncate() leaves a new segment
+        sab = allocate(size as number);
       } catch {
         throw new OSError(12, "Cannot allocate memory"); // what mmap() raises for a block too big to map
       }
@@ -121,12 +149,19 @@ export class SharedMemory extends PyObject {
       sab = found;
     }
     this.#name = name!;
+    this.#sab = sab;
+    this.#generation = openGeneration(name!);
+    unclosed.register(this, { name: name!, generation: this.#generation }, this);
     this.#size = sab.byteLength; // as fstat(): the segment's real size; an attach's `size` is ignored
-    this.#buf = Buffer.from(sab);
+    // Explicit length: a view of a growable buffer without one tracks its length (slower access).
+    this.#buf = new memoryview(sab, 0, sab.byteLength);
   }
 
-  /** A memoryview of contents of the shared memory block: a `Buffer` over the shared bytes; null after close(). */
-  get buf(): Buffer | null {
+  /**
+   * A memoryview of contents of the shared memory block: a `Buffer` over the shared bytes (class
+   * `memoryview`, with memoryview's checked `__getitem__`/`__setitem__`); null after close().
+   */
+  get buf(): memoryview | null {
     return this.#buf;
   }
 
@@ -142,6 +177,10 @@ export class SharedMemory extends PyObject {
 
   /** Closes access to the shared memory from this instance but does not destroy the shared memory block. Idempotent. */
   close(): void {
+    if (this.#sab === null) return;
+    unclosed.unregister(this);
+    closeSegment(this.#name, this.#generation);
+    this.#sab = null;
     this.#buf = null;
   }
 
@@ -174,4 +213,5 @@ register("SharedMemory", SharedMemory, {
 });
 
 export { ShareableList } from "./shared_memory/shareable_list.js";
+export { memoryview } from "./shared_memory/memoryview.js";
 export { SharedMemoryManager } from "./shared_memory/manager.js";

@@ -3,11 +3,12 @@
 // writing), passing one to a child, a segment outliving its creator, the memory being released
 // once unlinked and closed, and a child that cannot reach the registry failing instead of hanging.
 import { execFile } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import mp from "multiprocessing-ts";
-import { FileExistsError, FileNotFoundError, OSError, TypeError, ValueError, repr } from "multiprocessing-ts/py";
-import { SharedMemory } from "multiprocessing-ts/shared_memory";
+import { FileExistsError, FileNotFoundError, IndexError, OSError, TypeError, ValueError, repr } from "multiprocessing-ts/py";
+import { memoryview, SharedMemory } from "multiprocessing-ts/shared_memory";
 import { describe, expect, test } from "vitest";
 import * as t from "./fixtures/shm_targets.js";
 import { spawn, track } from "./helpers/processes.js";
@@ -16,9 +17,9 @@ const programs = fileURLToPath(new URL("./fixtures/programs/", import.meta.url))
 let serial = 0;
 const uniqueName = () => `shmtest_${process.pid}_${++serial}`;
 
-function runProgram(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runProgram(args: string[], timeout = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: programs, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, args, { cwd: programs, timeout }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }));
   });
 }
@@ -43,6 +44,44 @@ describe("SharedMemory in one process", () => {
       expect(shm.buf!.every((b) => b === 0)).toBe(true);
       expect(shm.name).toBe(name);
       expect(shm.size).toBe(512);
+    } finally {
+      shm.close();
+      shm.unlink();
+    }
+  });
+
+  test("buf is a Buffer of class memoryview whose __getitem__/__setitem__ raise as CPython's memoryview does", () => {
+    const shm = new SharedMemory(null, true, 4);
+    try {
+      const buf = shm.buf!;
+      expect(buf).toBeInstanceOf(Buffer);
+      expect(buf).toBeInstanceOf(memoryview);
+      expect(buf.constructor.name).toBe("memoryview");
+      expect([buf.format, buf.itemsize, buf.nbytes, buf.readonly]).toEqual(["B", 1, 4, false]);
+      buf.__setitem__(-1, 255);
+      buf.__setitem__(0, true as any);
+      expect([buf.__getitem__(3), buf.__getitem__(-4), buf[3]]).toEqual([255, 1, 255]);
+      // Buffer's own methods work on it, over the shared bytes.
+      buf.writeUInt16LE(0x0201, 1);
+      expect(buf.toString("hex")).toBe("010102ff");
+      expect(buf.tobytes()).toEqual(Buffer.from([1, 1, 2, 255]));
+      expect(buf.tolist()).toEqual([1, 1, 2, 255]);
+      const cases: [() => unknown, unknown, string][] = [
+        [() => buf.__getitem__(4), IndexError, "index out of bounds on dimension 1"],
+        [() => buf.__getitem__(-5), IndexError, "index out of bounds on dimension 1"],
+        [() => buf.__getitem__(1.5), TypeError, "memoryview: invalid slice key"],
+        [() => buf.__setitem__(4, 1), IndexError, "index out of bounds on dimension 1"],
+        [() => buf.__setitem__(9, 1.5), IndexError, "index out of bounds on dimension 1"],
+        [() => buf.__setitem__(0, 256), ValueError, "memoryview: invalid value for format 'B'"],
+        [() => buf.__setitem__(0, -1), ValueError, "memoryview: invalid value for format 'B'"],
+        [() => buf.__setitem__(0, 1.5), TypeError, "memoryview: invalid type for format 'B'"],
+      ];
+      for (const [fn, cls, message] of cases) {
+        const e = thrown(fn);
+        expect(e).toBeInstanceOf(cls);
+        expect(e.message).toBe(message);
+      }
+      expect(buf.toString("hex")).toBe("010102ff"); // nothing written by the refused calls
     } finally {
       shm.close();
       shm.unlink();
@@ -364,6 +403,26 @@ describe.concurrent("SharedMemory lifetime (whole programs)", () => {
     const r = await runProgram(["--expose-gc", "--import", "tsx", "shm_free.ts"]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("created 64\nunlinked, one still open 64 3\nunlinked and closed 0\n");
+  });
+
+  test("a child that ends without close() on a warm forkserver worker holds nothing once it is unlinked; nothing outlives the program", async () => {
+    const before = existsSync("/dev/shm") ? readdirSync("/dev/shm") : [];
+    const r = await runProgram(["--expose-gc", "--import", "tsx", "shm_unclosed.ts"], 150_000); // slow on a loaded machine
+    expect(r.stderr).toBe("");
+    const m = /^forkserver child exited 0 5\nbefore unlink (\d+)\nunlinked and closed (\d+)\nleft open and linked: (psm_[0-9a-f]{8})\n$/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    expect(Number(m![1]) - Number(m![2])).toBeGreaterThanOrEqual(64); // the 64 MB segment went
+    // The program ended with a segment linked and open: no /dev/shm entry stays behind.
+    const after = existsSync("/dev/shm") ? readdirSync("/dev/shm") : [];
+    expect(after).not.toContain(m![3]);
+    expect(after.filter((f) => !before.includes(f) && f.startsWith("psm_"))).toEqual([]);
+  });
+
+  test("workers started before the main thread loaded shared_memory attach and create, the main thread blocked meanwhile", async () => {
+    const r = await runProgram(["--import", "tsx", "shm_late.ts"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("bumped\n42\n7\n");
+    expect(r.code).toBe(0);
   });
 
   test("a child may use shared_memory first while the main thread's event loop runs", async () => {

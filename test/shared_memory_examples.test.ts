@@ -1,5 +1,5 @@
 // The shared_memory examples of Python's docs (examples/shared_memory/) print what their Python
-// originals print, up to the documented differences (a Buffer is not a memoryview, a typed array
+// originals print, up to the documented differences (a class prints as its name, a typed array
 // prints as Python's array.array rather than as a NumPy array).
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -12,7 +12,7 @@ const run = (cmd: string, args: string[]) =>
 const hasNumpy = (await run("python3", ["-c", "import numpy"])).code === 0;
 
 const expected: Record<string, string> = {
-  main: "Buffer\n10\narray('b', [22, 33, 44, 55, 100])\nb'howdy'\n",
+  main: "memoryview\n10\narray('b', [22, 33, 44, 55, 100])\nb'howdy'\n",
   numpy_array:
     "array('q', [1, 1, 2, 3, 5, 8])\nBigInt64Array\nTrue\narray('q', [1, 1, 2, 3, 5, 8])\narray('q', [1, 1, 2, 3, 5, 888])\narray('q', [1, 1, 2, 3, 5, 888])\n",
   manager: "[0, 1, 2, 3]\n['a', 'l', 'p', 'h', 'a']\nafter shutdown: FileNotFoundError\n2664667000\n",
@@ -23,7 +23,7 @@ const expected: Record<string, string> = {
 /** Python's text → ours, for what JavaScript prints differently. */
 const pythonToOurs = (name: string, s: string) =>
   name === "main"
-    ? s.replace("<class 'memoryview'>", "Buffer")
+    ? s.replace("<class 'memoryview'>", "memoryview")
     : name === "numpy_array"
       ? s.replace("<class 'numpy.ndarray'>", "BigInt64Array").replace(/^\[(.*)\]$/gm, (_, xs: string) => `array('q', [${xs.trim().split(/\s+/).join(", ")}])`)
       : s;

@@ -279,6 +279,15 @@ export function waitUntilChanged(cells: Int32Array, index: number, expected: num
   return true;
 }
 
+/**
+ * Sleeps while `cells[index] === expected`, up to `timeoutMs` (Infinity = forever), and nothing
+ * else: for a thread that runs no library code and owes no service (the shared_memory registry
+ * host, whose program embeds this function's source: keep it self-contained).
+ */
+export function sleepWhilePlain(cells: Int32Array, index: number, expected: number, timeoutMs: number): WaitResult {
+  return Atomics.wait(cells, index, expected, timeoutMs);
+}
+
 /** Async twin of waitUntilChanged. */
 export async function waitUntilChangedAsync(cells: Int32Array, index: number, expected: number, ms: number): Promise<boolean> {
   if (ms <= 0) return Atomics.load(cells, index) !== expected;

@@ -1,6 +1,7 @@
 // Part of the shared_memory module: the directory of segment names, a hash table in a
 // SharedArrayBuffer that every thread of the tree reads and writes under one lock, as /dev/shm's
-// directory is shared by every process. It answers "does this name exist?" without a round trip:
+// directory is shared by every process. The main thread makes it and hands it to every worker at
+// boot (worker_threads environment data); its header also holds the registry host's doorbell. It answers "does this name exist?" without a round trip:
 // create and unlink are decided here, and only the buffers themselves travel to and from the
 // registry thread (registry.ts). Open addressing with linear probing; unlinked slots become
 // tombstones, and the table is rebuilt in place when they pile up.
@@ -16,7 +17,15 @@ const kLive = 2;
 const kTombstones = 3;
 /** Last generation handed out: each created segment gets the next one. */
 const kGeneration = 4;
-const kHeaderBytes = 32;
+/** Bumped (and notified) by a thread that needs the registry host awake: it sleeps on this cell. */
+export const kDoorbell = 5;
+/** 1 while the host sleeps with nothing owed: only then do messages that need no answer ring. */
+export const kHostAsleep = 6;
+/** 1 while a registry host runs (the main thread sets it when it starts one, clears it at its exit). */
+export const kHostUp = 7;
+/** Int32 cells of the header. */
+export const kHeaderCells = 8;
+const kHeaderBytes = kHeaderCells * 4;
 
 /** Longest name, in UTF-8 bytes (NAME_MAX, as POSIX shm_open enforces). */
 export const kMaxNameBytes = 255;
@@ -29,9 +38,13 @@ const Slot = { empty: 0, used: 1, tombstone: 2 } as const;
 /** How long a thread waits for the directory lock before deciding its holder died inside a call, in ms. */
 const kLockMs = 5000;
 
-/** A new, empty directory (made once, by the registry thread). */
+/**
+ * A new, empty directory (made once, by the main thread). Growable (to its own size): V8 maps
+ * such a buffer's pages lazily, so the 2 MB cost nothing until names land in them.
+ */
 export function newDirectory(): SharedArrayBuffer {
-  const sab = new SharedArrayBuffer(kHeaderBytes + kCapacity * kSlotBytes);
+  const bytes = kHeaderBytes + kCapacity * kSlotBytes;
+  const sab = new (SharedArrayBuffer as any)(bytes, { maxByteLength: bytes }) as SharedArrayBuffer;
   new Int32Array(sab)[kLock] = 1; // semlock's kUnlocked
   return sab;
 }
@@ -44,8 +57,9 @@ export class Directory {
 
   constructor(sab: SharedArrayBuffer) {
     this.cells = new Int32Array(sab, 0, kHeaderBytes / 4);
-    this.#bytes = new Uint8Array(sab);
-    this.#view = new DataView(sab);
+    // Explicit lengths: a view of a growable buffer without one tracks its length (slower access).
+    this.#bytes = new Uint8Array(sab, 0, sab.byteLength);
+    this.#view = new DataView(sab, 0, sab.byteLength);
   }
 
   /** Runs `fn` holding the directory lock. @throws RuntimeError when the lock cannot be had in kLockMs */
@@ -150,7 +164,9 @@ export class Directory {
         live.push([this.#bytes.slice(at + 16, at + 16 + len), this.#view.getInt32(at + 8, true)]);
       }
     }
-    this.#bytes.fill(0, this.#slot(0));
+    // Only the state words: a name's bytes and length are rewritten by the insert that uses the
+    // slot (clearing the whole 2 MB byte by byte, as fill() does on shared memory, took ms).
+    for (let i = 0; i < kCapacity; i++) this.#view.setInt32(this.#slot(i), Slot.empty, true);
     this.cells[kLive] = 0;
     this.cells[kTombstones] = 0;
     for (const [name, generation] of live) this.insert(name, generation);

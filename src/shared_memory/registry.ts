@@ -9,29 +9,38 @@
 // its first use of shared_memory; a child that needs it first asks the main thread to start it.
 // Which names exist is decided in the shared directory (directory.ts) without a round trip:
 // create and unlink only post their buffer or name to the host; attach asks the host for the
-// buffer (once per thread, while nothing is unlinked).
+// buffer (once per thread, while nothing is unlinked). The main thread makes the directory at
+// import and every worker inherits it at boot (environment data), so no thread needs a round trip
+// to find it.
 //
-// Transport: a thread says hello to the host once, through a BroadcastChannel with a well-known
-// name; from then on it talks to the host on a BroadcastChannel of its own (both ways), and reads
-// replies synchronously with receiveMessageOnPort after sleeping on a one-cell reply word
-// (semlock.waitWhile). A thread that cannot reach the host within kReachMs gets a clear error,
-// never an endless wait.
+// Transport, with no event loop on either side: the host sleeps on the directory's doorbell cell
+// and, woken, drains every thread's channel with receiveMessageOnPort; a requester posts, rings,
+// and sleeps on its own reply cell, then reads the reply the same way. A thread's first request
+// travels on a well-known BroadcastChannel as a "hello" that also opens the thread's own channel
+// (both ways) for the next ones. An attach's answer also carries the other live segments this
+// thread has not been sent yet (held weakly), so a child attaching several blocks pays one round
+// trip. A thread that cannot reach the host within kReachMs gets a clear error, never an endless
+// wait.
 //
 // Lifetime: the host holds a segment's buffer from creation to unlink; each SharedMemory holds it
 // from attach to close(). Once unlinked and closed everywhere, nothing references the buffer and the
 // garbage collector frees it. Whatever is still linked when the OS process ends goes with it.
 
-import { BroadcastChannel, isMainThread, receiveMessageOnPort, threadId, Worker } from "node:worker_threads";
-import { waitWhile } from "../shared/semlock.js";
+import { BroadcastChannel, getEnvironmentData, isMainThread, receiveMessageOnPort, setEnvironmentData, threadId, Worker } from "node:worker_threads";
+import { sleepWhilePlain, waitUntilChanged } from "../shared/semlock.js";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { atExit } from "../shared/current.js";
 import { RuntimeError } from "../shared/pyerrors.js";
-import { Directory, newDirectory } from "./directory.js";
+import { Directory, kDoorbell, kHeaderCells, kHostAsleep, kHostUp, newDirectory } from "./directory.js";
 
-const kPrefix = "multiprocessing-ts.shm.v1";
-/** Hellos to the host (each thread's first message). */
+const kPrefix = "multiprocessing-ts.shm.v2";
+/** Each thread's first request (a hello that opens its own channel). */
 const kRequestChannel = `${kPrefix}.request`;
 /** Requests to the main thread to start the host (sent by children). */
 const kBootChannel = `${kPrefix}.boot`;
+/** Key of the directory in worker_threads environment data (inherited by every worker at boot). */
+const kEnvKey = `${kPrefix}.directory`;
 
 /** How long a thread tries to reach a host it has never reached (it may be booting), in ms. */
 const kReachMs = 5000;
@@ -39,29 +48,36 @@ const kReachMs = 5000;
 const kAnswerMs = 30000;
 /** Interval between re-sent hellos while the host is not reached yet (messages sent before it listens are lost). */
 const kRetryMs = 10;
+/** Loads of the reply cell before sleeping on it: the host usually answers within a few µs. */
+const kReplySpins = 4000;
+/** How often an idle host looks for hellos nobody rang for, in ms. */
+const kIdlePollMs = 250;
+/** Live segments an answer carries at most besides the one asked for. */
+const kMaxExtras = 512;
 
 /** Unlinked bytes that make the host collect at once; below that it collects after kCollectDelayMs. */
 const kCollectBytes = 64 * 2 ** 20;
 const kCollectDelayMs = 200;
 
-/** Reply codes in the reply cell. */
-export const Reply = { pending: 0, ok: 1, notFound: 2 } as const;
+/** Reply codes. */
+export const Reply = { ok: 1, notFound: 2 } as const;
 export type Reply = (typeof Reply)[keyof typeof Reply];
 
-// The host's whole program. A thread says "hello" on the well-known request channel (re-sent
-// until the host listens; a duplicate, whose reply cell is already set, is ignored); the host
-// answers on that thread's own channel, which from then on carries the thread's requests both
-// ways. Messages on different channels may be handled in any order, so every segment has a
-// generation (from the directory): a "create" that arrives after the "unlink" of its generation
-// is dropped, an "unlink" of an older generation leaves a newer segment alone, and an "attach"
-// whose "create" has not arrived yet waits for it (it was posted before the name became visible).
+// The host's whole program. It sleeps on the doorbell; woken, it drains the hello channel and
+// every thread's channel (receiveMessageOnPort: its event loop never runs) and answers each
+// request on the asking thread's channel, then flips that thread's reply cell to the request's id.
+// Messages on different channels may be handled in any order, so every segment has a generation
+// (from the directory): a "create" that arrives after the "unlink" of its generation is dropped,
+// an "unlink" of an older generation leaves a newer segment alone, and an "attach" whose "create"
+// has not been drained yet waits for it (it was posted before the name became visible, so it is
+// in a queue already).
 //
 // Freeing: an unlinked segment's buffer lives on in the host's heap as garbage until the host's
 // garbage collector runs, and an idle host never allocates enough to run it. So the host keeps a
 // handle on V8's gc() (the flag is on only while it takes that handle: other threads' new contexts
 // do not see a global gc) and collects after unlinks; its heap is tiny (~1 ms).
 const hostSource = `"use strict";
-const { BroadcastChannel, workerData } = require("node:worker_threads");
+const { BroadcastChannel, receiveMessageOnPort, workerData } = require("node:worker_threads");
 const v8 = require("node:v8");
 let collect = () => {};
 try {
@@ -69,32 +85,42 @@ try {
   collect = require("node:vm").runInNewContext("gc");
 } catch {}
 finally { if (typeof globalThis.gc !== "function") v8.setFlagsFromString("--no-expose-gc"); }
-// Collect soon after a big unlink, lazily after small ones: a full collection per unlink would
+const sleepWhile = ${sleepWhilePlain.toString()};
+const cells = new Int32Array(workerData.directory, 0, ${kHeaderCells});
+// Collect at once after big unlinks, lazily after small ones: a full collection per unlink would
 // stall the requests queued behind it.
-let freed = 0, soon = false, later = null;
-const run = () => { soon = false; if (later !== null) { clearTimeout(later); later = null; } freed = 0; collect(); };
-const account = (bytes) => {
-  freed += bytes;
-  if (freed >= ${kCollectBytes}) { if (!soon) { soon = true; setImmediate(run); } }
-  else if (later === null) later = setTimeout(run, ${kCollectDelayMs});
-};
+let freed = 0;
 const segments = new Map(); // name -> { generation, sab }
 const killed = new Map();   // name -> { generation, at }: the last unlinked generation, for late creates
-const pending = new Map();  // name -> [[channel, request]]: attaches waiting for their create
-const channels = new Map(); // thread channel name -> BroadcastChannel
-const answer = (ch, m, code, value) => {
-  if (value !== undefined) ch.postMessage({ id: m.id, value });
-  // The reply message was queued above, before the cell flips: the requester finds it as soon
-  // as it wakes.
-  Atomics.store(m.cell, 0, code);
-  Atomics.notify(m.cell, 0);
+const pending = new Map();  // name -> [[client, request]]: attaches waiting for their create
+const clients = new Map();  // thread channel name -> { ch, cell, sent: Set of generations, closed }
+const answer = (c, m, code, value, extra) => {
+  c.ch.postMessage({ id: m.id, code, value, extra });
+  // The reply was queued above, before the cell flips: the requester finds it as soon as it wakes.
+  Atomics.store(c.cell, 0, m.id);
+  Atomics.notify(c.cell, 0);
 };
-const tryAttach = (ch, m) => {
+// The live segments this client was not sent yet (it keeps them weakly, for its next attaches).
+const extras = (c) => {
+  const out = [];
+  for (const [name, s] of segments) {
+    if (c.sent.has(s.generation)) continue;
+    c.sent.add(s.generation);
+    out.push([name, s.generation, s.sab]);
+    if (out.length >= ${kMaxExtras}) break;
+  }
+  return out;
+};
+const tryAttach = (c, m) => {
   const cur = segments.get(m.name);
-  if (cur !== undefined && cur.generation === m.generation) { answer(ch, m, ${Reply.ok}, cur.sab); return true; }
+  if (cur !== undefined && cur.generation === m.generation) {
+    c.sent.add(cur.generation);
+    answer(c, m, ${Reply.ok}, cur.sab, extras(c));
+    return true;
+  }
   const k = killed.get(m.name);
   if ((cur !== undefined && cur.generation > m.generation) || (k !== undefined && k.generation >= m.generation)) {
-    answer(ch, m, ${Reply.notFound}); // unlinked since the requester's lookup
+    answer(c, m, ${Reply.notFound}); // unlinked since the requester's lookup
     return true;
   }
   return false;
@@ -102,10 +128,10 @@ const tryAttach = (ch, m) => {
 const settle = (name) => {
   const waiting = pending.get(name);
   if (waiting === undefined) return;
-  const rest = waiting.filter(([ch, m]) => !tryAttach(ch, m));
+  const rest = waiting.filter(([c, m]) => !c.closed && !tryAttach(c, m));
   if (rest.length) pending.set(name, rest); else pending.delete(name);
 };
-const onRequest = (ch, m) => {
+const onRequest = (c, m) => {
   if (m.op === "create") {
     const k = killed.get(m.name);
     if (k !== undefined && k.generation >= m.generation) return;
@@ -114,33 +140,81 @@ const onRequest = (ch, m) => {
     settle(m.name);
   } else if (m.op === "unlink") {
     const cur = segments.get(m.name);
-    if (cur !== undefined && cur.generation === m.generation) { segments.delete(m.name); account(cur.sab.byteLength); }
+    if (cur !== undefined && cur.generation === m.generation) {
+      segments.delete(m.name);
+      freed += cur.sab.byteLength;
+      for (const other of clients.values()) other.sent.delete(cur.generation);
+    }
     const k = killed.get(m.name);
     if (k === undefined || k.generation < m.generation) killed.set(m.name, { generation: m.generation, at: Date.now() });
     if (killed.size > 4096) { const old = Date.now() - 10000; for (const [n, v] of killed) if (v.at < old) killed.delete(n); }
     settle(m.name);
   } else if (m.op === "attach") {
-    if (!tryAttach(ch, m)) { const w = pending.get(m.name); if (w) w.push([ch, m]); else pending.set(m.name, [[ch, m]]); }
+    if (!tryAttach(c, m)) { const w = pending.get(m.name); if (w) w.push([c, m]); else pending.set(m.name, [[c, m]]); }
   } else if (m.op === "names") {
-    answer(ch, m, ${Reply.ok}, [...segments.keys()]);
+    answer(c, m, ${Reply.ok}, [...segments.keys()]);
   } else if (m.op === "bye") {
-    ch.close();
-    channels.delete(m.channel);
+    c.closed = true;
+    c.ch.close();
+    clients.delete(m.channel);
   }
 };
 const hello = new BroadcastChannel(${JSON.stringify(kRequestChannel)});
-hello.onmessage = ({ data: m }) => {
-  if (Atomics.load(m.cell, 0) !== ${Reply.pending}) return;
-  let ch = channels.get(m.channel);
-  if (ch === undefined) {
-    ch = new BroadcastChannel(m.channel);
-    const own = ch;
-    own.onmessage = ({ data }) => onRequest(own, data);
-    channels.set(m.channel, ch);
+const onHello = (m) => {
+  // A re-sent hello whose reply cell is already set was answered: ignore it.
+  if (Atomics.load(m.cell, 0) >= m.id) return;
+  let c = clients.get(m.channel);
+  if (c === undefined) {
+    c = { ch: new BroadcastChannel(m.channel), cell: m.cell, sent: new Set(), closed: false };
+    clients.set(m.channel, c);
   }
-  answer(ch, m, ${Reply.ok}, workerData.directory);
+  if (m.then) onRequest(c, { ...m.then, id: m.id });
+  else answer(c, m, ${Reply.ok}, workerData.directory);
 };
+const drain = () => {
+  let n = 0;
+  for (let got; (got = receiveMessageOnPort(hello)) !== undefined; n++) onHello(got.message);
+  for (const c of clients.values()) {
+    for (let got; !c.closed && (got = receiveMessageOnPort(c.ch)) !== undefined; n++) onRequest(c, got.message);
+  }
+  return n;
+};
+for (;;) {
+  // Read before draining: a ring after this read makes the sleep below return at once.
+  const seen = Atomics.load(cells, ${kDoorbell});
+  if (drain() > 0) continue;
+  if (freed >= ${kCollectBytes}) { freed = 0; collect(); continue; }
+  if (freed > 0) {
+    // A collection is owed: nap, and collect if nothing comes meanwhile.
+    if (sleepWhile(cells, ${kDoorbell}, seen, ${kCollectDelayMs}) === "timed-out") { freed = 0; collect(); }
+    continue;
+  }
+  // Nothing owed: ask unlinks and goodbyes to ring from now on, then drain once more (one posted
+  // before it saw the flag did not ring), then sleep until rung, or kIdlePollMs: a thread started
+  // before the main thread loaded shared_memory has no doorbell, and its hello waits for this.
+  Atomics.store(cells, ${kHostAsleep}, 1);
+  if (drain() > 0) { Atomics.store(cells, ${kHostAsleep}, 0); continue; }
+  sleepWhile(cells, ${kDoorbell}, seen, ${kIdlePollMs});
+  Atomics.store(cells, ${kHostAsleep}, 0);
+}
 `;
+
+/**
+ * A segment this thread knows. Held strongly while instances of this thread have it open (a
+ * WeakRef would keep it alive anyway until the end of the current job, so a synchronous loop of
+ * create/close/unlink would pile up every segment it made); held weakly once sent unasked.
+ */
+interface CacheEntry {
+  generation: number;
+  /** The buffer while `opens` > 0. */
+  sab: SharedArrayBuffer | null;
+  /** The buffer when sent with another answer and not opened here. */
+  ref: WeakRef<SharedArrayBuffer> | null;
+  /** Instances of this thread that have it open (create or attach, not yet closed). */
+  opens: number;
+  /** Unlink count when the generation was last checked against the directory; -1 = never. */
+  epoch: number;
+}
 
 interface ThreadState {
   /** This thread's own channel to the host (both ways), once the host has answered its hello. */
@@ -151,36 +225,56 @@ interface ThreadState {
   hellos: number;
   /** True once the exit hook that says goodbye to the host is registered. */
   hooked: boolean;
-  /** Id of this thread's last request (replies carry it). */
+  /** Id of this thread's last request (replies carry it; the reply cell takes it when answered). */
   seq: number;
-  /** The shared directory of names (from the host's first answer). */
+  /** The reply cell of the current channel. */
+  cell: Int32Array | null;
+  /** The shared directory of names (from environment data, or from the host's first answer). */
   directory: Directory | null;
-  /** Buffers this thread looked up or created, valid while the unlink counter is unchanged. */
-  cache: Map<string, { ref: WeakRef<SharedArrayBuffer>; epoch: number }>;
+  /** Buffers this thread looked up, created or was sent, by name. */
+  cache: Map<string, CacheEntry>;
+  /** True once this process opened a segment (its exit then collects). */
+  opened: boolean;
 }
 
 interface MainState {
   host: Worker | null;
   bootListener: BroadcastChannel | null;
+  directory: SharedArrayBuffer | null;
 }
 
-// On globalThis: the ESM and CommonJS builds loaded into one thread share one reply channel and
-// one host.
-const kThread = Symbol.for("multiprocessing-ts.shm.thread");
-const kMain = Symbol.for("multiprocessing-ts.shm.main");
+// On globalThis: the ESM and CommonJS builds loaded into one thread share one channel and one host.
+const kThread = Symbol.for("multiprocessing-ts.shm.v2.thread");
+const kMain = Symbol.for("multiprocessing-ts.shm.v2.main");
 
 function threadState(): ThreadState {
-  return ((globalThis as any)[kThread] ??= { channel: null, channelName: "", hellos: 0, hooked: false, seq: 0, directory: null, cache: new Map() });
+  return ((globalThis as any)[kThread] ??= { channel: null, channelName: "", hellos: 0, hooked: false, seq: 0, cell: null, directory: null, cache: new Map(), opened: false });
 }
 
 function mainState(): MainState {
-  return ((globalThis as any)[kMain] ??= { host: null, bootListener: null });
+  return ((globalThis as any)[kMain] ??= { host: null, bootListener: null, directory: null });
+}
+
+/**
+ * Main thread only: makes the directory of names and hands it to every worker started from now
+ * on (environment data, inherited by nested workers too). Synchronous, at import (~10 µs): a
+ * worker started in the same tick must inherit it.
+ */
+export function shareDirectory(): void {
+  if (!isMainThread) return;
+  const s = mainState();
+  if (s.directory !== null) return;
+  const inherited = getEnvironmentData(kEnvKey);
+  s.directory = inherited instanceof SharedArrayBuffer ? inherited : newDirectory();
+  if (inherited === undefined) setEnvironmentData(kEnvKey, s.directory);
 }
 
 /** Starts the registry host if this (main) thread has not yet. */
 function ensureHost(): void {
   const s = mainState();
   if (s.host !== null) return;
+  shareDirectory();
+  const cells = new Int32Array(s.directory!, 0, kHeaderCells);
   // execArgv: [] keeps the parent's loader flags (tsx: ~150 ms) out of a thread that runs only the
   // code above.
   const w = new Worker(hostSource, {
@@ -189,14 +283,18 @@ function ensureHost(): void {
     stdout: false,
     stderr: false,
     resourceLimits: { maxOldGenerationSizeMb: 16 },
-    workerData: { directory: newDirectory() },
+    workerData: { directory: s.directory },
   });
   w.unref(); // the host never keeps the program alive; it ends with the OS process
   w.on("error", () => {});
   w.on("exit", () => {
-    if (s.host === w) s.host = null;
+    if (s.host === w) {
+      s.host = null;
+      Atomics.store(cells, kHostUp, 0);
+    }
   });
   s.host = w;
+  Atomics.store(cells, kHostUp, 1);
 }
 
 /**
@@ -209,7 +307,14 @@ export function listenForBootRequests(): void {
   const s = mainState();
   if (s.bootListener !== null) return;
   const bc = new BroadcastChannel(kBootChannel);
-  bc.onmessage = () => ensureHost();
+  bc.onmessage = () => {
+    ensureHost();
+    // The asker may have no directory (a worker started before this thread loaded shared_memory)
+    // and so no doorbell: ring for it, or a sleeping host would never read its hello.
+    const cells = new Int32Array(s.directory!, 0, kHeaderCells);
+    Atomics.add(cells, kDoorbell, 1);
+    Atomics.notify(cells, kDoorbell, 1);
+  };
   bc.unref();
   s.bootListener = bc;
 }
@@ -220,6 +325,40 @@ function post(channel: string, message: unknown): void {
   // channel here would collect every other thread's requests. Open, post, close.
   bc.postMessage(message);
   bc.close();
+}
+
+let gcHandle: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection of this thread, now. V8's gc() is taken once, as the host takes it:
+ * the flag is on only while a new context fetches it, so other threads' contexts do not see it.
+ */
+function collectNow(): void {
+  if (gcHandle === undefined) {
+    gcHandle = null;
+    try {
+      v8.setFlagsFromString("--expose-gc");
+      gcHandle = runInNewContext("gc") as () => void;
+    } catch {
+      // no collection then: the segments go at this thread's next collection
+    } finally {
+      if (typeof (globalThis as any).gc !== "function") v8.setFlagsFromString("--no-expose-gc");
+    }
+  }
+  gcHandle?.();
+}
+
+/** Wakes the host (it sleeps on the doorbell). */
+function ring(d: Directory): void {
+  Atomics.add(d.cells, kDoorbell, 1);
+  Atomics.notify(d.cells, kDoorbell, 1);
+}
+
+/** Wakes the host only if it sleeps with nothing owed (for messages that need no answer). */
+function ringIfAsleep(d: Directory): void {
+  // The message was queued before this exchange: a host that set the flag after it drains once
+  // more before sleeping, one that set it before is woken here.
+  if (Atomics.compareExchange(d.cells, kHostAsleep, 1, 0) === 1) ring(d);
 }
 
 function unreachable(): Error {
@@ -233,59 +372,74 @@ function unreachable(): Error {
   );
 }
 
-/** The result of one request: its reply code and the reply message, if one was sent. */
+/** A reply of the host. */
 interface Answer {
+  id: number;
   code: Reply;
-  message: unknown;
+  value: unknown;
+  extra?: [string, number, SharedArrayBuffer][];
 }
 
-/** Reads the reply to request `id` from this thread's channel (skipping late replies to requests that gave up). */
-function receive(t: ThreadState, cell: Int32Array, id: number): unknown {
-  const next = () => {
-    for (let got = receiveMessageOnPort(t.channel as any); got !== undefined; got = receiveMessageOnPort(t.channel as any)) {
-      if ((got.message as { id: number }).id === id) return got.message as { value: unknown };
-    }
-    return undefined;
-  };
-  // The host queued the message before setting the cell; the loop is a guard.
-  let got = next();
-  for (let i = 0; got === undefined && i < 1000; i++) {
-    waitWhile(cell, 0, Atomics.load(cell, 0), 1); // the cell keeps its value: a 1 ms sleep
-    got = next();
+/** The reply to request `id` if it has arrived (skipping late replies to requests that gave up). */
+function take(t: ThreadState, id: number): Answer | undefined {
+  for (let got = receiveMessageOnPort(t.channel as any); got !== undefined; got = receiveMessageOnPort(t.channel as any)) {
+    if ((got.message as Answer).id === id) return got.message as Answer;
   }
-  if (got === undefined) throw new RuntimeError("shared_memory: the segment registry's reply was lost");
-  return got.value;
+  return undefined;
 }
 
 /**
- * Opens this thread's channel to the host: "hello" on the well-known channel, re-sent until the
- * host (which may be booting, or not started yet) answers. Returns the shared directory.
+ * Waits up to `ms` for the reply to request `id`. `resend` (for hellos) runs every kRetryMs while
+ * unanswered. Returns undefined on timeout.
+ */
+function awaitReply(t: ThreadState, id: number, ms: number, resend?: () => void): Answer | undefined {
+  const cell = t.cell!;
+  const start = performance.now();
+  for (;;) {
+    // Read the cell before looking for the reply: a reply queued after the look flips the cell
+    // after this read, so the wait below cannot sleep through it.
+    const seen = Atomics.load(cell, 0);
+    const got = take(t, id);
+    if (got !== undefined) return got;
+    const left = ms - (performance.now() - start);
+    if (left <= 0) return undefined;
+    const changed = waitUntilChanged(cell, 0, seen, resend ? Math.min(left, kRetryMs) : left, kReplySpins);
+    if (!changed && resend && Atomics.load(cell, 0) < id) resend();
+  }
+}
+
+/**
+ * Opens this thread's channel to the host with a "hello" on the well-known channel, re-sent until
+ * the host (which may be booting, or not started yet) answers; `then` is the request the hello
+ * carries (answered as if sent on the new channel), else the answer is the directory.
  * @throws RuntimeError when the host cannot be reached within kReachMs
  */
-function hello(t: ThreadState): SharedArrayBuffer {
+function hello(t: ThreadState, then: Record<string, unknown> | null): Answer {
   t.channelName = `${kPrefix}.thread.${threadId}.${++t.hellos}`;
   const channel = new BroadcastChannel(t.channelName);
   channel.unref();
   t.channel = channel;
-  const cell = new Int32Array(new SharedArrayBuffer(4));
+  t.cell = new Int32Array(new SharedArrayBuffer(4));
   const id = ++t.seq;
-  const message = { op: "hello", cell, id, channel: t.channelName };
-  if (isMainThread) ensureHost();
-  else post(kBootChannel, null); // harmless when the host already runs
-  post(kRequestChannel, message);
-  const start = performance.now();
-  // A message sent before the host listens is lost: re-send every kRetryMs. Re-sent duplicates
-  // carry the same cell and are ignored once it is set.
-  while (Atomics.load(cell, 0) === Reply.pending) {
-    if (performance.now() - start > kReachMs) {
-      t.channel = null;
-      channel.close();
-      throw unreachable();
+  const message = { op: "hello", cell: t.cell, id, channel: t.channelName, then };
+  const d = t.directory;
+  const knock = () => {
+    // Without a directory there is no doorbell: the main thread rings for this thread.
+    if (d === null || Atomics.load(d.cells, kHostUp) !== 1) {
+      if (isMainThread) ensureHost();
+      else post(kBootChannel, null); // heard by the main thread's event loop
     }
-    if (waitWhile(cell, 0, Reply.pending, kRetryMs) === "timed-out" && Atomics.load(cell, 0) === Reply.pending) {
-      if (!isMainThread) post(kBootChannel, null);
-      post(kRequestChannel, message);
-    }
+    post(kRequestChannel, message);
+    if (d !== null) ring(d);
+  };
+  knock();
+  // A message sent before the host listens is lost: re-sent every kRetryMs. Re-sent duplicates
+  // carry the same cell and id and are ignored once it is answered.
+  const got = awaitReply(t, id, kReachMs, knock);
+  if (got === undefined) {
+    t.channel = null;
+    channel.close();
+    throw unreachable();
   }
   if (!t.hooked) {
     t.hooked = true;
@@ -296,82 +450,120 @@ function hello(t: ThreadState): SharedArrayBuffer {
       t.channel.postMessage({ op: "bye", channel: t.channelName });
       t.channel.close();
       t.channel = null;
+      // A process that ends unmaps everything it had (a reused worker's next process starts bare).
+      const used = t.cache.size > 0 || t.opened;
+      t.cache.clear();
+      t.opened = false;
+      // Its instances (closed or not) are garbage now, but a warm worker waiting for its next
+      // task (in Atomics.wait) runs no garbage collection to free their segments: collect now.
+      if (used && !isMainThread) collectNow();
+      if (t.directory !== null) ringIfAsleep(t.directory);
     });
   }
-  return receive(t, cell, id) as SharedArrayBuffer;
+  if (then === null) t.directory ??= new Directory(got.value as SharedArrayBuffer);
+  return got;
 }
 
-/**
- * Sends `op` to the registry host on this thread's channel and blocks until it answers (the
- * reply cell changes); returns the reply code and value.
- * @throws RuntimeError when the host does not answer within kAnswerMs
- */
-function request(op: "attach" | "names", fields: Record<string, unknown>): Answer {
-  const t = threadState();
-  if (t.channel === null) t.directory = new Directory(hello(t));
-  const cell = new Int32Array(new SharedArrayBuffer(4));
-  const id = ++t.seq;
-  t.channel!.postMessage({ ...fields, op, cell, id });
-  const start = performance.now();
-  // Sleeping on the reply cell: the host stores the code and notifies after queuing the reply.
-  while (Atomics.load(cell, 0) === Reply.pending) {
-    const waited = performance.now() - start;
-    if (waited > kAnswerMs) throw new RuntimeError(`shared_memory: the segment registry did not answer within ${kAnswerMs / 1000} s`);
-    waitWhile(cell, 0, Reply.pending, kAnswerMs - waited);
-  }
-  const code = Atomics.load(cell, 0) as Reply;
-  return { code, message: code === Reply.ok ? receive(t, cell, id) : undefined };
-}
-
-/** This thread's view of the shared directory (one round trip, the first time). */
+/** This thread's view of the shared directory (inherited at boot; else one round trip, the first time). */
 function directory(t: ThreadState): Directory {
-  if (t.channel === null) t.directory = new Directory(hello(t));
+  if (t.directory !== null) return t.directory;
+  if (isMainThread) shareDirectory();
+  const inherited = getEnvironmentData(kEnvKey);
+  if (inherited instanceof SharedArrayBuffer) t.directory = new Directory(inherited);
+  else hello(t, null); // a worker started before the main thread loaded shared_memory
   return t.directory!;
 }
 
-/** Posts a request that needs no answer on this thread's channel (open: the caller has the directory). */
+/**
+ * Sends `op` to the registry host and blocks until it answers (the thread's first request is its
+ * hello); returns the answer.
+ * @throws RuntimeError when the host does not answer within kAnswerMs
+ */
+function request(t: ThreadState, op: "attach" | "names", fields: Record<string, unknown>): Answer {
+  const d = directory(t);
+  if (t.channel === null) return hello(t, { ...fields, op });
+  const id = ++t.seq;
+  t.channel.postMessage({ ...fields, op, id });
+  ring(d);
+  const got = awaitReply(t, id, kAnswerMs);
+  if (got === undefined) throw new RuntimeError(`shared_memory: the segment registry did not answer within ${kAnswerMs / 1000} s`);
+  return got;
+}
+
+/** Posts a request that needs no answer on this thread's channel (opened first if need be). */
 function tell(t: ThreadState, op: "create" | "unlink", fields: Record<string, unknown>): void {
   t.channel!.postMessage({ ...fields, op });
 }
 
-function remember(t: ThreadState, name: string, sab: SharedArrayBuffer, epoch: number): void {
-  if (t.cache.size >= 1024) {
-    const now = t.directory === null ? -1 : t.directory.epoch();
-    for (const [k, v] of t.cache) if (v.epoch !== now || v.ref.deref() === undefined) t.cache.delete(k);
-  }
-  t.cache.set(name, { ref: new WeakRef(sab), epoch });
+/** The buffer of `entry`, if this thread still has it. */
+function bufferOf(entry: CacheEntry): SharedArrayBuffer | undefined {
+  return entry.sab ?? entry.ref?.deref();
 }
 
-/** Registers `sab` under `name`: "exists" when the name is taken (EEXIST), "full" when the directory is (ENOSPC). */
+/** Records that an instance of this thread opened `sab` (the segment `generation` of `name`). */
+function opened(t: ThreadState, name: string, generation: number, sab: SharedArrayBuffer, epoch: number): void {
+  const e = t.cache.get(name);
+  if (e !== undefined && e.generation === generation && bufferOf(e) === sab) {
+    e.sab = sab;
+    e.ref = null;
+    e.opens++;
+    e.epoch = Math.max(e.epoch, epoch);
+    return;
+  }
+  t.cache.set(name, { generation, sab, ref: null, opens: 1, epoch });
+  t.opened = true;
+}
+
+/** Records a segment sent unasked (held weakly, unless this thread has it open). */
+function sentUnasked(t: ThreadState, name: string, generation: number, sab: SharedArrayBuffer): void {
+  const e = t.cache.get(name);
+  if (e !== undefined && e.opens > 0 && e.generation >= generation) return;
+  if (t.cache.size >= 4096) for (const [k, v] of t.cache) if (bufferOf(v) === undefined) t.cache.delete(k);
+  t.cache.set(name, { generation, sab: null, ref: new WeakRef(sab), opens: 0, epoch: -1 });
+}
+
+/**
+ * Registers `sab` under `name` and opens it for the caller (closeSegment() when done): "exists"
+ * when the name is taken (EEXIST), "full" when the directory is (ENOSPC).
+ */
 export function registerSegment(name: string, sab: SharedArrayBuffer): "ok" | "exists" | "full" {
   const t = threadState();
   const d = directory(t);
+  if (t.channel === null) hello(t, null); // once per thread: opens the channel creates travel on
   const key = Buffer.from(name, "utf8");
   let epoch = 0;
+  let generation = 0;
   const r = d.locked(() => {
-    const generation = d.insert(key);
-    if (typeof generation !== "number") return generation;
-    // Posted before the lock is released: whoever finds the name next asks the host after this.
+    const g = d.insert(key);
+    if (typeof g !== "number") return g;
+    generation = g;
+    // Posted before the lock is released: whoever finds the name next asks the host after this
+    // create is queued, so the host's drain finds it.
     tell(t, "create", { name, generation, sab });
     epoch = d.epoch();
     return "ok" as const;
   });
-  if (r === "ok") remember(t, name, sab, epoch);
+  if (r === "ok") opened(t, name, generation, sab, epoch);
   return r;
 }
 
 /**
- * The segment named `name`, or null when there is none (ENOENT). Without a round trip when this
- * thread looked it up (or made it) before and no segment was unlinked since, anywhere: a name
- * maps to a new buffer only after an unlink.
+ * Opens the segment named `name` for the caller (closeSegment() when done), or returns null when
+ * there is none (ENOENT). Without a round trip when this thread has the segment of the name's
+ * current generation (it has it open, or was sent it with an earlier answer); without even the
+ * directory lock when no segment was unlinked anywhere since it last checked: a name maps to a new
+ * segment only after an unlink.
  */
 export function lookupSegment(name: string): SharedArrayBuffer | null {
   const t = threadState();
   const d = directory(t);
   const known = t.cache.get(name);
   if (known !== undefined && known.epoch === d.epoch()) {
-    const sab = known.ref.deref();
-    if (sab !== undefined) return sab;
+    const sab = bufferOf(known);
+    if (sab !== undefined) {
+      opened(t, name, known.generation, sab, known.epoch);
+      return sab;
+    }
   }
   const key = Buffer.from(name, "utf8");
   let epoch = 0;
@@ -379,28 +571,54 @@ export function lookupSegment(name: string): SharedArrayBuffer | null {
   // it stale even if the host answers before it sees that unlink.
   const generation = d.locked(() => ((epoch = d.epoch()), d.lookup(key)));
   if (generation < 0) return null;
-  const a = request("attach", { name, generation });
+  if (known !== undefined && known.generation === generation) {
+    const sab = bufferOf(known);
+    if (sab !== undefined) {
+      opened(t, name, generation, sab, epoch);
+      return sab;
+    }
+  }
+  const a = request(t, "attach", { name, generation });
+  if (a.extra !== undefined) for (const [n, g, s] of a.extra) sentUnasked(t, n, g, s);
   if (a.code !== Reply.ok) return null; // unlinked since the lookup
-  const sab = a.message as SharedArrayBuffer;
-  remember(t, name, sab, epoch);
+  const sab = a.value as SharedArrayBuffer;
+  opened(t, name, generation, sab, epoch);
   return sab;
+}
+
+/** The generation of the segment this thread has open under `name` (after registerSegment or lookupSegment). */
+export function openGeneration(name: string): number {
+  return threadState().cache.get(name)?.generation ?? -1;
+}
+
+/** An instance of this thread closed the segment `generation` of `name` (from registerSegment or lookupSegment). */
+export function closeSegment(name: string, generation: number): void {
+  const e = threadState().cache.get(name);
+  if (e === undefined || e.sab === null || e.generation !== generation) return;
+  // The last one here: forget it (a later attach asks again), so that nothing of this thread
+  // keeps an unlinked segment alive.
+  if (--e.opens <= 0) threadState().cache.delete(name);
 }
 
 /** Removes `name`; returns false when it was not there (ENOENT). */
 export function unlinkSegment(name: string): boolean {
   const t = threadState();
   const d = directory(t);
+  if (t.channel === null) hello(t, null);
   t.cache.delete(name);
   const key = Buffer.from(name, "utf8");
-  return d.locked(() => {
+  const removed = d.locked(() => {
     const generation = d.remove(key);
     if (generation < 0) return false;
     tell(t, "unlink", { name, generation });
     return true;
   });
+  // The host frees the buffer when it drains the unlink: wake it if it sleeps with nothing owed.
+  if (removed) ringIfAsleep(d);
+  return removed;
 }
 
 /** The names the host holds (for tests and leak reports). */
 export function segmentNames(): string[] {
-  return request("names", {}).message as string[];
+  return request(threadState(), "names", {}).value as string[];
 }

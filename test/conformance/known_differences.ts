@@ -13,11 +13,6 @@ export const knownDifferences: Record<string, [string, string, string][]> = {
   array_slicing_len: [
     ["a['x']: TypeError: indices must be integers", "a['x']: None", "a non-numeric key is a property lookup in JavaScript"],
   ],
-  shared_memory_basics: [
-    ["buf type: 'memoryview'", "buf type: 'Buffer'", "SharedMemory.buf is a Node Buffer over the shared bytes (memoryview's closest JavaScript kin)"],
-    ["buf[512] out of range: IndexError: index out of bounds on dimension 1", "buf[512] out of range: None", "a typed array reads undefined out of range instead of raising"],
-    ["buf[0] = 256: ValueError: memoryview: invalid value for format 'B'", "buf[0] = 256: None", "a typed array wraps 256 to 0 instead of raising"],
-  ],
 };
 
 /** Cases whose program writes a traceback to stderr on purpose (CPython's does too). */

@@ -1,7 +1,8 @@
 // Port of shared_memory_basics.py: create (random or given name), attach by name (size argument
 // ignored), write/read through .buf, children attach by name or via the passed object, argument
 // validation (ValueError texts), FileExistsError/FileNotFoundError, close()/unlink() semantics.
-// `pickle.loads(pickle.dumps(shm))` is spelled as what SharedMemory.__reduce__ returns.
+// `pickle.loads(pickle.dumps(shm))` is spelled as what SharedMemory.__reduce__ returns; `buf[i]`
+// with memoryview's checks is `buf.__getitem__(i)` (plain `buf[i]` is a typed array's access).
 import { constants } from "node:os";
 import mp from "multiprocessing-ts";
 import { print, repr, os, OSError } from "multiprocessing-ts/py";
@@ -57,10 +58,8 @@ function main() {
     show("attach with bigger size: size", () => same.size);
     same.close();
     show("create with existing name", () => new SharedMemory(name, { create: true, size: 512 }));
-    show("buf[512] out of range", () => sms.buf![512]);
-    show("buf[0] = 256", () => {
-      sms.buf![0] = 256;
-    });
+    show("buf[512] out of range", () => sms.buf!.__getitem__(512));
+    show("buf[0] = 256", () => sms.buf!.__setitem__(0, 256));
     let p = new mp.Process({ target: attach_and_write, args: [name, Buffer.from("howdy")] });
     p.start();
     p.join();
