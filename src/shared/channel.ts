@@ -23,7 +23,8 @@ const kHead = 0; // bytes consumed (wrapping counter)
 const kTail = 16; // bytes published (wrapping counter)
 const kWriteLock = 32; // serializes writers
 const kStreamTid = 33; // OS thread id of the writer streaming a message under the write lock (0: none)
-const kReadWaiters = 48; // readers sleeping on kTail
+const kReadWaiters = 48; // readers sleeping for data (on kReadSeq)
+const kReadSeq = 49; // bumped to wake them: by a publish that sees them counted, and by the last writer's close
 const kSpaceWaiters = 64; // writers (and readers waiting for a stream to pass) sleeping on kHead
 const kWriters = 80; // open write handles (Pipe EOF)
 const kReaders = 81; // open read handles (Pipe broken pipe)
@@ -159,8 +160,8 @@ export class Channel {
     const now = Atomics.add(this.cells, cell, delta) + delta;
     if (now <= 0) {
       // Wake readers to see EOF, or writers to see the broken pipe.
-      Atomics.notify(this.cells, kTail);
-      Atomics.notify(this.cells, kHead);
+      if (side === "writer") this.#wakeReaders();
+      else Atomics.notify(this.cells, kHead);
     }
   }
 
@@ -210,8 +211,20 @@ export class Channel {
 
   #publish(tail: number, size: number): void {
     Atomics.store(this.cells, kTail, (tail + size) | 0);
-    // Readers count themselves before their last look at the tail (see #waitData).
-    if (Atomics.load(this.cells, kReadWaiters) > 0) Atomics.notify(this.cells, kTail);
+    // Readers count themselves before their last look at the tail (see #sleepForData).
+    if (Atomics.load(this.cells, kReadWaiters) > 0) this.#wakeReaders();
+  }
+
+  /**
+   * Wakes the readers sleeping in #sleepForData. They sleep on the sequence cell, not on the
+   * tail, because not only a publish must wake them: a close of the last writer (or a dead
+   * stream taken over) leaves the tail as it was, and a notify that lands between a reader's
+   * last look and its sleep would be lost if the reader slept on the unchanged tail. The bump
+   * changes the cell the reader sleeps on, so its sleep returns at once instead.
+   */
+  #wakeReaders(): void {
+    Atomics.add(this.cells, kReadSeq, 1);
+    Atomics.notify(this.cells, kReadSeq);
   }
 
   /** Makes `need` contiguous bytes available at the tail (writing a WRAP marker); false if no room. */
@@ -299,7 +312,7 @@ export class Channel {
     if (Atomics.compareExchange(this.cells, kStreamTid, tid, 0) !== tid) return false;
     lockRelease(this.cells, kWriteLock);
     // Wake a reader waiting for the rest of the message, to see it will not come.
-    Atomics.notify(this.cells, kTail);
+    this.#wakeReaders();
     return true;
   }
 
@@ -382,14 +395,23 @@ export class Channel {
     if (spin !== null) return this.#waitDataSpinning(spin, tail, deadline);
     const left = deadline - performance.now();
     if (left <= 0) return false;
+    this.#sleepForData(tail, left);
+    return true;
+  }
+
+  /** Sleeps up to `left` ms unless the tail has moved past `tail` or every writer has gone. */
+  #sleepForData(tail: number, left: number): void {
+    // The sequence is read before we count ourselves: a publish that does not see us counted
+    // stored its tail before our look below (which sees it), and a publish that does, or a
+    // close, bumps the sequence after this read (so the wait returns at once, or is notified).
+    const seq = Atomics.load(this.cells, kReadSeq);
     Atomics.add(this.cells, kReadWaiters, 1); // see #publish
     try {
       // waitWhile also delivers this process's queue backlog while we sleep (semlock.ts).
-      if (Atomics.load(this.cells, kTail) === tail && !this.writersGone) waitWhile(this.cells, kTail, tail, left);
+      if (Atomics.load(this.cells, kTail) === tail && !this.writersGone) waitWhile(this.cells, kReadSeq, seq, left);
     } finally {
       Atomics.sub(this.cells, kReadWaiters, 1);
     }
-    return true;
   }
 
   /** #waitData with an adaptive spin (see SpinBudget) before the sleep. */
@@ -417,13 +439,7 @@ export class Channel {
   #sleepData(tail: number, deadline: number, now: number): boolean {
     const left = deadline - now;
     if (left <= 0) return Atomics.load(this.cells, kTail) !== tail;
-    Atomics.add(this.cells, kReadWaiters, 1); // see #publish
-    try {
-      // waitWhile also delivers this process's queue backlog while we sleep (semlock.ts).
-      if (Atomics.load(this.cells, kTail) === tail && !this.writersGone) waitWhile(this.cells, kTail, tail, left);
-    } finally {
-      Atomics.sub(this.cells, kReadWaiters, 1);
-    }
+    this.#sleepForData(tail, left);
     return true;
   }
 
@@ -570,12 +586,14 @@ export class Channel {
       if (Atomics.load(this.cells, kHead) !== tail || this.writersGone) return true;
       const left = deadline - performance.now();
       if (left <= 0) return false;
-      // Counted as a sleeping reader so that writers notify (see #publish); the timer keeps the
-      // event loop alive, which a pending waitAsync alone does not.
+      // Counted as a sleeping reader so that writers wake us (see #sleepForData, whose order of
+      // looks this keeps); the timer keeps the event loop alive, which a pending waitAsync alone
+      // does not.
+      const seq = Atomics.load(this.cells, kReadSeq);
       Atomics.add(this.cells, kReadWaiters, 1);
       try {
-        if (Atomics.load(this.cells, kTail) !== tail) continue;
-        const r = (Atomics as any).waitAsync(this.cells, kTail, tail, Math.min(left, 1000));
+        if (Atomics.load(this.cells, kTail) !== tail || this.writersGone) continue;
+        const r = (Atomics as any).waitAsync(this.cells, kReadSeq, seq, Math.min(left, 1000));
         if (r.async) {
           const keepAlive = setTimeout(() => {}, Math.min(left, 1000) + 10);
           await r.value;
