@@ -10,16 +10,14 @@ import { registerTsxFor } from "./tsx.js";
 import { lookupGlobal, moduleRegistry, rebuildValue, type GlobalRef } from "../shared/reduction.js";
 import { setImportingMain } from "../shared/bootstrapping.js";
 import { decode, encode, packItems, sliceItems, unpackItems, warmUp } from "../shared/codec.js";
-import { formatException } from "../shared/traceback.js";
+import { flatten } from "./task_errors.js";
 import { repr } from "../shared/format.js";
 import { current, pidOf } from "../shared/current.js";
-import { BaseException } from "../shared/pyerrors.js";
 import { kRetireExitCode, kWorkerCounter, type BatchTask, type ChunkRun, type ClaimResult, type ClaimTask, type FlatError, type PoolTask, type PoolWorkerData, type RunResult } from "../shared/pool_protocol.js";
 
 patchStdioSync();
 
 const data = workerData as PoolWorkerData;
-const libraryDir = new URL("../", import.meta.url).href;
 const modules = moduleRegistry(); // shared with the codec: by-reference items are found there
 
 async function load(urls: Iterable<string>): Promise<void> {
@@ -52,39 +50,6 @@ if (data.initializer) {
   const args = rebuildValue(data.initargs, modules) as unknown[];
   await init(...args);
   parentPort!.postMessage({ op: "initialized", threadId }); // pool_host's close() waits for it
-}
-
-const builtins = ["ValueError", "TypeError", "KeyError", "IndexError", "RuntimeError", "AssertionError", "OSError", "EOFError", "AttributeError",
-  "NotImplementedError", "OverflowError", "ZeroDivisionError", "StopIteration", "LookupError", "Exception"];
-
-function flatten(err: unknown): FlatError {
-  // The nearest Python builtin class among the error's bases: main rebuilds the error on it.
-  let base = "Exception";
-  for (let p = err !== null && typeof err === "object" ? Object.getPrototypeOf(err) : null; p; p = Object.getPrototypeOf(p)) {
-    if (builtins.includes(p.constructor?.name)) {
-      base = p.constructor.name;
-      break;
-    }
-  }
-  const e = err as any;
-  const props: Record<string, unknown> = {};
-  if (e !== null && typeof e === "object") for (const k of Object.keys(e)) if (k !== "args") props[k] = e[k];
-  const safe = (v: unknown) => {
-    try {
-      return new Uint8Array(encode(v));
-    } catch {
-      return null;
-    }
-  };
-  return {
-    name: e?.name ?? "Exception",
-    base,
-    message: e instanceof Error ? e.message : String(e),
-    args: safe(e instanceof BaseException ? e.args : e instanceof Error ? [e.message] : [e]),
-    props: safe(props),
-    stack: e instanceof Error ? String(e.stack ?? "") : "",
-    traceback: formatException(err, libraryDir),
-  };
 }
 
 let done = 0;
