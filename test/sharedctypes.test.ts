@@ -38,6 +38,9 @@ describe("Value", () => {
     expect(() => mp.Value("c", 256)).toThrow("one character bytes, bytearray or integer expected");
     expect(() => mp.Value("u", "ab")).toThrow("one character unicode string expected");
     expect(() => mp.Value("x", 1)).toThrow("this type has no size");
+    // ctypes.c_bool has the code "?", but as a string it is no typecode of sharedctypes (CPython too).
+    expect(() => mp.RawValue("?" as any, 1)).toThrow("this type has no size");
+    expect(String(mp.RawValue(mp.sharedctypes.ctypes.c_bool, 1))).toBe("c_bool(True)");
     expect(() => mp.Value("i", 1, 2)).toThrow("__init__ expected at most 1 argument, got 2");
   });
 

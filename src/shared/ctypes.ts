@@ -168,7 +168,9 @@ export const ctypes = Object.freeze({
 /** Finds the C type for a typecode or a ctypes type; Python's TypeError for anything else. */
 export function ctypeOf(typecodeOrType: unknown): CType {
   if (isStructClass(typecodeOrType)) return layoutOf(typecodeOrType).ctype;
-  const code = typeof typecodeOrType === "string" ? typecodeOrType : (typecodeOrType as SimpleCTypeRef | null)?._type_;
+  // '?' is ctypes.c_bool's own code, not a typecode sharedctypes takes as a string (CPython's
+  // typecode_to_type has no '?': `Value('?', 1)` fails there as any unknown string does).
+  const code = typeof typecodeOrType === "string" ? (typecodeOrType === "?" ? undefined : typecodeOrType) : (typecodeOrType as SimpleCTypeRef | null)?._type_;
   const t = typeof code === "string" && Object.hasOwn(typecodes, code) ? typecodes[code] : undefined;
   if (!t) throw new TypeError("this type has no size");
   return t;
