@@ -32,13 +32,13 @@ export interface Kind {
   /** Makes the server's referent hold what `fresh` holds (its identity stays). */
   reset(obj: any, fresh: any): void;
   /** Arguments a local call must not take (left to the server). */
-  refuse?(args: unknown[]): boolean;
+  refuse?(args: readonly unknown[]): boolean;
   /**
    * Calls published as a snapshot instead of a record: those that spread many items through the
    * stack (push(...xs)), whose success depends on the thread's stack size (main thread 1 MB,
    * workers 4 MB): a replay in another thread must not fail where the call succeeded.
    */
-  heavy?(obj: any, name: string, args: unknown[]): boolean;
+  heavy?(obj: any, name: string, args: readonly unknown[]): boolean;
 }
 
 const dictKind: Kind = {
