@@ -285,9 +285,23 @@ export class SharedHeap implements RecordViews {
       a = copy(args);
       break;
     }
-    if (kind.refuse !== undefined && kind.refuse(a)) return kNotLocal;
+    if (kind.refuse(a)) return kNotLocal;
     const cells = this.cells;
     const base = r.base;
+    if (role === 1 && Atomics.load(cells, base + cLock) === 0) {
+      // A read without the lock, when nothing has changed since this replica last caught up.
+      // Loads in this order (sequentially consistent): the lock free (no writer in the middle of
+      // a call, which may change the referent before it publishes: the server's calls, a move to
+      // a larger slot), then the generation and length as this replica has them (nothing
+      // published since: both only grow), then the directory still naming the referent (a slot
+      // names an ident once, so it did at the first load too). The read then takes effect at the
+      // first load, as if it had taken the lock there.
+      const gen = Atomics.load(cells, base + cGen);
+      if (gen === r.gen && Atomics.load(cells, base + cUsed + (gen & 1)) === r.used) {
+        const d = (kHeapOffset >> 2) + r.slot * 2;
+        if (Atomics.load(cells, d) === r.hi && Atomics.load(cells, d + 1) === r.lo) return this.#read(r, methodname, a);
+      }
+    }
     this.lockAt(base);
     try {
       if (!this.owns(r)) {
@@ -340,7 +354,7 @@ export class SharedHeap implements RecordViews {
       r.gen = -1;
       return kNotLocal;
     }
-    if (end >= 0 && (kind.heavy === undefined || !kind.heavy(r.obj, methodname, a))) {
+    if (end >= 0 && !kind.heavy(r.obj, methodname, a)) {
       // The one store that publishes the record.
       Atomics.store(this.cells, r.base + cUsed + h, end - half);
       r.used = end - half;
