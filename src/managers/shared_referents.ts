@@ -16,7 +16,9 @@
 // the replica, appends its record (mutating calls) and publishes it with one store of the half's
 // length; when the half is full, a snapshot goes into the other half and one store of the
 // generation publishes it. A thread terminated mid-call therefore leaves nothing half-published,
-// and the lock (semlock.ts ownedLock*) passes to the next thread when its holder has ended.
+// and the lock (semlock.ts ownedLock*) passes to the next thread when its holder has ended. A
+// read-only call whose replica is already up to date (the lock free, nothing published since)
+// skips the lock. Records are written and read by shared_referents/records.ts.
 //
 // Semantics kept as CPython's: arguments and results are copies (codec round trip, as the wire
 // makes), errors are rebuilt as from '#ERROR'; calls the fast path does not cover (keyword
