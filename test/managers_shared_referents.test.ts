@@ -201,6 +201,28 @@ describe("shared Value", () => {
 });
 
 describe("shared path against the server's path", () => {
+  test("a child's calls with arguments of every record form replay in the parent and the server as the server ran them", () => {
+    const make = () => [m.dict({ a: 1 }), m.list([1, 2, 3]), m.Namespace({ x: 1 })];
+    const shared = make();
+    const served = make();
+    // A call outside what the shared path covers hands each of these to the server for good.
+    for (const p of served) expect(() => p._callmethod("no_such_method")).toThrow();
+    // The parent reads the shared ones first: its replicas then catch up by replaying the child's records.
+    const before = shared.map((p) => String(p));
+    const out = mp.Queue();
+    spawn(t.random_mutations, [shared, served, 11, 3000, out]);
+    const log = out.get(true, 120) as string[];
+    expect(out.get(true, 60)).toBe("done");
+    expect(log.length).toBe(3000);
+    expect(log.filter((l) => l.includes(" / "))).toEqual([]);
+    expect(before).toEqual(["{'a': 1}", "[1, 2, 3]", "Namespace(x=1)"]);
+    // Replayed here, and by the server (#GETVALUE and repr() are served there): one state.
+    expect(shared.map((p) => String(p))).toEqual(served.map((p) => String(p)));
+    expect(shared.map((p) => mp.py.repr(p._getvalue()))).toEqual(served.map((p) => mp.py.repr(p._getvalue())));
+    for (const p of [...shared, ...served]) p._close();
+  });
+
+
   test("2,000 random calls give the same results, errors and states on a shared referent and on one the server serves", () => {
     let seed = 7;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;

@@ -130,7 +130,7 @@ export class ManagerConnection {
    * in flight (they would be overtaken), nor once the server has stopped (the call must fail as
    * any other does).
    */
-  callLocal(ident: string, methodname: string, args: unknown[]): unknown {
+  callLocal(ident: string, methodname: string, args: readonly unknown[]): unknown {
     if (this.heap === null || this.#waiting.size > 0 || this.serverGone) return kNotLocal;
     return this.heap.call(ident, methodname, args);
   }

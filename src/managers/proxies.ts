@@ -27,6 +27,14 @@ export const serverHooks: {
 } = { address: null, localRef: null, resolve: null };
 
 const kConn = Symbol("conn");
+const kLocal = Symbol("local");
+const kNoArgs: readonly unknown[] = Object.freeze([]);
+/**
+ * The proxy objects behind the JavaScript Proxies of indexable, keyed and attribute proxies: a
+ * forwarded method called on the JavaScript Proxy runs on its target, so that reading the
+ * target's own fields (connection, id) does not go through the Proxy's traps again.
+ */
+const targets = new WeakMap<object, BaseProxy>();
 /** What a proxy talks to: an in-tree server's rings, or a socket (managers/remote_client.ts). */
 type AnyConnection = ManagerConnection | RemoteConnection;
 const kClosed = Symbol("closed");
@@ -81,6 +89,8 @@ export class BaseProxy extends PyObject implements Disposable {
   _isauto?: boolean;
   _owned_by_manager = false;
   [kConn]!: AnyConnection;
+  /** The connection again if its manager keeps referents in shared memory (calls may run here), else null. */
+  [kLocal]!: ManagerConnection | null;
   [kClosed]!: { v: boolean };
 
   constructor(token: Token, serializer: string = "pickle", options: ProxyOptions = {}) {
@@ -94,6 +104,7 @@ export class BaseProxy extends PyObject implements Disposable {
     this._serializer = serializer;
     if (options.exposed) this._exposed_ = options.exposed;
     this[kConn] = conn;
+    this[kLocal] = conn instanceof ManagerConnection && conn.heap !== null ? conn : null;
     this[kClosed] = { v: false };
     this._owned_by_manager = options.manager_owned ?? false;
     if (options.incref ?? true) this._incref();
@@ -113,26 +124,27 @@ export class BaseProxy extends PyObject implements Disposable {
    * proxy if the method's typeid says so; re-raises the referent's exception.
    * @throws the referent's exception; RemoteError for server-side failures (method not exposed).
    */
-  _callmethod(methodname: string, args: readonly unknown[] = [], kwds: Record<string, unknown> = {}): any {
-    const conn = this[kConn];
-    const hasKwds = hasKeys(kwds);
-    if (!hasKwds && conn instanceof ManagerConnection && conn.heap !== null) {
+  _callmethod(methodname: string, args: readonly unknown[] = kNoArgs, kwds?: Record<string, unknown>): any {
+    const hasKwds = kwds !== undefined && hasKeys(kwds);
+    const local = this[kLocal];
+    if (local !== null && !hasKwds) {
       // A builtin dict, list, Namespace or Value in shared memory: served in this thread.
-      const local = conn.callLocal(this._id, methodname, args as unknown[]);
-      if (local !== kNotLocal) return local;
+      const v = local.callLocal(this._id, methodname, args);
+      if (v !== kNotLocal) return v;
     }
-    const [kind, result] = conn.call(this._id, methodname, args as unknown[], hasKwds ? kwds : null);
+    const [kind, result] = this[kConn].call(this._id, methodname, args as unknown[], hasKwds ? kwds! : null);
     return this._convert(kind, result);
   }
 
   /** Non-blocking twin of `_callmethod`. */
-  async _callmethod_async(methodname: string, args: readonly unknown[] = [], kwds: Record<string, unknown> = {}): Promise<any> {
-    const conn = this[kConn];
-    if (conn instanceof ManagerConnection && conn.heap !== null && !hasKeys(kwds)) {
-      const local = conn.callLocal(this._id, methodname, args as unknown[]);
-      if (local !== kNotLocal) return local;
+  async _callmethod_async(methodname: string, args: readonly unknown[] = kNoArgs, kwds?: Record<string, unknown>): Promise<any> {
+    const hasKwds = kwds !== undefined && hasKeys(kwds);
+    const local = this[kLocal];
+    if (local !== null && !hasKwds) {
+      const v = local.callLocal(this._id, methodname, args);
+      if (v !== kNotLocal) return v;
     }
-    const [kind, result] = await this[kConn].callAsync(this._id, methodname, args as unknown[], Object.keys(kwds).length ? kwds : null);
+    const [kind, result] = await this[kConn].callAsync(this._id, methodname, args as unknown[], hasKwds ? kwds! : null);
     return this._convert(kind, result);
   }
 
@@ -251,13 +263,13 @@ export function exported<T extends object>(value: T, path: string, module = self
 export function forward(proto: any, name: string): void {
   if (!Object.hasOwn(proto, name)) {
     Object.defineProperty(proto, name, {
-      value: function (this: BaseProxy, ...args: unknown[]) { return this._callmethod(name, args); },
+      value: function (this: BaseProxy, ...args: unknown[]) { return (targets.get(this) ?? this)._callmethod(name, args); },
       writable: true, configurable: true,
     });
   }
   if (!Object.hasOwn(proto, `${name}_async`)) {
     Object.defineProperty(proto, `${name}_async`, {
-      value: function (this: BaseProxy, ...args: unknown[]) { return this._callmethod_async(name, args); },
+      value: function (this: BaseProxy, ...args: unknown[]) { return (targets.get(this) ?? this)._callmethod_async(name, args); },
       writable: true, configurable: true,
     });
   }
@@ -308,8 +320,15 @@ function isIndex(prop: string | symbol): prop is string {
 /** Properties JavaScript itself looks up on objects (promises, JSON, test frameworks): never keys. */
 const kNotKeys = new Set(["then", "toJSON", "asymmetricMatch", "$$typeof", "nodeType", "inspect", "constructor", "length", "@@__IMMUTABLE_ITERABLE__@@", "@@__IMMUTABLE_RECORD__@@", "_isMockFunction"]);
 
+/** A JavaScript Proxy around `p` (known to the forwarded methods: targets). */
+function wrap<T extends BaseProxy>(p: T, handler: ProxyHandler<T>): T {
+  const w = new Proxy(p, handler);
+  targets.set(w, p);
+  return w;
+}
+
 export function indexable<T extends BaseProxy>(p: T): T {
-  return new Proxy(p, {
+  return wrap(p, {
     get(t, prop, recv) {
       if (isIndex(prop)) return (recv as any).__getitem__(Number(prop));
       return Reflect.get(t, prop, recv);
@@ -325,7 +344,7 @@ export function indexable<T extends BaseProxy>(p: T): T {
 }
 
 export function keyed<T extends BaseProxy>(p: T): T {
-  return new Proxy(p, {
+  return wrap(p, {
     get(t, prop, recv) {
       if (typeof prop !== "string" || prop in t || kNotKeys.has(prop)) return Reflect.get(t, prop, recv);
       return (recv as any).__getitem__(prop);
@@ -349,14 +368,14 @@ export function keyed<T extends BaseProxy>(p: T): T {
 
 export function attributes<T extends BaseProxy>(p: T): T {
   const local = (t: object, prop: string | symbol) => typeof prop !== "string" || prop.startsWith("_") || prop in t || kNotKeys.has(prop);
-  return new Proxy(p, {
+  return wrap(p, {
     get(t, prop, recv) {
       if (local(t, prop)) return Reflect.get(t, prop, recv);
-      return (recv as any)._callmethod("__getattribute__", [prop]);
+      return t._callmethod("__getattribute__", [prop]);
     },
     set(t, prop, v, recv) {
       if (local(t, prop)) return Reflect.set(t, prop, v, recv);
-      (recv as any)._callmethod("__setattr__", [prop, v]);
+      t._callmethod("__setattr__", [prop, v]);
       return true;
     },
     deleteProperty(t, prop) {

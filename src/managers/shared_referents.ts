@@ -16,7 +16,9 @@
 // the replica, appends its record (mutating calls) and publishes it with one store of the half's
 // length; when the half is full, a snapshot goes into the other half and one store of the
 // generation publishes it. A thread terminated mid-call therefore leaves nothing half-published,
-// and the lock (semlock.ts ownedLock*) passes to the next thread when its holder has ended.
+// and the lock (semlock.ts ownedLock*) passes to the next thread when its holder has ended. A
+// read-only call whose replica is already up to date (the lock free, nothing published since)
+// skips the lock. Records are written and read by shared_referents/records.ts.
 //
 // Semantics kept as CPython's: arguments and results are copies (codec round trip, as the wire
 // makes), errors are rebuilt as from '#ERROR'; calls the fast path does not cover (keyword
@@ -27,8 +29,9 @@
 // as of the last call the server itself served.
 
 import { decode, encode } from "../shared/codec.js";
-import { ownedLockAcquire, ownedLockRelease } from "../shared/semlock.js";
-import { kindsByCallable, kinds, kMethodIds, kMethodNames, type Kind } from "./shared_referents/kinds.js";
+import { osThreadId, ownedLockAcquire, ownedLockRelease } from "../shared/semlock.js";
+import { kindsByCallable, kinds, type Kind } from "./shared_referents/kinds.js";
+import { pad8, readRecord, writeBytes, writeCompact, type RecordViews } from "./shared_referents/records.js";
 import { BaseException } from "../shared/pyerrors.js";
 import { flattenException, plain, rebuildException } from "./wire.js";
 
@@ -63,14 +66,16 @@ const cUsed = 4; // bytes of records in half h: cUsed + h
 /** Replicas (and negative look-ups) a thread keeps per manager. */
 const kMaxReplicas = 256;
 
-const pad8 = (n: number): number => (n + 7) & ~7;
-
 /** What a local call could not do: the caller sends the request to the server. */
 export const kNotLocal: unique symbol = Symbol("notLocal");
 
 /** A thread's copy of a shared referent (the server's is the referent itself). */
 interface Replica {
   slot: number;
+  /** Cell of the slot's header, byte where its half 0 starts, bytes of a half (from the slot). */
+  base: number;
+  start: number;
+  size: number;
   hi: number;
   lo: number;
   kind: Kind;
@@ -81,21 +86,31 @@ interface Replica {
   server: boolean;
 }
 
+/** A replica of the referent named (hi, lo) in `slot`, not loaded yet. */
+function replica(slot: number, hi: number, lo: number, kind: Kind, obj: unknown, server: boolean): Replica {
+  const r: Replica = { slot: -1, base: 0, start: 0, size: 0, hi, lo, kind, gen: -1, used: 0, obj, server };
+  if (slot >= 0) moveTo(r, slot);
+  return r;
+}
+/** Points a replica at `slot`. */
+function moveTo(r: Replica, slot: number): void {
+  r.slot = slot;
+  r.base = slotStart(slot) >> 2;
+  r.start = slotStart(slot) + kSlotHeader;
+  r.size = halfBytes(slot);
+}
+
 /** The two directory cells naming a referent (idents are 12 hex digits, Server's), or null. */
 function identCells(ident: string): [number, number] | null {
   if (ident.length !== 12 || !/^[0-9a-f]{12}$/.test(ident)) return null;
   return [parseInt(ident.slice(0, 6), 16) + 1, parseInt(ident.slice(6), 16)];
 }
 
-function isPrimitive(v: unknown): boolean {
-  return v === null || (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol");
-}
-
 /** True if the wire would carry `v` unchanged (it changes -0 and lone surrogates): no copy needed. */
 function wireExact(v: unknown): boolean {
   switch (typeof v) {
     case "number":
-      return !Object.is(v, -0);
+      return v !== 0 || 1 / v > 0;
     case "string":
       return (v as any).isWellFormed?.() ?? true;
     case "boolean":
@@ -109,20 +124,13 @@ function wireExact(v: unknown): boolean {
 
 /** A copy, as the wire gives one (primitives are their own copy). */
 function copy<T>(v: T): T {
-  if (isPrimitive(v)) return v;
+  if (v === null || typeof v !== "object") return v;
   const bytes = encode(v);
   return decode(bytes, 0, bytes.length) as T;
 }
 
-// A record is either codec.ts bytes of `[methodname, ...args]`, or, for the common calls whose
-// arguments are numbers, strings, booleans, null or undefined, a compact form that skips the
-// codec: kCompact, the method's index in kMethodNames, the argument count, then per argument a
-// tag and its bytes (float64, or uint32 length + UTF-8).
-const kCompact = 0xff;
-const Arg = { Null: 0, Undefined: 1, False: 2, True: 3, Number: 4, String: 5 } as const;
-
 /** Calls `fn(obj, ...args)` without spreading the common short argument lists. */
-function apply(fn: (self: any, ...args: any[]) => unknown, obj: unknown, a: unknown[]): unknown {
+function apply(fn: (self: any, ...args: any[]) => unknown, obj: unknown, a: readonly unknown[]): unknown {
   switch (a.length) {
     case 0:
       return fn(obj);
@@ -135,14 +143,32 @@ function apply(fn: (self: any, ...args: any[]) => unknown, obj: unknown, a: unkn
   }
 }
 
+/** Calls `fn(obj, ...rec.slice(1))` of a record `[methodname, ...args]`. */
+function replay(fn: (self: any, ...args: any[]) => unknown, obj: unknown, rec: readonly unknown[]): unknown {
+  switch (rec.length) {
+    case 1:
+      return fn(obj);
+    case 2:
+      return fn(obj, rec[1]);
+    case 3:
+      return fn(obj, rec[1], rec[2]);
+    default:
+      return fn(obj, ...rec.slice(1));
+  }
+}
+
 /** The heap of one manager, as one thread sees it. */
-export class SharedHeap {
+export class SharedHeap implements RecordViews {
   readonly cells: Int32Array;
+  readonly f64: Float64Array;
   readonly bytes: Buffer;
+  /** This thread's lock owner tag (semlock.ts ownedLock*). */
+  readonly #me = osThreadId() || -1;
   #replicas = new Map<string, Replica | null>();
 
   constructor(sab: SharedArrayBuffer) {
     this.cells = new Int32Array(sab);
+    this.f64 = new Float64Array(sab, 0, sab.byteLength >> 3);
     this.bytes = Buffer.from(sab);
   }
 
@@ -152,154 +178,70 @@ export class SharedHeap {
     return sab instanceof SharedArrayBuffer && sab.byteLength >= kHeapOffset + kHeapBytes ? new SharedHeap(sab) : null;
   }
 
-  #dir(slot: number): number {
-    return (kHeapOffset >> 2) + slot * 2;
-  }
-  #base(slot: number): number {
-    return slotStart(slot) >> 2;
-  }
-  #half(slot: number, h: number): number {
-    return slotStart(slot) + kSlotHeader + h * halfBytes(slot);
-  }
-
   #find(ident: string): Replica | null {
     const id = identCells(ident);
     if (!id) return null;
     // Without the lock: the server names a slot in the directory only after filling it (kind,
     // snapshot), and a stale match (the slot freed and reused since) is caught under the lock (owns).
     for (let s = 0; s < kSlots; s++) {
-      const d = this.#dir(s);
+      const d = (kHeapOffset >> 2) + s * 2;
       if (Atomics.load(this.cells, d) === id[0] && Atomics.load(this.cells, d + 1) === id[1]) {
-        const kind = kinds[Atomics.load(this.cells, this.#base(s) + cKind)];
+        const kind = kinds[Atomics.load(this.cells, (slotStart(s) >> 2) + cKind)];
         if (!kind) return null;
-        return { slot: s, hi: id[0], lo: id[1], kind, gen: -1, used: 0, obj: null, server: false };
+        return replica(s, id[0], id[1], kind, null, false);
       }
     }
     return null;
   }
 
+  /** Takes the lock of the slot whose header starts at cell `base`. */
+  lockAt(base: number): void {
+    // One compare-exchange takes a free lock (the common case, inline); ownedLockAcquire settles
+    // the rest (spinning, sleeping, taking over from a holder that has ended).
+    if (Atomics.compareExchange(this.cells, base + cLock, 0, this.#me) !== 0) ownedLockAcquire(this.cells, base + cLock, base + cWaiters);
+  }
+  /** Releases the lock of the slot whose header starts at cell `base`. */
+  unlockAt(base: number): void {
+    ownedLockRelease(this.cells, base + cLock, base + cWaiters);
+  }
   lock(r: Replica): void {
-    const b = this.#base(r.slot);
-    ownedLockAcquire(this.cells, b + cLock, b + cWaiters);
+    this.lockAt(r.base);
   }
   unlock(r: Replica): void {
-    const b = this.#base(r.slot);
-    ownedLockRelease(this.cells, b + cLock, b + cWaiters);
+    this.unlockAt(r.base);
   }
   /** True if the slot still holds r's referent (under the lock). */
   owns(r: Replica): boolean {
-    const d = this.#dir(r.slot);
+    const d = (kHeapOffset >> 2) + r.slot * 2;
     return this.cells[d] === r.hi && this.cells[d + 1] === r.lo;
-  }
-
-  /** Reads the record at `off` of half `h`: [decoded, next offset]. */
-  #record(slot: number, h: number, off: number): [unknown, number] {
-    const at = this.#half(slot, h) + off; // 8-aligned: the length is one cell
-    const len = this.cells[at >> 2]!;
-    const next = off + 8 + pad8(len);
-    const b = this.bytes;
-    if (b[at + 8] !== kCompact) return [decode(b, at + 8, len), next];
-    const out: unknown[] = [kMethodNames[b[at + 9]!]];
-    let p = at + 11;
-    for (let n = b[at + 10]!; n > 0; n--) {
-      const tag = b[p++];
-      if (tag === Arg.Number) {
-        out.push(b.readDoubleLE(p));
-        p += 8;
-      } else if (tag === Arg.String) {
-        const sl = b.readUInt32LE(p);
-        out.push(b.toString("utf8", p + 4, p + 4 + sl));
-        p += 4 + sl;
-      } else {
-        out.push(tag === Arg.Null ? null : tag === Arg.Undefined ? undefined : tag === Arg.True);
-      }
-    }
-    return [out, next];
-  }
-
-  /** Writes codec bytes as a record at `off` of half `h` if they fit; returns the offset after it, or -1. */
-  #write(slot: number, h: number, off: number, payload: Uint8Array): number {
-    const end = off + 8 + pad8(payload.length);
-    if (end > halfBytes(slot)) return -1;
-    const at = this.#half(slot, h) + off;
-    this.cells[at >> 2] = payload.length;
-    this.bytes.set(payload, at + 8);
-    return end;
-  }
-
-  /**
-   * Writes `[methodname, ...args]` as a record at `off` of half `h`: compact when the arguments
-   * allow, else codec bytes. Returns the offset after it, or -1 if it does not fit.
-   */
-  #writeCall(slot: number, h: number, off: number, methodname: string, args: unknown[]): number {
-    const id = kMethodIds.get(methodname);
-    const half = this.#half(slot, h);
-    const size = halfBytes(slot);
-    const at = half + off;
-    const b = this.bytes;
-    let p = at + 8;
-    let compact = id !== undefined && args.length < 256 && p + 3 <= half + size;
-    if (compact) {
-      b[p++] = kCompact;
-      b[p++] = id!;
-      b[p++] = args.length;
-      for (let i = 0; i < args.length && compact; i++) {
-        const v = args[i];
-        if (typeof v === "number") {
-          if (p + 9 > half + size) compact = false;
-          else {
-            b[p] = Arg.Number;
-            b.writeDoubleLE(v, p + 1);
-            p += 9;
-          }
-        } else if (typeof v === "string") {
-          if (p + 5 + v.length * 3 > half + size) compact = false;
-          else {
-            b[p] = Arg.String;
-            const n = b.write(v, p + 5, "utf8");
-            b.writeUInt32LE(n, p + 1);
-            p += 5 + n;
-          }
-        } else if (v === null || v === undefined || typeof v === "boolean") {
-          b[p++] = v === null ? Arg.Null : v === undefined ? Arg.Undefined : v ? Arg.True : Arg.False;
-        } else {
-          compact = false;
-        }
-      }
-    }
-    if (!compact) return this.#write(slot, h, off, encode([methodname, ...args]));
-    const len = p - (at + 8);
-    const end = off + 8 + pad8(len);
-    if (end > size) return -1;
-    this.cells[at >> 2] = len;
-    return end;
   }
 
   /** Brings a replica up to date with the published records (under the lock). */
   catchUp(r: Replica): void {
-    const b = this.#base(r.slot);
+    const b = r.base;
     // Atomic loads pairing with the publishing stores, so that what a holder published just before
     // it was terminated (its lock taken over, not released) is seen with the bytes it published.
     const gen = Atomics.load(this.cells, b + cGen);
     const h = gen & 1;
     const used = Atomics.load(this.cells, b + cUsed + h);
+    const half = r.start + h * r.size;
     if (r.gen !== gen) {
-      const [snap, next] = this.#record(r.slot, h, 0);
+      const [snap, next] = readRecord(this, half);
       const fresh = r.kind.fresh(snap);
       if (r.server) r.kind.reset(r.obj, fresh);
       else r.obj = fresh;
       r.gen = gen;
-      r.used = next;
+      r.used = next - half;
     }
+    const methods = r.kind.methods;
     while (r.used < used) {
-      const [rec, next] = this.#record(r.slot, h, r.used);
-      const [name, ...args] = rec as [string, ...unknown[]];
+      const [rec, next] = readRecord(this, half + r.used);
       try {
-        apply(r.kind.methods[name]!, r.obj, args);
+        replay(methods[rec[0] as string]!, r.obj, rec);
       } catch {
         // The call that logged it raised the same, after the same changes.
       }
-      r.used = next;
+      r.used = next - half;
     }
   }
 
@@ -308,10 +250,11 @@ export class SharedHeap {
     const snap = r.kind.snapshot(r.obj);
     if (!plain(snap)) return false;
     const bytes = encode(snap);
-    if (8 + pad8(bytes.length) > halfBytes(r.slot) / 2) return false;
-    const b = this.#base(r.slot);
+    if (8 + pad8(bytes.length) > r.size / 2) return false;
+    const b = r.base;
     const gen = (Atomics.load(this.cells, b + cGen) + 1) | 0;
-    const end = this.#write(r.slot, gen & 1, 0, bytes);
+    const half = r.start + (gen & 1) * r.size;
+    const end = writeBytes(this, half, half + r.size, bytes) - half;
     Atomics.store(this.cells, b + cUsed + (gen & 1), end);
     // The one store that publishes the new half: a thread that ends before it leaves the old one.
     Atomics.store(this.cells, b + cGen, gen);
@@ -324,7 +267,7 @@ export class SharedHeap {
    * Runs `methodname(...args)` on a shared referent in this thread: its result (a copy), or
    * throws the referent's error; kNotLocal when the server must serve the call.
    */
-  call(ident: string, methodname: string, args: unknown[]): unknown {
+  call(ident: string, methodname: string, args: readonly unknown[]): unknown {
     let r = this.#replicas.get(ident);
     if (r === undefined) {
       // Replicas of referents this thread no longer uses would stay: the cache is bounded (a
@@ -337,7 +280,6 @@ export class SharedHeap {
     const kind = r.kind;
     const role = kind.role!.get(methodname);
     if (role === undefined) return kNotLocal;
-    const readonly = role === 1;
     let a = args;
     for (let i = 0; i < args.length; i++) {
       if (wireExact(args[i])) continue;
@@ -345,53 +287,86 @@ export class SharedHeap {
       a = copy(args);
       break;
     }
-    if (kind.refuse?.(a)) return kNotLocal;
-    this.lock(r);
+    if (kind.refuse(a)) return kNotLocal;
+    const cells = this.cells;
+    const base = r.base;
+    if (role === 1 && Atomics.load(cells, base + cLock) === 0) {
+      // A read without the lock, when nothing has changed since this replica last caught up.
+      // Loads in this order (sequentially consistent): the lock free (no writer in the middle of
+      // a call, which may change the referent before it publishes: the server's calls, a move to
+      // a larger slot), then the generation and length as this replica has them (nothing
+      // published since: both only grow), then the directory still naming the referent (a slot
+      // names an ident once, so it did at the first load too). The read then takes effect at the
+      // first load, as if it had taken the lock there.
+      const gen = Atomics.load(cells, base + cGen);
+      if (gen === r.gen && Atomics.load(cells, base + cUsed + (gen & 1)) === r.used) {
+        const d = (kHeapOffset >> 2) + r.slot * 2;
+        if (Atomics.load(cells, d) === r.hi && Atomics.load(cells, d + 1) === r.lo) return this.#read(r, methodname, a);
+      }
+    }
+    this.lockAt(base);
     try {
       if (!this.owns(r)) {
         // Moved to a larger slot, or no longer shared: looked up again at the next call.
         this.#replicas.delete(ident);
         return kNotLocal;
       }
-      this.catchUp(r);
-      let end = -1;
-      let h = 0;
-      if (!readonly) {
-        // The record goes in before the call runs (the call may keep its arguments), published after.
-        h = r.gen & 1;
-        end = this.#writeCall(r.slot, h, r.used, methodname, a);
-      }
-      let result: unknown;
-      let error: unknown;
-      let threw = false;
-      try {
-        result = apply(kind.methods[methodname]!, r.obj, a);
-      } catch (e) {
-        threw = true;
-        error = e;
-      }
-      if (threw && !(error instanceof BaseException)) {
-        // Not one of Python's errors (a RangeError of a spread too large for this thread's
-        // stack, a JavaScript TypeError): the server's own path decides, as before sharing.
-        if (!readonly) r.gen = -1;
-        return kNotLocal;
-      }
-      if (!readonly) {
-        if (end >= 0 && !kind.heavy?.(r.obj, methodname, a)) {
-          // The one store that publishes the record.
-          Atomics.store(this.cells, this.#base(r.slot) + cUsed + h, end);
-          r.used = end;
-        } else if (!this.compact(r)) {
-          // Too large to stay shared: this replica ran a call nobody will see; the server runs it.
-          r.gen = -1;
-          return kNotLocal;
-        }
-      }
-      if (threw) throw rebuildException(copy(flattenException(error)));
-      return copy(result);
+      // Atomic loads pairing with the publishing stores (catchUp): anything new is replayed first.
+      const gen = Atomics.load(cells, base + cGen);
+      if (gen !== r.gen || Atomics.load(cells, base + cUsed + (gen & 1)) !== r.used) this.catchUp(r);
+      return role === 1 ? this.#read(r, methodname, a) : this.#mutate(r, methodname, a);
     } finally {
-      this.unlock(r);
+      this.unlockAt(base);
     }
+  }
+
+  /** A read-only call on an up-to-date replica (under the lock). */
+  #read(r: Replica, methodname: string, a: readonly unknown[]): unknown {
+    let result: unknown;
+    try {
+      result = apply(r.kind.methods[methodname]!, r.obj, a);
+    } catch (e) {
+      // Not one of Python's errors (a JavaScript TypeError): the server's own path decides.
+      if (!(e instanceof BaseException)) return kNotLocal;
+      throw rebuildException(copy(flattenException(e)));
+    }
+    return copy(result);
+  }
+
+  /** A mutating call on an up-to-date replica (under the lock): logged, run, published. */
+  #mutate(r: Replica, methodname: string, a: readonly unknown[]): unknown {
+    const kind = r.kind;
+    // The record goes in before the call runs (the call may keep its arguments), published after.
+    const h = r.gen & 1;
+    const half = r.start + h * r.size;
+    let end = writeCompact(this, half + r.used, half + r.size, methodname, a);
+    if (end === -2) end = writeBytes(this, half + r.used, half + r.size, encode([methodname, ...a]));
+    let result: unknown;
+    let error: unknown;
+    let threw = false;
+    try {
+      result = apply(kind.methods[methodname]!, r.obj, a);
+    } catch (e) {
+      threw = true;
+      error = e;
+    }
+    if (threw && !(error instanceof BaseException)) {
+      // Not one of Python's errors (a RangeError of a spread too large for this thread's
+      // stack, a JavaScript TypeError): the server's own path decides, as before sharing.
+      r.gen = -1;
+      return kNotLocal;
+    }
+    if (end >= 0 && !kind.heavy(r.obj, methodname, a)) {
+      // The one store that publishes the record.
+      Atomics.store(this.cells, r.base + cUsed + h, end - half);
+      r.used = end - half;
+    } else if (!this.compact(r)) {
+      // Too large to stay shared: this replica ran a call nobody will see; the server runs it.
+      r.gen = -1;
+      return kNotLocal;
+    }
+    if (threw) throw rebuildException(copy(flattenException(error)));
+    return copy(result);
   }
 }
 
@@ -423,7 +398,7 @@ export class HeapServer {
       const slot = free.pop();
       if (slot === undefined) continue;
       const old = r.slot;
-      r.slot = slot;
+      moveTo(r, slot);
       heap.lock(r);
       let placed = false;
       try {
@@ -440,7 +415,8 @@ export class HeapServer {
       }
       if (placed) return true;
       free.push(slot);
-      r.slot = old;
+      if (old >= 0) moveTo(r, old);
+      else r.slot = -1;
     }
     return false;
   }
@@ -464,7 +440,7 @@ export class HeapServer {
     for (const m of kind.role!.keys()) if (exposed.includes(m) !== !kPureFallbacks.has(m)) return;
     const id = identCells(ident);
     if (!id) return;
-    const r: Replica = { slot: -1, hi: id[0], lo: id[1], kind, gen: -1, used: 0, obj, server: true };
+    const r = replica(-1, id[0], id[1], kind, obj, true);
     if (this.#place(r, true)) this.#shared.set(ident, r);
   }
 
@@ -476,6 +452,7 @@ export class HeapServer {
     heap.lock(r);
     heap.catchUp(r);
     const slot = r.slot;
+    const base = r.base;
     return () => {
       try {
         if (r.kind.readonly.has(methodname) || kPureFallbacks.has(methodname)) return;
@@ -487,7 +464,7 @@ export class HeapServer {
           else this.#unshare(ident, r);
         }
       } finally {
-        heap.unlock({ ...r, slot });
+        heap.unlockAt(base);
       }
     };
   }

@@ -32,14 +32,18 @@ export interface Kind {
   /** Makes the server's referent hold what `fresh` holds (its identity stays). */
   reset(obj: any, fresh: any): void;
   /** Arguments a local call must not take (left to the server). */
-  refuse?(args: unknown[]): boolean;
+  refuse(args: readonly unknown[]): boolean;
   /**
    * Calls published as a snapshot instead of a record: those that spread many items through the
    * stack (push(...xs)), whose success depends on the thread's stack size (main thread 1 MB,
    * workers 4 MB): a replay in another thread must not fail where the call succeeded.
    */
-  heavy?(obj: any, name: string, args: unknown[]): boolean;
+  heavy(obj: any, name: string, args: readonly unknown[]): boolean;
 }
+
+// Every kind has every member, in one order: one hidden class, so that a call site that has seen
+// one kind does not deoptimize on the next.
+const never = (): boolean => false;
 
 const dictKind: Kind = {
   id: 1,
@@ -53,6 +57,8 @@ const dictKind: Kind = {
     obj.clear();
     for (const [k, v] of fresh) obj.set(k, v);
   },
+  refuse: never,
+  heavy: never,
 };
 
 const listKind: Kind = {
@@ -61,18 +67,20 @@ const listKind: Kind = {
   methods: { ...listMethods, __repr__: (l) => repr(l) },
   readonly: new Set(["__contains__", "__getitem__", "__len__", "count", "index", "__add__", "__mul__", "__rmul__", "__reversed__", "__repr__"]),
   mutating: new Set(["__delitem__", "__setitem__", "append", "extend", "insert", "pop", "remove", "reverse", "sort", "__imul__"]),
-  heavy(l: unknown[], name, args) {
-    if (name === "sort") return l.length > kSpreadSafe;
-    if (name === "__imul__") return typeof args[0] === "number" && l.length * args[0] > kSpreadSafe;
-    if (name !== "extend") return false;
-    const xs = args[0] as any;
-    return !(typeof xs === "string" || Array.isArray(xs) ? xs.length <= kSpreadSafe : xs instanceof Map || xs instanceof Set ? xs.size <= kSpreadSafe : false);
-  },
   snapshot: (l: unknown[]) => l,
   fresh: (snap: unknown[]) => snap,
   reset(obj: unknown[], fresh: unknown[]) {
     obj.length = 0;
     for (const v of fresh) obj.push(v);
+  },
+  refuse: never,
+  heavy(l: unknown[], name, args) {
+    if (name === "append") return false;
+    if (name === "sort") return l.length > kSpreadSafe;
+    if (name === "__imul__") return typeof args[0] === "number" && l.length * args[0] > kSpreadSafe;
+    if (name !== "extend") return false;
+    const xs = args[0] as any;
+    return !(typeof xs === "string" || Array.isArray(xs) ? xs.length <= kSpreadSafe : xs instanceof Map || xs instanceof Set ? xs.size <= kSpreadSafe : false);
   },
 };
 
@@ -95,6 +103,7 @@ const namespaceKind: Kind = {
     Object.assign(obj, fresh);
   },
   refuse: (args) => typeof args[0] !== "string" || args[0] === "__proto__",
+  heavy: never,
 };
 
 const vp = Value.prototype;
@@ -114,6 +123,8 @@ const valueKind: Kind = {
     obj._typecode = fresh._typecode;
     obj._value = fresh._value;
   },
+  refuse: never,
+  heavy: never,
 };
 
 /** The kinds by the id a slot records. */
