@@ -23,8 +23,13 @@ export const kDoorbell = 5;
 export const kHostAsleep = 6;
 /** 1 while a registry host runs (the main thread sets it when it starts one, clears it at its exit). */
 export const kHostUp = 7;
+/**
+ * Threads the host forwards new segments to (threads that attached before): while it is not 0, a
+ * create rings the host so that it forwards the buffer before the name can travel to them.
+ */
+export const kForwarding = 8;
 /** Int32 cells of the header. */
-export const kHeaderCells = 8;
+export const kHeaderCells = 16;
 const kHeaderBytes = kHeaderCells * 4;
 
 /** Longest name, in UTF-8 bytes (NAME_MAX, as POSIX shm_open enforces). */
