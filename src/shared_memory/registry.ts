@@ -359,11 +359,6 @@ function request(t: ThreadState, op: "attach" | "names", fields: Record<string, 
   return got;
 }
 
-/** Posts a request that needs no answer on this thread's channel (opened first if need be). */
-function tell(t: ThreadState, op: "create" | "unlink", fields: Record<string, unknown>): void {
-  t.channel!.postMessage({ ...fields, op });
-}
-
 /** The buffer of `entry`, if this thread still has it. */
 function bufferOf(entry: CacheEntry): SharedArrayBuffer | undefined {
   return entry.sab ?? entry.ref?.deref();
@@ -399,26 +394,24 @@ export function registerSegment(name: string, sab: SharedArrayBuffer): "ok" | "e
   const t = threadState();
   const d = directory(t);
   if (t.channel === null) hello(t, null); // once per thread: opens the channel creates travel on
-  const key = Buffer.from(name, "utf8");
   let epoch = 0;
-  let generation = 0;
-  const r = d.locked(() => {
-    const g = d.insert(key);
-    if (typeof g !== "number") return g;
-    generation = g;
+  let generation: number | "exists" | "full";
+  d.lock();
+  try {
+    generation = d.insert(name);
+    if (typeof generation !== "number") return generation;
     // Posted before the lock is released: whoever finds the name next asks the host after this
     // create is queued, so the host's drain finds it.
-    tell(t, "create", { name, generation, sab });
+    t.channel!.postMessage({ op: "create", name, generation, sab });
     epoch = d.epoch();
-    return "ok" as const;
-  });
-  if (r === "ok") {
-    opened(t, name, generation, sab, epoch);
-    // Threads that attach get new buffers forwarded: wake the host to do it now, before the name
-    // can reach them.
-    if (Atomics.load(d.cells, kForwarding) > 0) ring(d);
+  } finally {
+    d.unlock();
   }
-  return r;
+  opened(t, name, generation, sab, epoch);
+  // Threads that attach get new buffers forwarded: wake the host to do it now, before the name
+  // can reach them.
+  if (Atomics.load(d.cells, kForwarding) > 0) ring(d);
+  return "ok";
 }
 
 /**
@@ -439,11 +432,17 @@ export function lookupSegment(name: string): SharedArrayBuffer | null {
       return sab;
     }
   }
-  const key = Buffer.from(name, "utf8");
   let epoch = 0;
-  // The epoch read with the lookup stamps the cached buffer: an unlink after this point makes
-  // it stale even if the host answers before it sees that unlink.
-  const generation = d.locked(() => ((epoch = d.epoch()), d.lookup(key)));
+  let generation = -1;
+  d.lock();
+  try {
+    // The epoch read with the lookup stamps the cached buffer: an unlink after this point makes
+    // it stale even if the host answers before it sees that unlink.
+    epoch = d.epoch();
+    generation = d.lookup(name);
+  } finally {
+    d.unlock();
+  }
   if (generation < 0) return null;
   // Forwarded buffers first: the host usually forwarded a new segment before its name got here.
   if ((known === undefined || known.generation !== generation) && t.channel !== null) take(t, 0);
@@ -483,16 +482,17 @@ export function unlinkSegment(name: string): boolean {
   const d = directory(t);
   if (t.channel === null) hello(t, null);
   t.cache.delete(name);
-  const key = Buffer.from(name, "utf8");
-  const removed = d.locked(() => {
-    const generation = d.remove(key);
+  d.lock();
+  try {
+    const generation = d.remove(name);
     if (generation < 0) return false;
-    tell(t, "unlink", { name, generation });
-    return true;
-  });
+    t.channel!.postMessage({ op: "unlink", name, generation });
+  } finally {
+    d.unlock();
+  }
   // The host frees the buffer when it drains the unlink: wake it if it sleeps with nothing owed.
-  if (removed) ringIfAsleep(d);
-  return removed;
+  ringIfAsleep(d);
+  return true;
 }
 
 /** The names the host holds (for tests and leak reports). */
