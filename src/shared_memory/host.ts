@@ -23,10 +23,14 @@ const kMaxExtras = 512;
 /** Unlinked bytes that make the host collect at once; below that it collects after kCollectDelayMs. */
 const kCollectBytes = 64 * 2 ** 20;
 const kCollectDelayMs = 200;
+const kMinorPerFull = 8;
 
 /** Forwarded buffers a thread may have waiting unread, and their bytes at most (see forward()). */
 const kForwardCount = 256;
 const kForwardBytes = 16 * 2 ** 20;
+
+/** Unlinked names the host remembers at most (for creates drained after their unlink). */
+const kKilledMax = 16384;
 
 /** Reply codes. */
 export const Reply = { ok: 1, notFound: 2 } as const;
@@ -51,7 +55,11 @@ export type Reply = (typeof Reply)[keyof typeof Reply];
 // Freeing: an unlinked segment's buffer lives on in the host's heap as garbage until the host's
 // garbage collector runs, and an idle host never allocates enough to run it. So the host keeps a
 // handle on V8's gc() (the flag is on only while it takes that handle: other threads' new contexts
-// do not see a global gc) and collects after unlinks; its heap is tiny (~1 ms).
+// do not see a global gc) and collects after unlinks; its heap is tiny (~1 ms). Past kCollectBytes
+// of small segments it takes a young-generation collection (a buffer created and unlinked while the
+// host was busy died young: this frees it, for a fraction of a full collection), and a full one
+// every kMinorPerFull of those, at once after a segment of kCollectBytes or more (it may have
+// lived long), and whenever it goes quiet with a collection owed.
 export const hostSource = `"use strict";
 const { BroadcastChannel, receiveMessageOnPort, workerData } = require("node:worker_threads");
 const v8 = require("node:v8");
@@ -66,6 +74,14 @@ const cells = new Int32Array(workerData.directory, 0, ${kHeaderCells});
 // Collect at once after big unlinks, lazily after small ones: a full collection per unlink would
 // stall the requests queued behind it.
 let freed = 0;
+let minors = 0;
+let bigFreed = false;
+const collectSome = () => {
+  freed = 0;
+  if (!bigFreed && ++minors < ${kMinorPerFull}) collect({ type: "minor" });
+  else collectAll();
+};
+const collectAll = () => { freed = 0; minors = 0; bigFreed = false; collect(); };
 const segments = new Map(); // name -> { generation, sab }
 const killed = new Map();   // name -> { generation, at }: the last unlinked generation, for late creates
 const pending = new Map();  // name -> [[client, request]]: attaches waiting for their create
@@ -136,11 +152,25 @@ const onRequest = (c, m) => {
     if (cur !== undefined && cur.generation === m.generation) {
       segments.delete(m.name);
       freed += cur.sab.byteLength;
+      if (cur.sab.byteLength >= ${kCollectBytes}) bigFreed = true;
       for (const other of clients.values()) other.sent.delete(cur.generation);
     }
     const k = killed.get(m.name);
-    if (k === undefined || k.generation < m.generation) killed.set(m.name, { generation: m.generation, at: Date.now() });
-    if (killed.size > 4096) { const old = Date.now() - 10000; for (const [n, v] of killed) if (v.at < old) killed.delete(n); }
+    if (k === undefined || k.generation < m.generation) {
+      // Re-inserted, so that the map stays in unlink order: pruning stops at the first young entry.
+      killed.delete(m.name);
+      killed.set(m.name, { generation: m.generation, at: Date.now() });
+    }
+    // Forget unlinks older than 10 s, and the oldest past ${kKilledMax} (a create is late by
+    // microseconds, not seconds). Pruned from the oldest: O(1) per unlink, where a full scan of a
+    // map that grows with the unlink rate made the host burn a core.
+    if (killed.size > 4096) {
+      const old = Date.now() - 10000;
+      for (const [n, v] of killed) {
+        if (v.at >= old && killed.size <= ${kKilledMax}) break;
+        killed.delete(n);
+      }
+    }
     settle(m.name);
   } else if (m.op === "attach") {
     if (!c.attacher) { c.attacher = true; Atomics.add(cells, ${kForwarding}, 1); }
@@ -178,10 +208,10 @@ for (;;) {
   // Read before draining: a ring after this read makes the sleep below return at once.
   const seen = Atomics.load(cells, ${kDoorbell});
   if (drain() > 0) continue;
-  if (freed >= ${kCollectBytes}) { freed = 0; collect(); continue; }
+  if (freed >= ${kCollectBytes}) { collectSome(); continue; }
   if (freed > 0) {
     // A collection is owed: nap, and collect if nothing comes meanwhile.
-    if (sleepWhile(cells, ${kDoorbell}, seen, ${kCollectDelayMs}) === "timed-out") { freed = 0; collect(); }
+    if (sleepWhile(cells, ${kDoorbell}, seen, ${kCollectDelayMs}) === "timed-out") collectAll();
     continue;
   }
   // Nothing owed: ask unlinks and goodbyes to ring from now on, then drain once more (one posted
