@@ -60,6 +60,7 @@ export type Reply = (typeof Reply)[keyof typeof Reply];
 // host was busy died young: this frees it, for a fraction of a full collection), and a full one
 // every kMinorPerFull of those, at once after a segment of kCollectBytes or more (it may have
 // lived long), and whenever it goes quiet with a collection owed.
+/** The registry host's whole program, eval'd in its worker (see above). */
 export const hostSource = `"use strict";
 const { BroadcastChannel, receiveMessageOnPort, workerData } = require("node:worker_threads");
 const v8 = require("node:v8");

@@ -19,8 +19,11 @@
 // travels on a well-known BroadcastChannel as a "hello" that also opens the thread's own channel
 // (both ways) for the next ones. An attach's answer also carries the other live segments this
 // thread has not been sent yet (held weakly), so a child attaching several blocks pays one round
-// trip. A thread that cannot reach the host within kReachMs gets a clear error, never an endless
-// wait.
+// trip. A thread that has attached once is then forwarded each new segment as the host drains its
+// create (a create rings the host while such threads exist; host.ts bounds what a thread may leave
+// unread), so its attach of a block made later usually finds the buffer in its own queue. A
+// thread that cannot reach the host within kReachMs gets a clear error, never an endless wait.
+// The program of the host is in host.ts.
 //
 // Lifetime: the host holds a segment's buffer from creation to unlink; each SharedMemory holds it
 // from attach to close(). Once unlinked and closed everywhere, nothing references the buffer and the
