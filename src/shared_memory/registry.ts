@@ -92,8 +92,8 @@ interface MainState {
 }
 
 // On globalThis: the ESM and CommonJS builds loaded into one thread share one channel and one host.
-const kThread = Symbol.for("multiprocessing-ts.shm.v2.thread");
-const kMain = Symbol.for("multiprocessing-ts.shm.v2.main");
+const kThread = Symbol.for("multiprocessing-ts.shm.v3.thread");
+const kMain = Symbol.for("multiprocessing-ts.shm.v3.main");
 
 function threadState(): ThreadState {
   return ((globalThis as any)[kThread] ??= { channel: null, channelName: "", hellos: 0, hooked: false, seq: 0, cell: null, directory: null, cache: new Map(), opened: false });
