@@ -306,6 +306,48 @@ describe.concurrent("SharedMemory across processes", () => {
     }
   });
 
+  test("a warm child attaching blocks made after its last attach gets each name's current block, unlinked or made again", () => {
+    const names = mp.Queue();
+    const out = mp.Queue();
+    const p = spawn({ target: t.attachSeries, args: [names, out] });
+    const made: SharedMemory[] = [];
+    const make = (name: string | null, size: number, text: string) => {
+      const s = new SharedMemory(name, true, size);
+      s.buf!.write(text);
+      made.push(s);
+      return s;
+    };
+    try {
+      names.put(make(null, 8, "AAAA").name); // the child's first attach: from now on it is sent new blocks
+      expect(out.get(true, 30)).toEqual([8, Buffer.from("AAAA")]);
+      for (let i = 0; i < 20; i++) {
+        const s = make(null, 16 + i, `B${String(i).padStart(3, "0")}`);
+        names.put(s.name);
+        expect(out.get(true, 30)).toEqual([16 + i, Buffer.from(`B${String(i).padStart(3, "0")}`)]);
+      }
+      // A name unlinked after it was sent ahead, then one made again under the same name.
+      const name = uniqueName();
+      const first = make(name, 32, "OLD1");
+      first.close();
+      first.unlink();
+      names.put(name);
+      expect(out.get(true, 30)).toBe("FileNotFoundError");
+      make(name, 48, "NEW2");
+      names.put(name);
+      expect(out.get(true, 30)).toEqual([48, Buffer.from("NEW2")]);
+      names.put(null);
+      p.join(30);
+      expect(p.exitcode).toBe(0);
+    } finally {
+      for (const s of made) {
+        s.close();
+        try {
+          s.unlink();
+        } catch {}
+      }
+    }
+  });
+
   test("a child attaches by name while the parent is busy writing, not waiting", () => {
     const shm = new SharedMemory(null, true, 16);
     const cells = new Int32Array(shm.buf!.buffer, 0, 4);

@@ -23,8 +23,13 @@ export const kDoorbell = 5;
 export const kHostAsleep = 6;
 /** 1 while a registry host runs (the main thread sets it when it starts one, clears it at its exit). */
 export const kHostUp = 7;
+/**
+ * Threads the host forwards new segments to (threads that attached before): while it is not 0, a
+ * create rings the host so that it forwards the buffer before the name can travel to them.
+ */
+export const kForwarding = 8;
 /** Int32 cells of the header. */
-export const kHeaderCells = 8;
+export const kHeaderCells = 16;
 const kHeaderBytes = kHeaderCells * 4;
 
 /** Longest name, in UTF-8 bytes (NAME_MAX, as POSIX shm_open enforces). */
@@ -54,6 +59,8 @@ export class Directory {
   readonly cells: Int32Array;
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
+  /** A name's UTF-8 bytes, encoded here without allocating (names are at most kMaxNameBytes). */
+  readonly #scratch = Buffer.allocUnsafe(4 * kMaxNameBytes);
 
   constructor(sab: SharedArrayBuffer) {
     this.cells = new Int32Array(sab, 0, kHeaderBytes / 4);
@@ -62,19 +69,22 @@ export class Directory {
     this.#view = new DataView(sab, 0, sab.byteLength);
   }
 
-  /** Runs `fn` holding the directory lock. @throws RuntimeError when the lock cannot be had in kLockMs */
-  locked<T>(fn: () => T): T {
+  /**
+   * Takes the directory lock (release it with unlock(), in a `finally`).
+   * @throws RuntimeError when the lock cannot be had in kLockMs
+   */
+  lock(): void {
     // One lock orders every create, unlink and lookup of the tree: a name is inserted (and its
     // buffer posted to the registry) before any other thread can find it, so the registry always
     // receives a segment before any request to attach to it.
     if (!lockAcquire(this.cells, kLock, kLockMs)) {
       throw new RuntimeError(`the shared_memory directory stayed locked for ${kLockMs / 1000} s (a process was terminated inside a shared_memory call?)`);
     }
-    try {
-      return fn();
-    } finally {
-      lockRelease(this.cells, kLock);
-    }
+  }
+
+  /** Releases the directory lock. */
+  unlock(): void {
+    lockRelease(this.cells, kLock);
   }
 
   /** The unlink count (call under the lock for a value consistent with a lookup). */
@@ -86,41 +96,50 @@ export class Directory {
     return kHeaderBytes + i * kSlotBytes;
   }
 
-  #hash(name: Uint8Array): number {
+  #hash(name: Uint8Array, len: number): number {
     let h = 0x811c9dc5; // FNV-1a
-    for (const b of name) h = Math.imul(h ^ b, 0x01000193);
+    for (let k = 0; k < len; k++) h = Math.imul(h ^ name[k]!, 0x01000193);
     return (h >>> 0) % kCapacity;
   }
 
-  #matches(at: number, name: Uint8Array): boolean {
-    if (this.#view.getInt32(at + 4, true) !== name.length) return false;
+  #matches(at: number, name: Uint8Array, len: number): boolean {
+    if (this.#view.getInt32(at + 4, true) !== len) return false;
     const base = at + 16;
-    for (let k = 0; k < name.length; k++) if (this.#bytes[base + k] !== name[k]) return false;
+    for (let k = 0; k < len; k++) if (this.#bytes[base + k] !== name[k]) return false;
     return true;
   }
 
-  /** Under the lock: the slot holding `name`, or -1; `free` gets the first slot an insert may use. */
-  #find(name: Uint8Array, free?: { at: number }): number {
-    let i = this.#hash(name);
+  /** The first slot an insert of the name last looked for may use (set by #find), or -1. */
+  #free = -1;
+
+  /** Under the lock: the slot holding the first `len` bytes of `name`, or -1; sets #free. */
+  #find(name: Uint8Array, len: number): number {
+    this.#free = -1;
+    let i = this.#hash(name, len);
     for (let n = 0; n < kCapacity; n++, i = (i + 1) % kCapacity) {
       const at = this.#slot(i);
       const state = this.#view.getInt32(at, true);
       if (state === Slot.empty) {
-        if (free && free.at < 0) free.at = at;
+        if (this.#free < 0) this.#free = at;
         return -1;
       }
       if (state === Slot.tombstone) {
-        if (free && free.at < 0) free.at = at;
-      } else if (this.#matches(at, name)) {
+        if (this.#free < 0) this.#free = at;
+      } else if (this.#matches(at, name, len)) {
         return at;
       }
     }
     return -1;
   }
 
+  /** The UTF-8 length of `name`, its bytes left in #scratch. */
+  #encode(name: string): number {
+    return this.#scratch.write(name, 0, "utf8");
+  }
+
   /** Under the lock: the generation of `name`, or -1 when it does not exist. */
-  lookup(name: Uint8Array): number {
-    const at = this.#find(name);
+  lookup(name: string): number {
+    const at = this.#find(this.#scratch, this.#encode(name));
     return at < 0 ? -1 : this.#view.getInt32(at + 8, true);
   }
 
@@ -128,22 +147,26 @@ export class Directory {
    * Under the lock: adds `name` with a new generation and returns it; "exists" if the name is
    * there, "full" when the directory is.
    */
-  insert(name: Uint8Array, generation = Atomics.add(this.cells, kGeneration, 1) + 1): number | "exists" | "full" {
-    const free = { at: -1 };
-    if (this.#find(name, free) >= 0) return "exists";
-    if (free.at < 0 || this.cells[kLive]! >= kCapacity - 1) return "full";
-    if (this.#view.getInt32(free.at, true) === Slot.tombstone) this.cells[kTombstones]!--;
-    this.#view.setInt32(free.at + 4, name.length, true);
-    this.#view.setInt32(free.at + 8, generation, true);
-    this.#bytes.set(name, free.at + 16);
-    this.#view.setInt32(free.at, Slot.used, true);
+  insert(name: string): number | "exists" | "full" {
+    return this.#insert(this.#scratch, this.#encode(name), Atomics.add(this.cells, kGeneration, 1) + 1);
+  }
+
+  #insert(name: Uint8Array, len: number, generation: number): number | "exists" | "full" {
+    if (this.#find(name, len) >= 0) return "exists";
+    const at = this.#free;
+    if (at < 0 || this.cells[kLive]! >= kCapacity - 1) return "full";
+    if (this.#view.getInt32(at, true) === Slot.tombstone) this.cells[kTombstones]!--;
+    this.#view.setInt32(at + 4, len, true);
+    this.#view.setInt32(at + 8, generation, true);
+    for (let k = 0; k < len; k++) this.#bytes[at + 16 + k] = name[k]!;
+    this.#view.setInt32(at, Slot.used, true);
     this.cells[kLive]!++;
     return generation;
   }
 
   /** Under the lock: removes `name` and returns its generation, or -1 if it was not there. Counts an unlink. */
-  remove(name: Uint8Array): number {
-    const at = this.#find(name);
+  remove(name: string): number {
+    const at = this.#find(this.#scratch, this.#encode(name));
     if (at < 0) return -1;
     const generation = this.#view.getInt32(at + 8, true);
     this.#view.setInt32(at, Slot.tombstone, true);
@@ -169,6 +192,6 @@ export class Directory {
     for (let i = 0; i < kCapacity; i++) this.#view.setInt32(this.#slot(i), Slot.empty, true);
     this.cells[kLive] = 0;
     this.cells[kTombstones] = 0;
-    for (const [name, generation] of live) this.insert(name, generation);
+    for (const [name, generation] of live) this.#insert(name, name.length, generation);
   }
 }

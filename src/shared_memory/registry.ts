@@ -19,28 +19,24 @@
 // travels on a well-known BroadcastChannel as a "hello" that also opens the thread's own channel
 // (both ways) for the next ones. An attach's answer also carries the other live segments this
 // thread has not been sent yet (held weakly), so a child attaching several blocks pays one round
-// trip. A thread that cannot reach the host within kReachMs gets a clear error, never an endless
-// wait.
+// trip. A thread that has attached once is then forwarded each new segment as the host drains its
+// create (a create rings the host while such threads exist; host.ts bounds what a thread may leave
+// unread), so its attach of a block made later usually finds the buffer in its own queue. A
+// thread that cannot reach the host within kReachMs gets a clear error, never an endless wait.
+// The program of the host is in host.ts.
 //
 // Lifetime: the host holds a segment's buffer from creation to unlink; each SharedMemory holds it
 // from attach to close(). Once unlinked and closed everywhere, nothing references the buffer and the
 // garbage collector frees it. Whatever is still linked when the OS process ends goes with it.
 
 import { BroadcastChannel, getEnvironmentData, isMainThread, receiveMessageOnPort, setEnvironmentData, threadId, Worker } from "node:worker_threads";
-import { sleepWhilePlain, waitUntilChanged } from "../shared/semlock.js";
+import { waitUntilChanged } from "../shared/semlock.js";
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
 import { atExit } from "../shared/current.js";
 import { RuntimeError } from "../shared/pyerrors.js";
-import { Directory, kDoorbell, kHeaderCells, kHostAsleep, kHostUp, newDirectory } from "./directory.js";
-
-const kPrefix = "multiprocessing-ts.shm.v2";
-/** Each thread's first request (a hello that opens its own channel). */
-const kRequestChannel = `${kPrefix}.request`;
-/** Requests to the main thread to start the host (sent by children). */
-const kBootChannel = `${kPrefix}.boot`;
-/** Key of the directory in worker_threads environment data (inherited by every worker at boot). */
-const kEnvKey = `${kPrefix}.directory`;
+import { Directory, kDoorbell, kForwarding, kHeaderCells, kHostAsleep, kHostUp, newDirectory } from "./directory.js";
+import { hostSource, kBootChannel, kEnvKey, kRequestChannel, kThreadChannelPrefix, Reply } from "./host.js";
 
 /** How long a thread tries to reach a host it has never reached (it may be booting), in ms. */
 const kReachMs = 5000;
@@ -50,154 +46,6 @@ const kAnswerMs = 30000;
 const kRetryMs = 10;
 /** Loads of the reply cell before sleeping on it: the host usually answers within a few µs. */
 const kReplySpins = 4000;
-/** How often an idle host looks for hellos nobody rang for, in ms. */
-const kIdlePollMs = 250;
-/** Live segments an answer carries at most besides the one asked for. */
-const kMaxExtras = 512;
-
-/** Unlinked bytes that make the host collect at once; below that it collects after kCollectDelayMs. */
-const kCollectBytes = 64 * 2 ** 20;
-const kCollectDelayMs = 200;
-
-/** Reply codes. */
-export const Reply = { ok: 1, notFound: 2 } as const;
-export type Reply = (typeof Reply)[keyof typeof Reply];
-
-// The host's whole program. It sleeps on the doorbell; woken, it drains the hello channel and
-// every thread's channel (receiveMessageOnPort: its event loop never runs) and answers each
-// request on the asking thread's channel, then flips that thread's reply cell to the request's id.
-// Messages on different channels may be handled in any order, so every segment has a generation
-// (from the directory): a "create" that arrives after the "unlink" of its generation is dropped,
-// an "unlink" of an older generation leaves a newer segment alone, and an "attach" whose "create"
-// has not been drained yet waits for it (it was posted before the name became visible, so it is
-// in a queue already).
-//
-// Freeing: an unlinked segment's buffer lives on in the host's heap as garbage until the host's
-// garbage collector runs, and an idle host never allocates enough to run it. So the host keeps a
-// handle on V8's gc() (the flag is on only while it takes that handle: other threads' new contexts
-// do not see a global gc) and collects after unlinks; its heap is tiny (~1 ms).
-const hostSource = `"use strict";
-const { BroadcastChannel, receiveMessageOnPort, workerData } = require("node:worker_threads");
-const v8 = require("node:v8");
-let collect = () => {};
-try {
-  v8.setFlagsFromString("--expose-gc");
-  collect = require("node:vm").runInNewContext("gc");
-} catch {}
-finally { if (typeof globalThis.gc !== "function") v8.setFlagsFromString("--no-expose-gc"); }
-const sleepWhile = ${sleepWhilePlain.toString()};
-const cells = new Int32Array(workerData.directory, 0, ${kHeaderCells});
-// Collect at once after big unlinks, lazily after small ones: a full collection per unlink would
-// stall the requests queued behind it.
-let freed = 0;
-const segments = new Map(); // name -> { generation, sab }
-const killed = new Map();   // name -> { generation, at }: the last unlinked generation, for late creates
-const pending = new Map();  // name -> [[client, request]]: attaches waiting for their create
-const clients = new Map();  // thread channel name -> { ch, cell, sent: Set of generations, closed }
-const answer = (c, m, code, value, extra) => {
-  c.ch.postMessage({ id: m.id, code, value, extra });
-  // The reply was queued above, before the cell flips: the requester finds it as soon as it wakes.
-  Atomics.store(c.cell, 0, m.id);
-  Atomics.notify(c.cell, 0);
-};
-// The live segments this client was not sent yet (it keeps them weakly, for its next attaches).
-const extras = (c) => {
-  const out = [];
-  for (const [name, s] of segments) {
-    if (c.sent.has(s.generation)) continue;
-    c.sent.add(s.generation);
-    out.push([name, s.generation, s.sab]);
-    if (out.length >= ${kMaxExtras}) break;
-  }
-  return out;
-};
-const tryAttach = (c, m) => {
-  const cur = segments.get(m.name);
-  if (cur !== undefined && cur.generation === m.generation) {
-    c.sent.add(cur.generation);
-    answer(c, m, ${Reply.ok}, cur.sab, extras(c));
-    return true;
-  }
-  const k = killed.get(m.name);
-  if ((cur !== undefined && cur.generation > m.generation) || (k !== undefined && k.generation >= m.generation)) {
-    answer(c, m, ${Reply.notFound}); // unlinked since the requester's lookup
-    return true;
-  }
-  return false;
-};
-const settle = (name) => {
-  const waiting = pending.get(name);
-  if (waiting === undefined) return;
-  const rest = waiting.filter(([c, m]) => !c.closed && !tryAttach(c, m));
-  if (rest.length) pending.set(name, rest); else pending.delete(name);
-};
-const onRequest = (c, m) => {
-  if (m.op === "create") {
-    const k = killed.get(m.name);
-    if (k !== undefined && k.generation >= m.generation) return;
-    const cur = segments.get(m.name);
-    if (cur === undefined || cur.generation < m.generation) segments.set(m.name, { generation: m.generation, sab: m.sab });
-    settle(m.name);
-  } else if (m.op === "unlink") {
-    const cur = segments.get(m.name);
-    if (cur !== undefined && cur.generation === m.generation) {
-      segments.delete(m.name);
-      freed += cur.sab.byteLength;
-      for (const other of clients.values()) other.sent.delete(cur.generation);
-    }
-    const k = killed.get(m.name);
-    if (k === undefined || k.generation < m.generation) killed.set(m.name, { generation: m.generation, at: Date.now() });
-    if (killed.size > 4096) { const old = Date.now() - 10000; for (const [n, v] of killed) if (v.at < old) killed.delete(n); }
-    settle(m.name);
-  } else if (m.op === "attach") {
-    if (!tryAttach(c, m)) { const w = pending.get(m.name); if (w) w.push([c, m]); else pending.set(m.name, [[c, m]]); }
-  } else if (m.op === "names") {
-    answer(c, m, ${Reply.ok}, [...segments.keys()]);
-  } else if (m.op === "bye") {
-    c.closed = true;
-    c.ch.close();
-    clients.delete(m.channel);
-  }
-};
-const hello = new BroadcastChannel(${JSON.stringify(kRequestChannel)});
-const onHello = (m) => {
-  // A re-sent hello whose reply cell is already set was answered: ignore it.
-  if (Atomics.load(m.cell, 0) >= m.id) return;
-  let c = clients.get(m.channel);
-  if (c === undefined) {
-    c = { ch: new BroadcastChannel(m.channel), cell: m.cell, sent: new Set(), closed: false };
-    clients.set(m.channel, c);
-  }
-  if (m.then) onRequest(c, { ...m.then, id: m.id });
-  else answer(c, m, ${Reply.ok}, workerData.directory);
-};
-const drain = () => {
-  let n = 0;
-  for (let got; (got = receiveMessageOnPort(hello)) !== undefined; n++) onHello(got.message);
-  for (const c of clients.values()) {
-    for (let got; !c.closed && (got = receiveMessageOnPort(c.ch)) !== undefined; n++) onRequest(c, got.message);
-  }
-  return n;
-};
-for (;;) {
-  // Read before draining: a ring after this read makes the sleep below return at once.
-  const seen = Atomics.load(cells, ${kDoorbell});
-  if (drain() > 0) continue;
-  if (freed >= ${kCollectBytes}) { freed = 0; collect(); continue; }
-  if (freed > 0) {
-    // A collection is owed: nap, and collect if nothing comes meanwhile.
-    if (sleepWhile(cells, ${kDoorbell}, seen, ${kCollectDelayMs}) === "timed-out") { freed = 0; collect(); }
-    continue;
-  }
-  // Nothing owed: ask unlinks and goodbyes to ring from now on, then drain once more (one posted
-  // before it saw the flag did not ring), then sleep until rung, or kIdlePollMs: a thread started
-  // before the main thread loaded shared_memory has no doorbell, and its hello waits for this.
-  Atomics.store(cells, ${kHostAsleep}, 1);
-  if (drain() > 0) { Atomics.store(cells, ${kHostAsleep}, 0); continue; }
-  sleepWhile(cells, ${kDoorbell}, seen, ${kIdlePollMs});
-  Atomics.store(cells, ${kHostAsleep}, 0);
-}
-`;
 
 /**
  * A segment this thread knows. Held strongly while instances of this thread have it open (a
@@ -244,8 +92,8 @@ interface MainState {
 }
 
 // On globalThis: the ESM and CommonJS builds loaded into one thread share one channel and one host.
-const kThread = Symbol.for("multiprocessing-ts.shm.v2.thread");
-const kMain = Symbol.for("multiprocessing-ts.shm.v2.main");
+const kThread = Symbol.for("multiprocessing-ts.shm.v3.thread");
+const kMain = Symbol.for("multiprocessing-ts.shm.v3.main");
 
 function threadState(): ThreadState {
   return ((globalThis as any)[kThread] ??= { channel: null, channelName: "", hellos: 0, hooked: false, seq: 0, cell: null, directory: null, cache: new Map(), opened: false });
@@ -378,14 +226,30 @@ interface Answer {
   code: Reply;
   value: unknown;
   extra?: [string, number, SharedArrayBuffer][];
+  /** A buffer forwarded unasked (id 0), and its sequence number. */
+  fwd?: [string, number, SharedArrayBuffer];
+  seq?: number;
 }
 
-/** The reply to request `id` if it has arrived (skipping late replies to requests that gave up). */
+/**
+ * The reply to request `id` if it has arrived (skipping late replies to requests that gave up);
+ * records the buffers forwarded meanwhile. take(t, 0) only reads what was forwarded.
+ */
 function take(t: ThreadState, id: number): Answer | undefined {
   for (let got = receiveMessageOnPort(t.channel as any); got !== undefined; got = receiveMessageOnPort(t.channel as any)) {
-    if ((got.message as Answer).id === id) return got.message as Answer;
+    const m = got.message as Answer;
+    if (m.fwd !== undefined) forwarded(t, m);
+    else if (m.id === id) return m;
   }
   return undefined;
+}
+
+/** Records a buffer the host forwarded, and tells it how far this thread has read. */
+function forwarded(t: ThreadState, m: Answer): void {
+  const [name, generation, sab] = m.fwd!;
+  sentUnasked(t, name, generation, sab);
+  // The host counts what this thread left unread (it holds those buffers alive) by this cell.
+  Atomics.store(t.cell!, 1, m.seq!);
 }
 
 /**
@@ -415,11 +279,16 @@ function awaitReply(t: ThreadState, id: number, ms: number, resend?: () => void)
  * @throws RuntimeError when the host cannot be reached within kReachMs
  */
 function hello(t: ThreadState, then: Record<string, unknown> | null): Answer {
-  t.channelName = `${kPrefix}.thread.${threadId}.${++t.hellos}`;
+  t.channelName = `${kThreadChannelPrefix}.${threadId}.${++t.hellos}`;
   const channel = new BroadcastChannel(t.channelName);
+  const cell = new Int32Array(new SharedArrayBuffer(8)); // [last reply id, last forward read]
+  // Forwards read by the event loop (when it runs) do not wait for this thread's next attach.
+  channel.onmessage = (e: MessageEvent) => {
+    if (t.channel === channel && (e.data as Answer)?.fwd !== undefined) forwarded(t, e.data as Answer);
+  };
   channel.unref();
   t.channel = channel;
-  t.cell = new Int32Array(new SharedArrayBuffer(4));
+  t.cell = cell;
   const id = ++t.seq;
   const message = { op: "hello", cell: t.cell, id, channel: t.channelName, then };
   const d = t.directory;
@@ -448,6 +317,9 @@ function hello(t: ThreadState, then: Record<string, unknown> | null): Answer {
     atExit(() => {
       if (t.channel === null) return;
       t.channel.postMessage({ op: "bye", channel: t.channelName });
+      // Unread forwards would stay queued on the closed channel until the event loop turns
+      // (a warm worker's never does between processes): drop them now.
+      while (receiveMessageOnPort(t.channel as any) !== undefined);
       t.channel.close();
       t.channel = null;
       // A process that ends unmaps everything it had (a reused worker's next process starts bare).
@@ -490,11 +362,6 @@ function request(t: ThreadState, op: "attach" | "names", fields: Record<string, 
   return got;
 }
 
-/** Posts a request that needs no answer on this thread's channel (opened first if need be). */
-function tell(t: ThreadState, op: "create" | "unlink", fields: Record<string, unknown>): void {
-  t.channel!.postMessage({ ...fields, op });
-}
-
 /** The buffer of `entry`, if this thread still has it. */
 function bufferOf(entry: CacheEntry): SharedArrayBuffer | undefined {
   return entry.sab ?? entry.ref?.deref();
@@ -530,21 +397,24 @@ export function registerSegment(name: string, sab: SharedArrayBuffer): "ok" | "e
   const t = threadState();
   const d = directory(t);
   if (t.channel === null) hello(t, null); // once per thread: opens the channel creates travel on
-  const key = Buffer.from(name, "utf8");
   let epoch = 0;
-  let generation = 0;
-  const r = d.locked(() => {
-    const g = d.insert(key);
-    if (typeof g !== "number") return g;
-    generation = g;
+  let generation: number | "exists" | "full";
+  d.lock();
+  try {
+    generation = d.insert(name);
+    if (typeof generation !== "number") return generation;
     // Posted before the lock is released: whoever finds the name next asks the host after this
     // create is queued, so the host's drain finds it.
-    tell(t, "create", { name, generation, sab });
+    t.channel!.postMessage({ op: "create", name, generation, sab });
     epoch = d.epoch();
-    return "ok" as const;
-  });
-  if (r === "ok") opened(t, name, generation, sab, epoch);
-  return r;
+  } finally {
+    d.unlock();
+  }
+  opened(t, name, generation, sab, epoch);
+  // Threads that attach get new buffers forwarded: wake the host to do it now, before the name
+  // can reach them.
+  if (Atomics.load(d.cells, kForwarding) > 0) ring(d);
+  return "ok";
 }
 
 /**
@@ -565,14 +435,23 @@ export function lookupSegment(name: string): SharedArrayBuffer | null {
       return sab;
     }
   }
-  const key = Buffer.from(name, "utf8");
   let epoch = 0;
-  // The epoch read with the lookup stamps the cached buffer: an unlink after this point makes
-  // it stale even if the host answers before it sees that unlink.
-  const generation = d.locked(() => ((epoch = d.epoch()), d.lookup(key)));
+  let generation = -1;
+  d.lock();
+  try {
+    // The epoch read with the lookup stamps the cached buffer: an unlink after this point makes
+    // it stale even if the host answers before it sees that unlink.
+    epoch = d.epoch();
+    generation = d.lookup(name);
+  } finally {
+    d.unlock();
+  }
   if (generation < 0) return null;
-  if (known !== undefined && known.generation === generation) {
-    const sab = bufferOf(known);
+  // Forwarded buffers first: the host usually forwarded a new segment before its name got here.
+  if ((known === undefined || known.generation !== generation) && t.channel !== null) take(t, 0);
+  const now = t.cache.get(name);
+  if (now !== undefined && now.generation === generation) {
+    const sab = bufferOf(now);
     if (sab !== undefined) {
       opened(t, name, generation, sab, epoch);
       return sab;
@@ -606,16 +485,17 @@ export function unlinkSegment(name: string): boolean {
   const d = directory(t);
   if (t.channel === null) hello(t, null);
   t.cache.delete(name);
-  const key = Buffer.from(name, "utf8");
-  const removed = d.locked(() => {
-    const generation = d.remove(key);
+  d.lock();
+  try {
+    const generation = d.remove(name);
     if (generation < 0) return false;
-    tell(t, "unlink", { name, generation });
-    return true;
-  });
+    t.channel!.postMessage({ op: "unlink", name, generation });
+  } finally {
+    d.unlock();
+  }
   // The host frees the buffer when it drains the unlink: wake it if it sleeps with nothing owed.
-  if (removed) ringIfAsleep(d);
-  return removed;
+  ringIfAsleep(d);
+  return true;
 }
 
 /** The names the host holds (for tests and leak reports). */
