@@ -18,6 +18,7 @@ import { SpinBudget } from "./channel/spin.js";
 import { FrameBatch } from "./channel/batch.js";
 import { pollAsync, waitRoomAsync } from "./channel/async.js";
 import { countedSleep, countedWake } from "./channel/wake.js";
+import { copyOut } from "./channel/scratch.js";
 import { kCont, kHdr, kLenMask, kStart, kWhole, kWrap, pad8 } from "./channel/layout.js";
 import { kControlBytes, kHead, kReadWaiters, kReaders, kSpaceWaiters, kStreamTid, kTail, kWriteLock, kWriters } from "./channel/layout.js";
 
@@ -35,17 +36,6 @@ export const kTimeout = Symbol("timeout");
 /** Rings of closed, never-shared channels, for reuse by Channel.create() (see recycle()). */
 const spareRings: SharedArrayBuffer[] = [];
 const kSpareRings = 4;
-
-/** A reader's copy of a frame (see read()): this thread's, reused by its next read. */
-let scratch = Buffer.allocUnsafe(4096);
-
-function copyOut(from: Buffer, start: number, len: number): Buffer {
-  if (len > scratch.length) scratch = Buffer.allocUnsafe(Math.max(len, 2 * scratch.length));
-  const to = scratch;
-  if (len <= 16) for (let i = 0; i < len; i++) to[i] = from[start + i]!;
-  else from.copy(to, 0, start, start + len);
-  return to;
-}
 
 /** Decodes `len` bytes at `start` of `buf` (a view over shared memory: copy what you keep). */
 export type Decoder<T> = (buf: Buffer, start: number, len: number) => T;
@@ -146,6 +136,9 @@ export class Channel {
   #free(want = Infinity): number {
     return this.#freeAt(Atomics.load(this.cells, kTail), want);
   }
+
+  /** #freeAt as a function, for FrameBatch.drainTo. */
+  readonly #freeFn = (tail: number, want: number): number => this.#freeAt(tail, want);
 
   /** #free() for a writer holding the lock that has written up to `tail` and not published yet. */
   #freeAt(tail: number, want: number): number {
@@ -327,23 +320,7 @@ export class Channel {
   #drainBatch(batch: FrameBatch): boolean {
     const start = Atomics.load(this.cells, kTail);
     const frames = batch.frames;
-    let tail = start;
-    while (!batch.empty) {
-      const pos = tail & this.#mask;
-      const toEnd = this.capacity - pos;
-      const first = batch.firstFrameBytes;
-      if (first > toEnd) {
-        // Frames never wrap: mark the rest of the ring skipped and go on at offset 0.
-        if (toEnd + first > this.#freeAt(tail, toEnd + batch.bytes)) break;
-        this.#words[pos >> 2] = kWrap << 30;
-        tail = (tail + toEnd) | 0;
-        continue;
-      }
-      const room = Math.min(toEnd, this.#freeAt(tail, Math.min(toEnd, batch.bytes)));
-      const n = room < first ? 0 : batch.copyTo(this.#u8, pos, room);
-      if (n === 0) break;
-      tail = (tail + n) | 0;
-    }
+    const tail = batch.drainTo(this.#u8, this.#words, start, this.#freeFn);
     if (tail !== start) this.#publish(start, (tail - start) | 0, frames - batch.frames);
     return batch.empty;
   }
@@ -438,7 +415,7 @@ export class Channel {
     // it before saying so): loaded anew here, it could be one that readers reached after
     // emptying the ring, and no reader would wake us. Counted before the re-check: a reader that
     // advances the head after it sees the count and notifies (channel/wake.ts).
-    countedSleep(this.cells, kHead, kSpaceWaiters, this.#headSeen, Math.min(left, 50), !this.readersGone);
+    countedSleep(this.cells, kHead, kSpaceWaiters, this.#headSeen, Math.min(left, 50), kReaders);
     return true;
   }
 
@@ -496,7 +473,7 @@ export class Channel {
     const left = deadline - now;
     if (left <= 0) return Atomics.load(this.cells, kTail) !== tail;
     // Counted before the last look at the tail (see #publish and channel/wake.ts).
-    countedSleep(this.cells, kTail, kReadWaiters, tail, left, !this.writersGone);
+    countedSleep(this.cells, kTail, kReadWaiters, tail, left, kWriters);
     return true;
   }
 
@@ -600,7 +577,7 @@ export class Channel {
   #waitHeadMoves(head: number, deadline: number): boolean {
     const left = deadline - performance.now();
     if (left <= 0) return false;
-    countedSleep(this.cells, kHead, kSpaceWaiters, head, Math.min(left, 50), true);
+    countedSleep(this.cells, kHead, kSpaceWaiters, head, Math.min(left, 50));
     return true;
   }
 

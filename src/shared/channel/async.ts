@@ -39,7 +39,7 @@ export async function pollAsync(ch: Channel, ms: number): Promise<boolean> {
     Atomics.add(ch.cells, kReadWaiters, 1);
     let woken = false;
     try {
-      if (Atomics.load(ch.cells, kTail) !== tail) continue;
+      if (Atomics.load(ch.cells, kTail) !== tail || ch.writersGone) continue; // looked at after counting
       const r = (Atomics as any).waitAsync(ch.cells, kTail, tail, Math.min(left, 1000));
       if (r.async) {
         const keepAlive = setTimeout(() => {}, Math.min(left, 1000) + 10);

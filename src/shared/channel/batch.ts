@@ -8,7 +8,7 @@
 // goes on; the next time it holds the lock it writes the whole batch with one copy and one
 // publish. The batch is this thread's alone: no Atomics here (the channel publishes).
 
-import { kHdr, kLenMask, kWhole, pad8 } from "./layout.js";
+import { kHdr, kLenMask, kWhole, kWrap, pad8 } from "./layout.js";
 
 /** Bytes an emptied batch keeps (a larger one is given back to the allocator). */
 const kKeepBytes = 1 << 16;
@@ -82,6 +82,33 @@ export class FrameBatch {
     u8.set(this.#u8.subarray(this.#start, this.#end));
     this.#u8 = u8;
     this.#words = new Int32Array(u8.buffer);
+  }
+
+  /**
+   * Copies as many frames as the ring has room for into `ring` (of which `words` is the Int32
+   * view), in order, from the unpublished tail `tail`, marking the end of the ring skipped
+   * (WRAP) where the next frame does not fit before it: frames never wrap. `free(tail, want)`
+   * says how many bytes may be written at `tail` (re-reading the head if fewer than `want`).
+   * Returns the new tail; the caller publishes. For a writer holding the write lock.
+   */
+  drainTo(ring: Uint8Array, words: Int32Array, tail: number, free: (tail: number, want: number) => number): number {
+    const capacity = ring.length;
+    while (this.#start !== this.#end) {
+      const pos = tail & (capacity - 1);
+      const toEnd = capacity - pos;
+      const first = this.firstFrameBytes;
+      if (first > toEnd) {
+        if (toEnd + first > free(tail, toEnd + this.bytes)) break;
+        words[pos >> 2] = kWrap << 30;
+        tail = (tail + toEnd) | 0;
+        continue;
+      }
+      const room = Math.min(toEnd, free(tail, Math.min(toEnd, this.bytes)));
+      const n = room < first ? 0 : this.copyTo(ring, pos, room);
+      if (n === 0) break;
+      tail = (tail + n) | 0;
+    }
+    return tail;
   }
 
   /**

@@ -13,15 +13,17 @@
 import { waitWhile } from "../semlock.js";
 
 /**
- * Sleeps on `cells[index]` while it equals `value`, up to `ms`, counted in `cells[counter]`;
- * `go` is looked at after counting (false: do not sleep). waitWhile also delivers this
- * process's queue backlog while we sleep (semlock.ts).
+ * Sleeps on `cells[index]` while it equals `value`, up to `ms`, counted in `cells[counter]`, and
+ * (if `handles` is a cell) while `cells[handles]` is positive: the other side's open handles,
+ * whose last close wakes the counted sleepers. Both are looked at after counting, or a close
+ * between our look and our count would wake no one. waitWhile also delivers this process's
+ * queue backlog while we sleep (semlock.ts).
  */
-export function countedSleep(cells: Int32Array, index: number, counter: number, value: number, ms: number, go: boolean): void {
+export function countedSleep(cells: Int32Array, index: number, counter: number, value: number, ms: number, handles = -1): void {
   Atomics.add(cells, counter, 1);
   let woken = false;
   try {
-    if (go && Atomics.load(cells, index) === value) woken = waitWhile(cells, index, value, ms) === "ok";
+    if (Atomics.load(cells, index) === value && (handles < 0 || Atomics.load(cells, handles) > 0)) woken = waitWhile(cells, index, value, ms) === "ok";
   } finally {
     if (!woken) Atomics.sub(cells, counter, 1);
   }
