@@ -33,8 +33,6 @@ export interface QueueOptions {
 }
 
 const kDefaultCapacity = 1 << 20;
-/** How many times put() looks for room in a full ring before it backlogs the item (~10-50 µs). */
-const kFullSpins = 2000;
 
 // --- signatures (shared/binder.ts) ------------------------------------------------------------
 // `obj` is positional-only here: a plain object in its place is the item, whatever its keys.
@@ -199,20 +197,14 @@ export class Queue<T = any> extends PyObject {
   #send(payload: Uint8Array): void {
     // Keep this process's items in order: nothing overtakes the backlog or a half-sent stream.
     if (this.#backlog.length === 0 && !this.#flushing) {
-      if (this._ch.write(payload, 0)) {
-        if (this._ch.streaming) schedule(this);
+      // Written, or staged in the channel while another producer holds its write lock (the
+      // frames then go out with this thread's next write, or from the backlog service).
+      if (this._ch.writeOrStage(payload)) {
+        if (this._ch.streaming || this._ch.staged) schedule(this);
         return;
       }
-      // The ring is full: a reader that is draining it frees room within microseconds, and
-      // waiting that long is cheaper than copying the item into the backlog (bounded: put()
-      // still never blocks on a queue nobody reads).
-      const need = payload.length + 16;
-      if (need <= this._ch.capacity >> 1) {
-        for (let spin = 0; spin < kFullSpins; spin++) {
-          if (this._ch.hasRoom(need) && this._ch.write(payload, 0)) return;
-        }
-      }
     }
+    // A large item that cannot start now, or anything behind a half-sent stream.
     this.#backlog.push(Buffer.from(payload));
     // Retry only once a good part of the ring is free again: retrying on every put() while it is
     // full would take the write lock each time and bounce the channel's cache line with the readers.
@@ -229,12 +221,17 @@ export class Queue<T = any> extends PyObject {
     try {
       const deadline = performance.now() + ms;
       const left = () => Math.max(0, deadline - performance.now());
-      if (this._ch.streaming && !this._ch.flush(left())) return false;
+      // Oldest first: a half-sent stream, the frames staged in the channel, then the backlog.
+      const ch = this._ch;
+      if (ch.streaming && !ch.flush(left())) return false;
+      if (!ch.flushStaged(left())) return false;
       while (this.#backlog.length) {
-        if (!this._ch.write(this.#backlog[0]!, left())) return false;
-        this.#backlog.shift(); // accepted: written, or now owned by the channel's stream
-        if (this._ch.streaming && !this._ch.flush(left())) return false;
+        // Not waiting: items join the staged frames when another producer holds the lock.
+        if (!(ms <= 0 ? ch.writeOrStage(this.#backlog[0]!) : ch.write(this.#backlog[0]!, left()))) return false;
+        this.#backlog.shift(); // accepted: written, staged, or now owned by the channel's stream
+        if (ch.streaming && !ch.flush(left())) return false;
       }
+      if (!ch.flushStaged(left())) return false;
       if (this.#closed) this.#release();
       return true;
     } finally {
@@ -248,7 +245,7 @@ export class Queue<T = any> extends PyObject {
    * object itself may outlive the current job (a WeakRef keeps it until the event loop turns).
    */
   #release(): void {
-    if (this.#ch === null || this.#backlog.length || this.#ch.streaming) return;
+    if (this.#ch === null || this.#backlog.length || this.#ch.streaming || this.#ch.staged) return;
     if (!this._shared && this.#ch.isEmpty()) this.#ch.recycle();
     this.#ch = null;
     pending.delete(this);
@@ -277,7 +274,7 @@ export class Queue<T = any> extends PyObject {
   get(...args: GetArgs): T {
     const ms = getMs(args);
     this.#checkClosed();
-    if (this.#backlog.length) this._flush(0);
+    if (this.#backlog.length || this._ch.staged) this._flush(0);
     const r = this.#take(ms);
     if (r === kTimeout) throw new Empty();
     return r;

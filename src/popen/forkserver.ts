@@ -28,6 +28,8 @@ interface Warm {
   generation: number;
   job: Int32Array | null;
   alive: boolean;
+  /** performance.now() when a start() first found it idle since it was last claimed (null: not yet). */
+  idleSince: number | null;
 }
 
 const kSpares = 2;
@@ -41,7 +43,7 @@ function spawnWarm(bootstrapUrl: URL, preload: string[], tsx: boolean, libraryEn
     warm: { control, port: port2, preload, tsx, libraryEntry },
   };
   const worker = newWorker(bootstrapUrl, { workerData: data, transferList: [port2], stdout: false, stderr: false });
-  const warm: Warm = { worker, control, port: port1, generation: 0, job: null, alive: true };
+  const warm: Warm = { worker, control, port: port1, generation: 0, job: null, alive: true, idleSince: null };
   worker.on("error", () => {});
   worker.on("exit", (code) => {
     warm.alive = false;
@@ -55,14 +57,24 @@ function spawnWarm(bootstrapUrl: URL, preload: string[], tsx: boolean, libraryEn
   return warm;
 }
 
+/**
+ * Idle workers beyond kMaxIdle are kept until they have been idle this long: a program that
+ * starts 8 processes at a time, again and again, finds its 8 workers idle each time instead of
+ * booting half of them anew (a boot costs a core ~90 ms, taken from the processes running).
+ * (Idle since the first start() that found them so: the parent does not see them go idle.)
+ */
 const kMaxIdle = 4;
+const kKeepRecentMs = 5000;
 
 /** Takes an idle warm worker, or boots one. */
 function claim(bootstrapUrl: URL, spec: ParentToChildSpec): Warm {
   for (const w of pool) {
     // Only an idle worker may be claimed; the compare-exchange keeps two parents' threads (or a
     // worker going idle) from both taking it.
-    if (w.alive && Atomics.compareExchange(w.control, 0, WarmState.idle, WarmState.busy) === WarmState.idle) return w;
+    if (w.alive && Atomics.compareExchange(w.control, 0, WarmState.idle, WarmState.busy) === WarmState.idle) {
+      w.idleSince = null;
+      return w;
+    }
   }
   const w = spawnWarm(bootstrapUrl, spec.modules, spec.tsx, spec.libraryEntry);
   Atomics.store(w.control, 0, WarmState.busy);
@@ -100,7 +112,11 @@ export function forkserverStart(bootstrapUrl: URL, spec: ParentToChildSpec): Pop
   // When the child's job is over, the worker flips its control word back to idle by itself.
   const idle = pool.filter((w) => w.alive && Atomics.load(w.control, 0) === WarmState.idle);
   for (let n = idle.length; n < kSpares; n++) spawnWarm(bootstrapUrl, spec.modules, spec.tsx, spec.libraryEntry);
+  // Retire the surplus of idle workers that no start() has needed for a while.
+  const now = performance.now();
+  for (const w of idle) w.idleSince ??= now;
   for (const w of idle.slice(kMaxIdle)) {
+    if (now - w.idleSince! < kKeepRecentMs) continue;
     if (Atomics.compareExchange(w.control, 0, WarmState.idle, WarmState.quit) === WarmState.idle) Atomics.notify(w.control, 0);
   }
   return popen;

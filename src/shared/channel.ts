@@ -12,83 +12,26 @@
 // compare-exchanging the head past it; if another reader got there first, it retries. A reader
 // that is terminated mid-read therefore never leaves the channel half-consumed.
 
-import { lockAcquire, lockRelease, lockTryAcquire, kUnlocked, osThreadEnded, osThreadId, waitWhile } from "./semlock.js";
-import { availableParallelism, loadavg } from "node:os";
+import { lockRelease, lockTryAcquire, lockAcquire, kUnlocked, osThreadEnded, osThreadId } from "./semlock.js";
 import { OSError } from "./pyerrors.js";
+import { SpinBudget } from "./channel/spin.js";
+import { FrameBatch } from "./channel/batch.js";
+import { pollAsync, waitRoomAsync } from "./channel/async.js";
+import { countedSleep, countedWake } from "./channel/wake.js";
+import { copyOut } from "./channel/scratch.js";
+import { kCont, kHdr, kLenMask, kStart, kWhole, kWrap, pad8 } from "./channel/layout.js";
+import { kControlBytes, kHead, kReadSeq, kReadWaiters, kReaders, kSpaceWaiters, kStreamTid, kTail, kWriteLock, kWriters } from "./channel/layout.js";
 
-// Control cells (Int32Array at offset 0), each group on its own 64-byte cache line: readers
-// write the head, writers the tail and the lock; sharing a line would bounce it between the
-// cores on every message.
-const kHead = 0; // bytes consumed (wrapping counter)
-const kTail = 16; // bytes published (wrapping counter)
-const kWriteLock = 32; // serializes writers
-const kStreamTid = 33; // OS thread id of the writer streaming a message under the write lock (0: none)
-const kReadWaiters = 48; // readers sleeping for data (on kReadSeq)
-const kReadSeq = 49; // bumped to wake them: by a publish that sees them counted, and by the last writer's close
-const kSpaceWaiters = 64; // writers (and readers waiting for a stream to pass) sleeping on kHead
-const kWriters = 80; // open write handles (Pipe EOF)
-const kReaders = 81; // open read handles (Pipe broken pipe)
-const kControlBytes = 384;
-
-// Frame header: type in the top 2 bits, chunk length in the low 30.
-const kWrap = 0;
-const kWhole = 1;
-const kStart = 2;
-const kCont = 3;
-const kLenMask = 0x3fffffff;
+export { SpinBudget } from "./channel/spin.js";
 
 const kReadSpins = 1000;
 /** How often a thread waiting on a streaming writer looks whether it died (terminate(), kill()). */
 const kLivenessCheckMs = 100;
 
-const pad8 = (n: number): number => (n + 7) & ~7;
-const kHdr = 8;
 
 /** Outcome of a read that did not return a message. */
 export const kEOF = Symbol("EOF");
 export const kTimeout = Symbol("timeout");
-
-/**
- * An adaptive spin budget for one reader: how long read() and poll() watch the tail with loads
- * before sleeping in Atomics.wait. A reader in a request/reply exchange (a socket connection's
- * recv() after its send()) usually gets its message within tens of microseconds; watching for it
- * then saves the futex sleep, and the writer's notify, of every message. The budget follows the
- * waits: it grows to twice a wait that ended within the ceiling and halves after each wait that
- * outlasted it, so a thread that waits long (idle, or a slow peer) soon spins for nothing and
- * cannot keep a core busy on this shared machine.
- */
-export class SpinBudget {
-  /** Microseconds the next wait may spin. */
-  us: number;
-  readonly maxUs: number;
-
-  constructor(maxUs = 100, startUs = maxUs / 2) {
-    this.maxUs = maxUs;
-    this.us = startUs;
-  }
-
-  /**
-   * Microseconds this wait may spin: none while the machine has no idle core (the 1-minute
-   * load average, looked up at most every 500 ms, is at least the core count minus one). There,
-   * a spinning thread takes the time slice the peer it waits for needs.
-   */
-  budget(now: number): number {
-    if (now >= loadCheckedAt + 500) {
-      loadCheckedAt = now;
-      spinAllowed = loadavg()[0]! < Math.max(1, availableParallelism() - 1);
-    }
-    return spinAllowed ? this.us : 0;
-  }
-
-  /** Records a wait of `waitedUs` microseconds (whether it was spun or slept). */
-  record(waitedUs: number): void {
-    if (waitedUs <= this.maxUs) this.us = Math.min(this.maxUs, Math.max(this.us, 2 * waitedUs));
-    else this.us = this.us < 2 ? 0 : this.us / 2;
-  }
-}
-
-let loadCheckedAt = -Infinity;
-let spinAllowed = false;
 
 /** Rings of closed, never-shared channels, for reuse by Channel.create() (see recycle()). */
 const spareRings: SharedArrayBuffer[] = [];
@@ -112,6 +55,8 @@ export class Channel {
   readonly #u8: Uint8Array;
   readonly capacity: number;
   readonly #mask: number;
+  /** ~(stride - 1): see #advanceHead. */
+  readonly #strideMask: number;
   #stream: Stream | null = null;
   /** Messages this thread began to read whose writer died before sending the rest (dropped). */
   abandonedMessages = 0;
@@ -123,6 +68,7 @@ export class Channel {
     this.cells = new Int32Array(sab, 0, kControlBytes / 4);
     this.capacity = sab.byteLength - kControlBytes;
     this.#mask = this.capacity - 1;
+    this.#strideMask = ~(Math.min(this.capacity >> 3, 1 << 16) - 1);
     this.#words = new Int32Array(sab, kControlBytes, this.capacity / 4);
     this.#buf = Buffer.from(sab, kControlBytes, this.capacity);
     this.#u8 = new Uint8Array(sab, kControlBytes, this.capacity);
@@ -160,8 +106,8 @@ export class Channel {
     const now = Atomics.add(this.cells, cell, delta) + delta;
     if (now <= 0) {
       // Wake readers to see EOF, or writers to see the broken pipe.
-      if (side === "writer") this.#wakeReaders();
-      else Atomics.notify(this.cells, kHead);
+      if (side === "writer") countedWake(this.cells, kTail, kReadWaiters, Infinity, kReadSeq);
+      else countedWake(this.cells, kHead, kSpaceWaiters);
     }
   }
 
@@ -188,7 +134,14 @@ export class Channel {
 
   /** Bytes that may be written now (at least `want` if that much is free). */
   #free(want = Infinity): number {
-    const tail = Atomics.load(this.cells, kTail);
+    return this.#freeAt(Atomics.load(this.cells, kTail), want);
+  }
+
+  /** #freeAt as a function, for FrameBatch.drainTo. */
+  readonly #freeFn = (tail: number, want: number): number => this.#freeAt(tail, want);
+
+  /** #free() for a writer holding the lock that has written up to `tail` and not published yet. */
+  #freeAt(tail: number, want: number): number {
     let free = this.capacity - ((tail - this.#headSeen) | 0);
     if (free < want || free > this.capacity) {
       this.#headSeen = Atomics.load(this.cells, kHead);
@@ -209,22 +162,19 @@ export class Channel {
 
   // --- writing -----------------------------------------------------------------------------
 
-  #publish(tail: number, size: number): void {
-    Atomics.store(this.cells, kTail, (tail + size) | 0);
-    // Readers count themselves before their last look at the tail (see #sleepForData).
-    if (Atomics.load(this.cells, kReadWaiters) > 0) this.#wakeReaders();
-  }
-
   /**
-   * Wakes the readers sleeping in #sleepForData. They sleep on the sequence cell, not on the
-   * tail, because not only a publish must wake them: a close of the last writer (or a dead
-   * stream taken over) leaves the tail as it was, and a notify that lands between a reader's
-   * last look and its sleep would be lost if the reader slept on the unchanged tail. The bump
-   * changes the cell the reader sleeps on, so its sleep returns at once instead.
+   * Publishes `size` bytes written at `tail` and wakes up to `wake` sleeping readers. A queue's
+   * writes wake one per WHOLE frame (a queue's readers only sleep in read() or in get_async()'s
+   * poll, and each woken one reads on until it gets a message or the ring is empty, so no frame
+   * waits while a reader sleeps; waking them all for one message would have all but one go back
+   * to sleep). Other writes wake all: a connection's poll() may be woken without reading, and
+   * stream frames can only be taken by their one reader.
    */
-  #wakeReaders(): void {
-    Atomics.add(this.cells, kReadSeq, 1);
-    Atomics.notify(this.cells, kReadSeq);
+  #publish(tail: number, size: number, wake = Infinity): void {
+    Atomics.store(this.cells, kTail, (tail + size) | 0);
+    // Readers count themselves before their last look at the tail (channel/wake.ts): a reader
+    // that counted itself after the load in countedWake sees the new tail and does not sleep.
+    if (wake > 0) countedWake(this.cells, kTail, kReadWaiters, wake, kReadSeq);
   }
 
   /** Makes `need` contiguous bytes available at the tail (writing a WRAP marker); false if no room. */
@@ -235,7 +185,8 @@ export class Channel {
     const skip = this.capacity - pos;
     if (skip + need > this.#free(skip + need)) return null;
     this.#words[pos >> 2] = kWrap << 30;
-    this.#publish(tail, skip);
+    // No wake-up: the caller publishes its frame right after (under the same lock hold).
+    this.#publish(tail, skip, 0);
     return (tail + skip) | 0;
   }
 
@@ -256,19 +207,20 @@ export class Channel {
     if (!this.#lockWrite(blockMs)) return false;
     let deadline = -1; // computed only if we have to wait (performance.now() is not free)
     try {
+      // Frames this thread staged earlier go first (per-producer order).
+      const batch = this.#batch;
+      while (batch !== null && !this.#drainBatch(batch)) {
+        if (onBroken && this.readersGone) onBroken();
+        if (blockMs <= 0) return false;
+        if (deadline < 0) deadline = performance.now() + blockMs;
+        if (!this.#waitSpace(deadline)) return false;
+      }
       if (copy === null) {
         for (;;) {
           if (onBroken && this.readersGone) onBroken();
           const tail = this.#reserve(need);
           if (tail !== null) {
-            const pos = tail & this.#mask;
-            this.#words[pos >> 2] = (kWhole << 30) | len;
-            if (len <= 16) {
-              const buf = this.#buf;
-              for (let i = 0; i < len; i++) buf[pos + kHdr + i] = payload[i]!;
-            } else {
-              this.#buf.set(payload, pos + kHdr);
-            }
+            this.#writeFrame(tail & this.#mask, payload);
             this.#publish(tail, need);
             return true;
           }
@@ -287,6 +239,101 @@ export class Channel {
     }
     this.flush(deadline - performance.now(), onBroken);
     return true;
+  }
+
+  // --- staged writes (queue producers) --------------------------------------------------------
+
+  /** Frames this thread staged while another writer held the lock (see channel/batch.ts). */
+  #batch: FrameBatch | null = null;
+
+  /** True if frames staged by writeOrStage() wait to be written (see flushStaged()). */
+  get staged(): boolean {
+    return this.#batch !== null && !this.#batch.empty;
+  }
+
+  /**
+   * write() for a queue producer, which never waits: writes the message if the write lock is
+   * free and the ring has room, or stages it (one that fits in half the ring) to be written by
+   * this thread's next write that gets the lock, or by flushStaged(). Staged frames always go
+   * out before this thread's later messages. Returns false when the message was neither
+   * written nor staged (a large one: the caller keeps it).
+   */
+  writeOrStage(payload: Uint8Array): boolean {
+    const need = kHdr + pad8(payload.length);
+    if (this.#stream !== null) return false;
+    if (need > this.capacity >> 1) return this.write(payload, 0); // streamed: write() drains the batch first
+    if (!lockTryAcquire(this.cells, kWriteLock)) {
+      // Another writer holds the lock (a writer descheduled while holding it holds it for
+      // milliseconds): stage the frame rather than queue up on the lock.
+      this.#stageFrame(payload);
+      return true;
+    }
+    try {
+      const batch = this.#batch;
+      if (batch !== null && !batch.empty) {
+        // One copy and one publish for the staged frames and this one.
+        batch.add(payload);
+        this.#drainBatch(batch);
+        return true;
+      }
+      const tail = this.#reserve(need);
+      if (tail === null) this.#stageFrame(payload); // ring full: the batch is our backlog
+      else {
+        this.#writeFrame(tail & this.#mask, payload);
+        this.#publish(tail, need, 1);
+      }
+      return true;
+    } finally {
+      lockRelease(this.cells, kWriteLock);
+    }
+  }
+
+  #stageFrame(payload: Uint8Array): void {
+    (this.#batch ??= new FrameBatch(4096)).add(payload);
+  }
+
+  /**
+   * Writes the frames this thread staged, waiting up to `ms` for the lock and for room (0: not
+   * at all). Returns true once none is left.
+   */
+  flushStaged(ms: number): boolean {
+    const batch = this.#batch;
+    if (batch === null || batch.empty) return true;
+    if (this.#stream !== null || !this.#lockWrite(ms)) return false;
+    try {
+      let deadline = -1;
+      while (!this.#drainBatch(batch)) {
+        if (ms <= 0) return false;
+        if (deadline < 0) deadline = performance.now() + ms;
+        if (!this.#waitSpace(deadline)) return false;
+      }
+      return true;
+    } finally {
+      lockRelease(this.cells, kWriteLock);
+    }
+  }
+
+  /**
+   * Under the write lock: copies as many staged frames as the ring has room for, in order, and
+   * publishes them at once. Returns true if none is left.
+   */
+  #drainBatch(batch: FrameBatch): boolean {
+    const start = Atomics.load(this.cells, kTail);
+    const frames = batch.frames;
+    const tail = batch.drainTo(this.#u8, this.#words, start, this.#freeFn);
+    if (tail !== start) this.#publish(start, (tail - start) | 0, frames - batch.frames);
+    return batch.empty;
+  }
+
+  #writeFrame(pos: number, payload: Uint8Array): void {
+    const len = payload.length;
+    this.#words[pos >> 2] = (kWhole << 30) | len;
+    if (len <= 16) {
+      const buf = this.#buf;
+      for (let i = 0; i < len; i++) buf[pos + kHdr + i] = payload[i]!;
+    } else {
+      this.#buf.set(payload, pos + kHdr);
+    }
   }
 
   #lockWrite(ms: number): boolean {
@@ -312,7 +359,7 @@ export class Channel {
     if (Atomics.compareExchange(this.cells, kStreamTid, tid, 0) !== tid) return false;
     lockRelease(this.cells, kWriteLock);
     // Wake a reader waiting for the rest of the message, to see it will not come.
-    this.#wakeReaders();
+    countedWake(this.cells, kTail, kReadWaiters, Infinity, kReadSeq);
     return true;
   }
 
@@ -364,27 +411,30 @@ export class Channel {
   #waitSpace(deadline: number): boolean {
     const left = deadline - performance.now();
     if (left <= 0) return false;
-    const head = Atomics.load(this.cells, kHead);
-    // Count ourselves before re-checking: a reader that advances the head after our check sees
-    // the count and notifies.
-    Atomics.add(this.cells, kSpaceWaiters, 1);
-    try {
-      if (Atomics.load(this.cells, kHead) === head && !this.readersGone) waitWhile(this.cells, kHead, head, Math.min(left, 50));
-    } finally {
-      Atomics.sub(this.cells, kSpaceWaiters, 1);
-    }
+    // Sleep only while the head is where it was when we found too little room (#freeAt re-reads
+    // it before saying so): loaded anew here, it could be one that readers reached after
+    // emptying the ring, and no reader would wake us. Counted before the re-check: a reader that
+    // advances the head after it sees the count and notifies (channel/wake.ts).
+    countedSleep(this.cells, kHead, kSpaceWaiters, this.#headSeen, Math.min(left, 50), kReaders);
     return true;
   }
 
   // --- reading ----------------------------------------------------------------------------------
 
   #advanceHead(from: number, size: number, claim: boolean): boolean {
+    const to = (from + size) | 0;
     if (claim) {
-      if (Atomics.compareExchange(this.cells, kHead, from, (from + size) | 0) !== from) return false;
+      if (Atomics.compareExchange(this.cells, kHead, from, to) !== from) return false;
     } else {
-      Atomics.store(this.cells, kHead, (from + size) | 0);
+      Atomics.store(this.cells, kHead, to);
     }
-    if (Atomics.load(this.cells, kSpaceWaiters) > 0) Atomics.notify(this.cells, kHead);
+    // Writers waiting for room are woken once a good part of the ring is free again (the head
+    // crosses a multiple of the stride), or the ring is empty: woken for each small frame read
+    // from a full ring, a writer would write one frame per wake-up. Each step of a stream wakes
+    // them (its writer waits for the room of each chunk; readers behind it, for it to pass).
+    if (Atomics.load(this.cells, kSpaceWaiters) > 0 && (!claim || ((from ^ to) & this.#strideMask) !== 0 || Atomics.load(this.cells, kTail) === to)) {
+      countedWake(this.cells, kHead, kSpaceWaiters);
+    }
     return true;
   }
 
@@ -393,25 +443,8 @@ export class Channel {
     for (let i = 0; i < kReadSpins; i++) if (Atomics.load(this.cells, kTail) !== tail) return true;
     const spin = this.spin;
     if (spin !== null) return this.#waitDataSpinning(spin, tail, deadline);
-    const left = deadline - performance.now();
-    if (left <= 0) return false;
-    this.#sleepForData(tail, left);
-    return true;
-  }
-
-  /** Sleeps up to `left` ms unless the tail has moved past `tail` or every writer has gone. */
-  #sleepForData(tail: number, left: number): void {
-    // The sequence is read before we count ourselves: a publish that does not see us counted
-    // stored its tail before our look below (which sees it), and a publish that does, or a
-    // close, bumps the sequence after this read (so the wait returns at once, or is notified).
-    const seq = Atomics.load(this.cells, kReadSeq);
-    Atomics.add(this.cells, kReadWaiters, 1); // see #publish
-    try {
-      // waitWhile also delivers this process's queue backlog while we sleep (semlock.ts).
-      if (Atomics.load(this.cells, kTail) === tail && !this.writersGone) waitWhile(this.cells, kReadSeq, seq, left);
-    } finally {
-      Atomics.sub(this.cells, kReadWaiters, 1);
-    }
+    const now = performance.now();
+    return now < deadline && this.#sleepData(tail, deadline, now);
   }
 
   /** #waitData with an adaptive spin (see SpinBudget) before the sleep. */
@@ -439,7 +472,8 @@ export class Channel {
   #sleepData(tail: number, deadline: number, now: number): boolean {
     const left = deadline - now;
     if (left <= 0) return Atomics.load(this.cells, kTail) !== tail;
-    this.#sleepForData(tail, left);
+    // Counted before the last look at the tail (see #publish and channel/wake.ts).
+    countedSleep(this.cells, kTail, kReadWaiters, tail, left, kWriters, kReadSeq);
     return true;
   }
 
@@ -471,8 +505,12 @@ export class Channel {
         continue;
       }
       if (type === kWhole) {
-        const value = decode(this.#buf, pos + kHdr, len);
-        if (this.#advanceHead(head, kHdr + pad8(len), true)) return value;
+        // Another reader may claim this frame and a writer reuse its bytes while we look at it:
+        // copy it out, claim it, and decode the copy only once the claim succeeded. (A header
+        // read from a stale head may be garbage: one that runs past the ring is not looked at.)
+        if (pos + kHdr + len > this.capacity) continue;
+        const copy = copyOut(this.#buf, pos + kHdr, len);
+        if (this.#advanceHead(head, kHdr + pad8(len), true)) return decode(copy, 0, len);
         continue;
       }
       if (type === kCont) {
@@ -483,6 +521,8 @@ export class Channel {
       }
       // kStart: claim the stream, then collect its CONT frames as the writer produces them.
       const total = this.#words[(pos >> 2) + 1]!;
+      // The header is sound only if the head had not moved past it when it was read.
+      if (Atomics.load(this.cells, kHead) !== head) continue;
       const whole = Buffer.allocUnsafe(total);
       whole.set(this.#u8.subarray(pos + kHdr, pos + kHdr + len), 0);
       if (!this.#advanceHead(head, kHdr + pad8(len), true)) continue;
@@ -537,12 +577,7 @@ export class Channel {
   #waitHeadMoves(head: number, deadline: number): boolean {
     const left = deadline - performance.now();
     if (left <= 0) return false;
-    Atomics.add(this.cells, kSpaceWaiters, 1);
-    try {
-      if (Atomics.load(this.cells, kHead) === head) waitWhile(this.cells, kHead, head, Math.min(left, 50));
-    } finally {
-      Atomics.sub(this.cells, kSpaceWaiters, 1);
-    }
+    countedSleep(this.cells, kHead, kSpaceWaiters, head, Math.min(left, 50));
     return true;
   }
 
@@ -564,44 +599,12 @@ export class Channel {
    * Async wait for room: resolves once a reader has moved the head (or no reader is left), or
    * after `ms`. For a writer on an event loop (the socket host) that must not block its thread.
    */
-  async waitRoomAsync(ms: number): Promise<void> {
-    const head = Atomics.load(this.cells, kHead);
-    // Counted as a sleeping writer before the last look at the head, so that a reader that
-    // advances it afterwards sees the count and notifies (see #advanceHead).
-    Atomics.add(this.cells, kSpaceWaiters, 1);
-    try {
-      if (Atomics.load(this.cells, kHead) !== head || this.readersGone) return;
-      const r = (Atomics as any).waitAsync(this.cells, kHead, head, ms);
-      if (r.async) await r.value;
-    } finally {
-      Atomics.sub(this.cells, kSpaceWaiters, 1);
-    }
+  waitRoomAsync(ms: number): Promise<void> {
+    return waitRoomAsync(this, ms);
   }
 
   /** Async twin of poll(): resolves when a message (or EOF) can be read, or after `ms`. */
-  async pollAsync(ms: number): Promise<boolean> {
-    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
-    for (;;) {
-      const tail = Atomics.load(this.cells, kTail);
-      if (Atomics.load(this.cells, kHead) !== tail || this.writersGone) return true;
-      const left = deadline - performance.now();
-      if (left <= 0) return false;
-      // Counted as a sleeping reader so that writers wake us (see #sleepForData, whose order of
-      // looks this keeps); the timer keeps the event loop alive, which a pending waitAsync alone
-      // does not.
-      const seq = Atomics.load(this.cells, kReadSeq);
-      Atomics.add(this.cells, kReadWaiters, 1);
-      try {
-        if (Atomics.load(this.cells, kTail) !== tail || this.writersGone) continue;
-        const r = (Atomics as any).waitAsync(this.cells, kReadSeq, seq, Math.min(left, 1000));
-        if (r.async) {
-          const keepAlive = setTimeout(() => {}, Math.min(left, 1000) + 10);
-          await r.value;
-          clearTimeout(keepAlive);
-        }
-      } finally {
-        Atomics.sub(this.cells, kReadWaiters, 1);
-      }
-    }
+  pollAsync(ms: number): Promise<boolean> {
+    return pollAsync(this, ms);
   }
 }
