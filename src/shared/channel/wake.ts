@@ -3,12 +3,8 @@
 // the cell, then loads the count, and calls Atomics.notify only if it is positive: under the
 // sequential consistency of Atomics, either the sleeper sees the new value and does not sleep,
 // or the waker sees the count and wakes it — no wake-up is lost, and a message sent while no one
-// sleeps costs no notify (which takes V8's process-wide futex mutex).
-//
-// The waker uncounts the sleepers it woke (Atomics.notify says how many); a sleeper uncounts
-// itself only when it was not woken (timeout, or the cell had already changed). Uncounting on
-// the sleeper's side would leave a woken sleeper counted until it next runs — milliseconds on a
-// busy machine — and every message meanwhile would notify for no one.
+// sleeps costs no notify (which takes V8's process-wide futex mutex). The sleeper uncounts
+// itself when it wakes.
 
 import { waitWhile } from "../semlock.js";
 
@@ -21,17 +17,14 @@ import { waitWhile } from "../semlock.js";
  */
 export function countedSleep(cells: Int32Array, index: number, counter: number, value: number, ms: number, handles = -1): void {
   Atomics.add(cells, counter, 1);
-  let woken = false;
   try {
-    if (Atomics.load(cells, index) === value && (handles < 0 || Atomics.load(cells, handles) > 0)) woken = waitWhile(cells, index, value, ms) === "ok";
+    if (Atomics.load(cells, index) === value && (handles < 0 || Atomics.load(cells, handles) > 0)) waitWhile(cells, index, value, ms);
   } finally {
-    if (!woken) Atomics.sub(cells, counter, 1);
+    Atomics.sub(cells, counter, 1);
   }
 }
 
 /** Wakes up to `count` sleepers counted in `cells[counter]` on `cells[index]` (call after storing the cell). */
 export function countedWake(cells: Int32Array, index: number, counter: number, count = Infinity): void {
-  if (Atomics.load(cells, counter) <= 0) return;
-  const woken = Atomics.notify(cells, index, count);
-  if (woken > 0) Atomics.sub(cells, counter, woken);
+  if (Atomics.load(cells, counter) > 0) Atomics.notify(cells, index, count);
 }
