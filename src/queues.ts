@@ -97,7 +97,9 @@ atExit(() => {
   // join_thread() for every queue this process put into: deliver what is still in the backlog.
   for (const q of pending) if (!q._cancelled) q._flush(Infinity);
   pending.clear();
+  // Cleared and forgotten: a reused forkserver worker's next process schedules its own.
   if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
 }, 10);
 
 // --- Queue ----------------------------------------------------------------------------------

@@ -12,16 +12,14 @@ import { kHead, kReadSeq, kReadWaiters, kSpaceWaiters, kTail } from "./layout.js
 export async function waitRoomAsync(ch: Channel, ms: number): Promise<void> {
   const head = Atomics.load(ch.cells, kHead);
   // Counted as a sleeping writer before the last look at the head, so that a reader that
-  // advances it afterwards sees the count and notifies; the waker uncounts us if it woke us
-  // (see wake.ts).
+  // advances it afterwards sees the count and notifies (see wake.ts).
   Atomics.add(ch.cells, kSpaceWaiters, 1);
-  let woken = false;
   try {
     if (Atomics.load(ch.cells, kHead) !== head || ch.readersGone) return;
     const r = (Atomics as any).waitAsync(ch.cells, kHead, head, ms);
-    if (r.async) woken = (await r.value) === "ok";
+    if (r.async) await r.value;
   } finally {
-    if (!woken) Atomics.sub(ch.cells, kSpaceWaiters, 1);
+    Atomics.sub(ch.cells, kSpaceWaiters, 1);
   }
 }
 
@@ -33,23 +31,21 @@ export async function pollAsync(ch: Channel, ms: number): Promise<boolean> {
     if (Atomics.load(ch.cells, kHead) !== tail || ch.writersGone) return true;
     const left = deadline - performance.now();
     if (left <= 0) return false;
-    // Counted as a sleeping reader so that writers notify, and uncounted by the writer that
-    // wakes us (see wake.ts); the timer keeps the event loop alive, which a pending waitAsync
-    // alone does not.
+    // Counted as a sleeping reader so that writers notify (see wake.ts); the timer keeps the
+    // event loop alive, which a pending waitAsync alone does not.
     // Asleep on the wake sequence, read before counting, as countedSleep does (wake.ts).
     const seq = Atomics.load(ch.cells, kReadSeq);
     Atomics.add(ch.cells, kReadWaiters, 1);
-    let woken = false;
     try {
       if (Atomics.load(ch.cells, kTail) !== tail || ch.writersGone) continue; // looked at after counting
       const r = (Atomics as any).waitAsync(ch.cells, kReadSeq, seq, Math.min(left, 1000));
       if (r.async) {
         const keepAlive = setTimeout(() => {}, Math.min(left, 1000) + 10);
-        woken = (await r.value) === "ok";
+        await r.value;
         clearTimeout(keepAlive);
       }
     } finally {
-      if (!woken) Atomics.sub(ch.cells, kReadWaiters, 1);
+      Atomics.sub(ch.cells, kReadWaiters, 1);
     }
   }
 }

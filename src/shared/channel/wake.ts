@@ -3,18 +3,14 @@
 // the cell, then loads the count, and calls Atomics.notify only if it is positive: under the
 // sequential consistency of Atomics, either the sleeper sees the new value and does not sleep,
 // or the waker sees the count and wakes it — no wake-up is lost, and a message sent while no one
-// sleeps costs no notify (which takes V8's process-wide futex mutex).
+// sleeps costs no notify (which takes V8's process-wide futex mutex). The sleeper uncounts
+// itself when it wakes.
 //
 // A sleeper may also wait for a condition that does not change the cell (the other side's last
 // close leaves the tail as it was): a notify that lands between its last look and its sleep would
 // be lost, and it would sleep on the unchanged cell for good. Such sleepers sleep on a sequence
 // cell instead, read before they count themselves, which every wake bumps before notifying: a
 // wake after that read makes their sleep return at once.
-//
-// The waker uncounts the sleepers it woke (Atomics.notify says how many); a sleeper uncounts
-// itself only when it was not woken (timeout, or the cell had already changed). Uncounting on
-// the sleeper's side would leave a woken sleeper counted until it next runs — milliseconds on a
-// busy machine — and every message meanwhile would notify for no one.
 
 import { waitWhile } from "../semlock.js";
 
@@ -29,13 +25,13 @@ export function countedSleep(cells: Int32Array, index: number, counter: number, 
   // With a sequence cell, its value is read before counting (see the file comment).
   const seen = seq >= 0 ? Atomics.load(cells, seq) : 0;
   Atomics.add(cells, counter, 1);
-  let woken = false;
   try {
     if (Atomics.load(cells, index) === value && (handles < 0 || Atomics.load(cells, handles) > 0)) {
-      woken = (seq >= 0 ? waitWhile(cells, seq, seen, ms) : waitWhile(cells, index, value, ms)) === "ok";
+      if (seq >= 0) waitWhile(cells, seq, seen, ms);
+      else waitWhile(cells, index, value, ms);
     }
   } finally {
-    if (!woken) Atomics.sub(cells, counter, 1);
+    Atomics.sub(cells, counter, 1);
   }
 }
 
@@ -45,7 +41,10 @@ export function countedSleep(cells: Int32Array, index: number, counter: number, 
  */
 export function countedWake(cells: Int32Array, index: number, counter: number, count = Infinity, seq = -1): void {
   if (Atomics.load(cells, counter) <= 0) return;
-  if (seq >= 0) Atomics.add(cells, seq, 1);
-  const woken = Atomics.notify(cells, seq >= 0 ? seq : index, count);
-  if (woken > 0) Atomics.sub(cells, counter, woken);
+  if (seq < 0) {
+    Atomics.notify(cells, index, count);
+    return;
+  }
+  Atomics.add(cells, seq, 1);
+  Atomics.notify(cells, seq, count);
 }
