@@ -33,17 +33,28 @@ function post<T>(method: string, params?: object): T {
   return result as T;
 }
 
+/** Connects this thread's inspector session, the first time it is needed; false if it cannot. */
+function openSession(): boolean {
+  if (sessionFailed) return false;
+  if (session !== null) return true;
+  try {
+    session = new Session();
+    session.connect();
+    session.on("Debugger.scriptParsed", (m: any) => scripts.set(m.params.scriptId, m.params.url));
+    return true;
+  } catch {
+    sessionFailed = true;
+    session = null;
+    return false;
+  }
+}
+
 /** The module URL that defines `fn`, or null when it cannot be told (native, eval code). */
 export function definingModule(fn: Function): string | null {
   if (cache.has(fn)) return cache.get(fn)!;
   let url: string | null = null;
-  if (!sessionFailed) {
+  if (openSession()) {
     try {
-      if (session === null) {
-        session = new Session();
-        session.connect();
-        session.on("Debugger.scriptParsed", (m: any) => scripts.set(m.params.scriptId, m.params.url));
-      }
       (globalThis as any)[kSlot] = fn;
       const ev = post<any>("Runtime.evaluate", { expression: `globalThis[Symbol.for("multiprocessing-ts.locate.slot")]` });
       const props = post<any>("Runtime.getProperties", { objectId: ev.result.objectId, ownProperties: true });
@@ -99,7 +110,8 @@ export function callerModule(libraryDir: string): string | null {
  * library finds a class of it that comes back by reference.
  */
 export function moduleBinding(fn: Function, name: string): unknown {
-  if (sessionFailed || session === null) return undefined;
+  // A child that was given its functions by name has not needed the session before.
+  if (!openSession()) return undefined;
   try {
     (globalThis as any)[kSlot] = fn;
     const ev = post<any>("Runtime.evaluate", { expression: `globalThis[Symbol.for("multiprocessing-ts.locate.slot")]`, objectGroup: "mp-scopes" });

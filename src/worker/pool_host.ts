@@ -58,9 +58,15 @@ process.on("exit", (code) => {
 // batch at a time, or the batch it finished could be lost with it.
 const batchesPerWorker = poolWorkerData.maxtasksperchild !== null ? 1 : kBatchesInFlight;
 
+// Workers boot as work arrives (piscina starts one per queued task, up to maxThreads): a Pool(5)
+// that maps three items runs three workers, and a Pool that is never used runs none. With an
+// initializer every worker boots at once, as CPython's: each runs the initializer whether or
+// not a task comes its way, and a program may count on that.
+const eager = poolWorkerData.initializer !== null;
+
 const pool = new Piscina({
   filename: new URL("./pool_worker.js", import.meta.url).href,
-  minThreads: processes,
+  minThreads: eager ? processes : 0,
   maxThreads: processes,
   idleTimeout: Infinity,
   workerData: poolWorkerData,
@@ -297,7 +303,10 @@ function dispatch(): void {
       // round trip through this thread. Every free place gets a task while chunks are left,
       // even more tasks than chunks: the last chunk goes to the first worker to be free, and a
       // task that starts after the last chunk is gone returns at once.
-      while (inFlight < maxInFlight) {
+      // While some workers have not been started, no more tasks than chunks left (plus one per
+      // worker already started): each task piscina cannot place starts a worker.
+      const cap = eager || pool.threads.length >= processes ? maxInFlight : Math.min(maxInFlight, left + pool.threads.length);
+      while (inFlight < cap) {
         inFlight++;
         void runClaim(job).finally(done);
       }
