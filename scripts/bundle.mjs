@@ -79,6 +79,13 @@ const ownUrl = {
  */
 const standalone = new Set(["worker/pool_host.js", "worker/connection_host.js", "worker/distributed_host.js", "worker/distributed_worker.js"]);
 
+/**
+ * Entry points that load only what they import, as before bundling: the package's exports (a
+ * program that imports `multiprocessing-ts/py` does not load the managers, and what those
+ * register) and the modules the tests import alone.
+ */
+const plain = new Set(["index.js", "py.js", "shared/pickle.js", "shared/codec.js", "connection/framing.js"]);
+
 /** Virtual entry modules: `import "./index.js"; export * from "./<entry>"` (and its default export). */
 const withLibrary = {
   name: "with-library",
@@ -110,12 +117,14 @@ const hosts = await build({
   target: "node20",
   keepNames: true,
   packages: "external",
+  minifyWhitespace: true,
+  legalComments: "none",
   metafile: true,
   logLevel: "warning",
   plugins: [ownUrl],
 });
 const result = await build({
-  entryPoints: entries.filter((e) => !standalone.has(e)).map((e) => ({ out: e.replace(/\.js$/, ""), in: e === "index.js" ? join(dist, e) : `mp-entry:${e}` })),
+  entryPoints: entries.filter((e) => !standalone.has(e)).map((e) => ({ out: e.replace(/\.js$/, ""), in: plain.has(e) ? join(dist, e) : `mp-entry:${e}` })),
   outdir: out,
   outbase: dist,
   bundle: true,
@@ -128,6 +137,10 @@ const result = await build({
   keepNames: true,
   packages: "external",
   entryNames: "[dir]/[name]",
+  // Without comments and indentation the library chunk is ~30% smaller: every thread that loads
+  // it parses less (names stay: no identifier is renamed).
+  minifyWhitespace: true,
+  legalComments: "none",
   chunkNames: "_/[name]-[hash]",
   sourcemap: false,
   metafile: true,

@@ -5,7 +5,8 @@
 // from structured call sites (never the `stack` string, which source maps rewrite).
 // See feasibility.md §2.
 
-import { Session } from "node:inspector";
+import type { Session } from "node:inspector";
+import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { setLocator } from "../shared/reduction.js";
 
@@ -38,7 +39,9 @@ function openSession(): boolean {
   if (sessionFailed) return false;
   if (session !== null) return true;
   try {
-    session = new Session();
+    // node:inspector is loaded on first use: a child given its functions by name never needs it.
+    const { Session: SessionClass } = createRequire(pathToFileURL(process.cwd() + "/").href)("node:inspector") as typeof import("node:inspector");
+    session = new SessionClass();
     session.connect();
     session.on("Debugger.scriptParsed", (m: any) => scripts.set(m.params.scriptId, m.params.url));
     return true;
