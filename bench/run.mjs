@@ -128,7 +128,9 @@ const record = { meta, rows: table, raw: { ours, python, limits } };
 if (from) {
   writeFileSync(from, JSON.stringify(record, null, 2) + "\n");
 } else {
-  const stamp = meta.date.replace(/[:.]/g, "-");
+  // A re-measure of the whole-program rows alone is filed under its own date.
+  const alone = argv.includes("--only-startup") && meta.startup;
+  const stamp = (alone ? `startup-${meta.startup.date}` : meta.date).replace(/[:.]/g, "-");
   const tag = quick ? "quick-" : "";
   writeFileSync(`${outDir}/${tag}${stamp}.json`, JSON.stringify(record, null, 2) + "\n");
   writeFileSync(`${outDir}/${tag}latest.json`, JSON.stringify(record, null, 2) + "\n");
