@@ -6,7 +6,7 @@
 //   --reps N        runs of each program per side (default 5)
 //   --only a,b      rows to run (pool_example, pool_example_tsx, hello)
 //   --no-python     our side only
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -101,16 +101,20 @@ function emit(side, name, samples, unit, digits) {
   process.stdout.write(JSON.stringify(rec) + "\n");
 }
 
+// The interpreter itself, not a launcher in front of it: pyenv's `python3` shim is a bash
+// script that costs ~0.3 s per start, which would be counted as CPython's.
+const python = withPython ? execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim() : "python3";
+
 const loadBefore = loadavg()[0];
 const sides = withPython ? ["ours", "python"] : ["ours"];
 for (const p of programs) {
   const samples = { ours: [], python: [] };
   // One warm-up run per side (page cache, tsx's compile cache), not counted.
-  for (const side of sides) await runOnce(side === "ours" ? process.execPath : "python3", p[side], p.expect);
+  for (const side of sides) await runOnce(side === "ours" ? process.execPath : python, p[side], p.expect);
   for (let i = 0; i < reps; i++) {
     // Alternate which side goes first, so neither always follows the other.
     const order = i % 2 ? [...sides].reverse() : sides;
-    for (const side of order) samples[side].push(await runOnce(side === "ours" ? process.execPath : "python3", p[side], p.expect));
+    for (const side of order) samples[side].push(await runOnce(side === "ours" ? process.execPath : python, p[side], p.expect));
   }
   process.stderr.write(`startup ${p.name}: ours ${samples.ours.map((s) => s.wall.toFixed(3)).join(" ")} s${withPython ? `; CPython ${samples.python.map((s) => s.wall.toFixed(3)).join(" ")} s` : ""} (load ${loadavg()[0].toFixed(2)})\n`);
   for (const side of sides) {
