@@ -14,16 +14,25 @@ function fmtNum(v) {
 
 const x = (r) => (r === null ? "—" : `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×`);
 
+/** The goal column: a ratio to CPython, at most N× CPython's time, or at most a value. */
+function goalText(r) {
+  const mark = (ok) => (ok === null ? "" : ok ? " ✓" : " ✗");
+  if (r.goalAtMost) return `≤ ${r.goalAtMost} ${r.ours?.unit ?? ""}${mark(r.ours ? r.ours.value <= r.goalAtMost : null)}`;
+  if (r.goalSlower) return `≤ ${r.goalSlower}× its time${mark(r.ratio !== null ? 1 / r.ratio <= r.goalSlower : null)}`;
+  return r.goal ? `${r.goal}×${mark(r.ratio !== null ? r.ratio >= r.goal : null)}` : "";
+}
+
 /** A Markdown table of the results. */
 export function formatTable(table, meta) {
   const lines = [
-    `Node ${meta.node}, ${meta.cpu}, ${meta.date.slice(0, 10)}; reps ${meta.reps}, scale ${meta.scale}. Values are medians (min–max).`,
+    `Node ${meta.node}, ${meta.cpu}, ${meta.date.slice(0, 10)}; reps ${meta.reps}, scale ${meta.scale}${meta.load ? `; load average ${meta.load.before.toFixed(2)} → ${meta.load.after.toFixed(2)}` : ""}. Values are medians (min–max).` +
+      (meta.startup ? ` Whole-program rows: ${meta.startup.date.slice(0, 16).replace("T", " ")} UTC, load average ${meta.startup.load.before.toFixed(2)} → ${meta.startup.load.after.toFixed(2)}.` : ""),
     "",
     "| operation | multiprocessing-ts | CPython | vs CPython | goal | raw Node limit | share of limit |",
     "|---|---|---|---|---|---|---|",
   ];
   for (const r of table) {
-    const goal = r.goal ? `${r.goal}×${r.ratio !== null ? (r.ratio >= r.goal ? " ✓" : " ✗") : ""}` : "";
+    const goal = goalText(r);
     const share = r.ofLimit === null ? "—" : `${(r.ofLimit * 100).toFixed(0)}%`;
     lines.push(`| ${r.label} | ${fmt(r.ours)} | ${fmt(r.cpython)} | ${x(r.ratio)} | ${goal} | ${fmt(r.limit)} | ${share} |`);
   }
@@ -55,12 +64,13 @@ export function chartSvg(table, meta) {
   }
   rows.forEach((r, i) => {
     const y = top + i * rowH;
-    const color = r.ratio >= (r.goal ?? 1) ? "#2e7d32" : r.ratio >= 1 ? "#f9a825" : "#c62828";
+    const goal = r.goal ?? (r.goalSlower ? 1 / r.goalSlower : undefined);
+    const color = r.ratio >= (goal ?? 1) ? "#2e7d32" : r.ratio >= 1 ? "#f9a825" : "#c62828";
     const x0 = px(1);
     const x1 = px(r.ratio);
     out.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(r.label)}</text>`);
     out.push(`<rect x="${Math.min(x0, x1)}" y="${y + 4}" width="${Math.max(1, Math.abs(x1 - x0))}" height="${rowH - 8}" fill="${color}"/>`);
-    if (r.goal) out.push(`<line x1="${px(r.goal)}" y1="${y + 2}" x2="${px(r.goal)}" y2="${y + rowH - 2}" stroke="#000" stroke-width="2"/>`);
+    if (goal) out.push(`<line x1="${px(goal)}" y1="${y + 2}" x2="${px(goal)}" y2="${y + rowH - 2}" stroke="#000" stroke-width="2"/>`);
     out.push(`<text x="${Math.max(x0, x1) + 4}" y="${y + 15}">${r.ratio >= 10 ? r.ratio.toFixed(0) : r.ratio.toFixed(2)}×</text>`);
   });
   out.push("</svg>");

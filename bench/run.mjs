@@ -8,11 +8,12 @@
 //   --out DIR       where to write the results (default bench/results)
 //   --no-python     skip CPython
 //   --readme        also put the table into README.md (between the bench markers)
+//   --only-startup  only the whole-program rows (bench/startup.mjs): check them alone
 //   --from FILE     measure nothing: rebuild the table, chart and README from a results JSON
 //                   (after a change to bench/rows.mjs); FILE's rows are rewritten
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { rows } from "./rows.mjs";
 import { chartSvg, formatTable } from "./report.mjs";
@@ -44,7 +45,7 @@ function jsonl(label, cmd, args) {
       for (const line of out.split("\n")) {
         if (!line.startsWith("{")) continue;
         const r = JSON.parse(line);
-        results[r.name] = r;
+        results[r.side ? `${r.side}:${r.name}` : r.name] = r;
       }
       resolve(results);
     });
@@ -62,21 +63,48 @@ if (from) {
   meta = record.meta;
 } else {
   const common = ["--reps", reps, "--scale", scale];
-  const oursGroups = ["lock_uncontended", "lock_contended", "value", "array", "event", "queue", "pipe", "semaphore", "process_start", "pool"];
-  for (const g of oursGroups) Object.assign(ours, await jsonl(`multiprocessing-ts: ${g}`, process.execPath, ["bench/ours.mjs", "--only", g, ...common]));
-  Object.assign(ours, await jsonl("multiprocessing-ts: process_start under tsx", process.execPath, ["--import", "tsx", "bench/ours.mjs", "--only", "process_start_tsx", ...common]));
-  limits = await jsonl("raw Node limits", process.execPath, ["bench/node/limits.mjs", "--only", "lock_uncontended,lock_contended,value,array,pingpong,messageport,ring,worker_start,semaphore,pool", ...common]);
-  Object.assign(limits, await jsonl("raw piscina (the engine behind Pool)", process.execPath, ["bench/node/piscina_baseline.mjs", "--from", root, ...common]));
-  python = withPython
-    ? await jsonl("CPython", "python3", ["bench/python/bench_mp.py", "--only", "lock_uncontended,lock_contended,value,array,event,queue,pipe,semaphore,process_start,pool", ...common])
-    : {};
-  meta = {
+  const loadBefore = loadavg()[0];
+  // Whole programs first, each a fresh process timed from outside, ours and CPython's
+  // alternately (bench/startup.mjs).
+  const startup = await jsonl("whole programs (ours and CPython alternately)", process.execPath, ["bench/startup.mjs", "--reps", String(Math.max(5, Number(reps))), ...(withPython ? [] : ["--no-python"])]);
+  const startupLoadAfter = loadavg()[0];
+  const onlyStartup = argv.includes("--only-startup");
+  if (!onlyStartup) {
+    const oursGroups = ["lock_uncontended", "lock_contended", "value", "array", "event", "queue", "pipe", "semaphore", "process_start", "pool"];
+    for (const g of oursGroups) Object.assign(ours, await jsonl(`multiprocessing-ts: ${g}`, process.execPath, ["bench/ours.mjs", "--only", g, ...common]));
+    Object.assign(ours, await jsonl("multiprocessing-ts: process_start under tsx", process.execPath, ["--import", "tsx", "bench/ours.mjs", "--only", "process_start_tsx", ...common]));
+    limits = await jsonl("raw Node limits", process.execPath, ["bench/node/limits.mjs", "--only", "lock_uncontended,lock_contended,value,array,pingpong,messageport,ring,worker_start,semaphore,pool", ...common]);
+    Object.assign(limits, await jsonl("raw piscina (the engine behind Pool)", process.execPath, ["bench/node/piscina_baseline.mjs", "--from", root, ...common]));
+    python = withPython
+      ? await jsonl("CPython", "python3", ["bench/python/bench_mp.py", "--only", "lock_uncontended,lock_contended,value,array,event,queue,pipe,semaphore,process_start,pool", ...common])
+      : {};
+  }
+  const loadAfter = loadavg()[0];
+  let base = null;
+  if (onlyStartup) {
+    // The other rows come from the last full run (its date stays in the header; the
+    // whole-program rows say when and under what load they were measured).
+    try {
+      base = JSON.parse(readFileSync(`${outDir}/latest.json`, "utf8"));
+      ({ ours, python, limits } = base.raw);
+    } catch {
+      base = null;
+    }
+  }
+  for (const r of Object.values(startup)) {
+    if (r.side === "ours") ours[r.name] = r;
+    else if (r.side === "python") python[r.name] = r;
+  }
+  const startupMeta = { date: new Date().toISOString(), load: { before: loadBefore, after: startupLoadAfter } };
+  meta = base ? { ...base.meta, startup: startupMeta } : {
+    startup: startupMeta,
     date: new Date().toISOString(),
     node: process.version,
     cpu: `${cpus()[0]?.model ?? "unknown"} × ${cpus().length}`,
     reps: Number(reps),
     scale: Number(scale),
     python: withPython ? "python3 bench/python/bench_mp.py" : null,
+    load: { before: loadBefore, after: loadAfter },
   };
 }
 
@@ -100,9 +128,12 @@ const record = { meta, rows: table, raw: { ours, python, limits } };
 if (from) {
   writeFileSync(from, JSON.stringify(record, null, 2) + "\n");
 } else {
-  const stamp = meta.date.replace(/[:.]/g, "-");
-  writeFileSync(`${outDir}/${quick ? "quick-" : ""}${stamp}.json`, JSON.stringify(record, null, 2) + "\n");
-  writeFileSync(`${outDir}/${quick ? "quick-latest" : "latest"}.json`, JSON.stringify(record, null, 2) + "\n");
+  // A re-measure of the whole-program rows alone is filed under its own date.
+  const alone = argv.includes("--only-startup") && meta.startup;
+  const stamp = (alone ? `startup-${meta.startup.date}` : meta.date).replace(/[:.]/g, "-");
+  const tag = quick ? "quick-" : "";
+  writeFileSync(`${outDir}/${tag}${stamp}.json`, JSON.stringify(record, null, 2) + "\n");
+  writeFileSync(`${outDir}/${tag}latest.json`, JSON.stringify(record, null, 2) + "\n");
 }
 writeFileSync(`${outDir}/${quick ? "quick-chart" : "chart"}.svg`, chartSvg(table, meta));
 const text = formatTable(table, meta);

@@ -95,6 +95,9 @@ type Apply<F extends Callable> = { func: F; args: Parameters<Fn<F>>; kwds: Recor
 type WithKwds<F extends Callable, S> = S extends { args: infer A; kw: infer K } ? { func: F; args: A; kwds: K; callback: Cb<R<F>> } : never;
 type Over<F extends Callable, Item, Res> = { func: F; iterable: Iterable<Item>; callback: Cb<Res> };
 
+/** Items in a job from which warming the codec up pays (shared/codec.ts warmUp()). */
+const kWarmUpItems = 1024;
+
 const States = { RUN: "RUN", CLOSE: "CLOSE", TERMINATE: "TERMINATE" } as const;
 type State = (typeof States)[keyof typeof States];
 
@@ -155,7 +158,6 @@ export class Pool extends PyObject implements Disposable {
     this.#host.on("error", () => {});
     this.#host.unref();
     port1.unref();
-    warmUp(); // while the workers boot
   }
 
   #reduceOptions(what: string): ReduceOptions {
@@ -315,6 +317,9 @@ export class Pool extends PyObject implements Disposable {
   /** Sends a job to the host: `items` cut into chunks of `chunksize`. */
   #submit(sink: Sink & { _hasCallbacks?: boolean }, fn: Callable, items: unknown[], chunksize: number, star: boolean, kwargs: Record<string, unknown> | null, cancellable = false): number {
     const job = this.#nextJob++;
+    // A job long enough for the codec's speed to matter: optimize it first (a short script's few
+    // items do not pay for the warm-up, tens of ms).
+    if (items.length >= kWarmUpItems) warmUp();
     // A callable object (Python's `__call__` protocol) travels as an instance of its exported
     // class, by pickle's rules: refused here, in the caller, when it cannot.
     const self = typeof fn === "function" ? undefined : new Uint8Array(encode(fn));

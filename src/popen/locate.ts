@@ -5,7 +5,8 @@
 // from structured call sites (never the `stack` string, which source maps rewrite).
 // See feasibility.md §2.
 
-import { Session } from "node:inspector";
+import type { Session } from "node:inspector";
+import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { setLocator } from "../shared/reduction.js";
 
@@ -33,17 +34,30 @@ function post<T>(method: string, params?: object): T {
   return result as T;
 }
 
+/** Connects this thread's inspector session, the first time it is needed; false if it cannot. */
+function openSession(): boolean {
+  if (sessionFailed) return false;
+  if (session !== null) return true;
+  try {
+    // node:inspector is loaded on first use: a child given its functions by name never needs it.
+    const { Session: SessionClass } = createRequire(pathToFileURL(process.cwd() + "/").href)("node:inspector") as typeof import("node:inspector");
+    session = new SessionClass();
+    session.connect();
+    session.on("Debugger.scriptParsed", (m: any) => scripts.set(m.params.scriptId, m.params.url));
+    return true;
+  } catch {
+    sessionFailed = true;
+    session = null;
+    return false;
+  }
+}
+
 /** The module URL that defines `fn`, or null when it cannot be told (native, eval code). */
 export function definingModule(fn: Function): string | null {
   if (cache.has(fn)) return cache.get(fn)!;
   let url: string | null = null;
-  if (!sessionFailed) {
+  if (openSession()) {
     try {
-      if (session === null) {
-        session = new Session();
-        session.connect();
-        session.on("Debugger.scriptParsed", (m: any) => scripts.set(m.params.scriptId, m.params.url));
-      }
       (globalThis as any)[kSlot] = fn;
       const ev = post<any>("Runtime.evaluate", { expression: `globalThis[Symbol.for("multiprocessing-ts.locate.slot")]` });
       const props = post<any>("Runtime.getProperties", { objectId: ev.result.objectId, ownProperties: true });
@@ -99,7 +113,8 @@ export function callerModule(libraryDir: string): string | null {
  * library finds a class of it that comes back by reference.
  */
 export function moduleBinding(fn: Function, name: string): unknown {
-  if (sessionFailed || session === null) return undefined;
+  // A child that was given its functions by name has not needed the session before.
+  if (!openSession()) return undefined;
   try {
     (globalThis as any)[kSlot] = fn;
     const ev = post<any>("Runtime.evaluate", { expression: `globalThis[Symbol.for("multiprocessing-ts.locate.slot")]`, objectGroup: "mp-scopes" });

@@ -376,12 +376,29 @@ export function lookupGlobal(ns: any, ref: GlobalRef): unknown {
   for (const root of [ns, ns?.default]) {
     let cur = root;
     for (const p of parts) cur = cur == null ? undefined : cur[p];
-    if (cur !== undefined) return cur;
+    if (cur !== undefined) {
+      if (typeof cur === "function") noteArrived(cur, ref);
+      return cur;
+    }
   }
   throw new (globalThis as any)[Symbol.for("multiprocessing-ts.pyerrors")].AttributeError(
     `'${ref.path}' is not exported from ${ref.module}: add \`export\` to its declaration ` +
       "(a worker finds functions and classes by module and export name, as Python's spawn does)",
   );
+}
+
+/**
+ * Remembers the name a function or class arrived under: sent on from this thread, it goes by the
+ * same name without asking V8 where it was defined (the first such question opens an inspector
+ * session, tens of ms of a child's start). It is also known by that name, as if this thread had
+ * sent it (resolveGlobal() searches the scopes of known functions).
+ */
+function noteArrived(fn: Function, ref: GlobalRef): void {
+  if ((fn as any)[kGlobalRef] || refCache.has(fn)) return;
+  const named: GlobalRef = { module: ref.module, path: ref.path };
+  refCache.set(fn, named);
+  const key = `${named.module}#${named.path}`;
+  if (!state.known.has(key)) state.known.set(key, fn);
 }
 
 function findGlobal(modules: Map<string, unknown>, ref: GlobalRef): unknown {

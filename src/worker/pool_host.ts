@@ -58,9 +58,25 @@ process.on("exit", (code) => {
 // batch at a time, or the batch it finished could be lost with it.
 const batchesPerWorker = poolWorkerData.maxtasksperchild !== null ? 1 : kBatchesInFlight;
 
+// Workers boot as work needs them. The first task boots one worker; the others boot (all at
+// once) when work is still waiting kGrowAfterMs after a worker became ready: a Pool(5) that maps
+// three quick items runs them on one worker, and a Pool that is never used runs none (each
+// worker is a V8 isolate: ~10 MB and tens of ms of CPU to boot). piscina starts a worker for each
+// task it cannot place, so the tasks sent while workers boot are capped (see taskCap()). With an
+// initializer every worker boots at once, as CPython's: each runs the initializer whether or not
+// a task comes its way, and a program may count on that.
+const eager = poolWorkerData.initializer !== null;
+/** How long work may wait on the booted workers before the rest of the pool boots, in ms. */
+const kGrowAfterMs = 10;
+/** Workers the pool may run now. */
+let allowed = eager ? processes : 1;
+/** Workers booted and not yet gone. */
+let ready = 0;
+let growTimer: NodeJS.Timeout | null = null;
+
 const pool = new Piscina({
   filename: new URL("./pool_worker.js", import.meta.url).href,
-  minThreads: processes,
+  minThreads: eager ? processes : 0,
   maxThreads: processes,
   idleTimeout: Infinity,
   workerData: poolWorkerData,
@@ -85,6 +101,43 @@ let terminateAsked = false;
 pool.on("message", (m: any) => {
   if (m?.op === "initialized") initialized.add(m.threadId);
 });
+// piscina reports a worker (other than those it boots at construction) once it is ready.
+pool.on("workerCreate", () => {
+  ready++;
+  scheduleGrow();
+});
+pool.on("workerDestroy", () => {
+  ready = Math.max(0, ready - 1);
+});
+
+/** True when some work is not running: chunks not handed out, or tasks piscina holds in its queue. */
+function workWaiting(): boolean {
+  if (pool.queueSize > 0) return true;
+  for (let i = orderHead; i < order.length; i++) if (remaining(order[i]!) > 0) return true;
+  return false;
+}
+
+/** Lets the whole pool boot if work is still waiting on the booted workers a little later. */
+function scheduleGrow(): void {
+  if (allowed >= processes || growTimer !== null || ready === 0) return;
+  growTimer = setTimeout(() => {
+    growTimer = null;
+    if (finished || !workWaiting()) return;
+    allowed = processes;
+    dispatch();
+  }, kGrowAfterMs);
+  growTimer.unref();
+}
+
+/**
+ * Most tasks in flight: batchesPerWorker per booted worker, and one for each worker that may
+ * still boot (a task piscina cannot place makes it boot a worker).
+ */
+function taskCap(): number {
+  if (eager || allowed >= processes) return processes * batchesPerWorker;
+  const booted = Math.min(ready, allowed);
+  return booted * batchesPerWorker + Math.max(0, allowed - booted);
+}
 
 /** Resolves once every live worker has run its initializer (or one failed, or terminate() came). */
 async function initializersRan(): Promise<void> {
@@ -272,6 +325,7 @@ function compact(): void {
 
 /** Sends chunks to piscina while it has room for more tasks. */
 function dispatch(): void {
+  scheduleGrow();
   // After terminate() piscina refuses every task at once: dispatching again from their
   // rejections would loop in microtasks forever, starving this thread's event loop (the
   // "closed" message and the caller's join() with it).
@@ -281,9 +335,9 @@ function dispatch(): void {
   // little if they are short and keeps the workers balanced if they are long.
   const long = msPerChunk === null || msPerChunk > kLongChunkMs;
   const perBatch = poolWorkerData.maxtasksperchild !== null || long ? 1 : Math.max(1, Math.min(kMaxBatch, Math.floor(kBatchMs / msPerChunk!)));
-  const maxInFlight = processes * batchesPerWorker;
+  const maxInFlight = taskCap();
   // Long chunks of a job that is not claimable go one per worker at a time.
-  const maxLongInFlight = processes * (msPerChunk !== null && msPerChunk > kLongChunkMs ? 1 : batchesPerWorker);
+  const maxLongInFlight = Math.min(maxInFlight, allowed * (msPerChunk !== null && msPerChunk > kLongChunkMs ? 1 : batchesPerWorker));
   for (let i = orderHead; i < order.length && inFlight < maxInFlight; ) {
     const job = order[i]!;
     const left = remaining(job);

@@ -43,8 +43,6 @@ proc._adoptChildState(
 );
 setImportingMain(true); // a Pool() at the top level of an unguarded main module raises here
 await load(data.modules).finally(() => setImportingMain(false));
-warmUp();
-warmUpCalls();
 if (data.initializer) {
   const init = rebuildValue(data.initializer, modules) as (...a: unknown[]) => unknown;
   const args = rebuildValue(data.initargs, modules) as unknown[];
@@ -86,8 +84,20 @@ function callEach(fn: (...a: unknown[]) => unknown, items: unknown[], out: unkno
   return to;
 }
 
+/** Items in a task from which warming up pays for itself (a short script's few items do not). */
+const kWarmUpItems = 1024;
+let warmed = false;
+
+/** Warms the codec and the call loop up before the first task with many items (see warmUpCalls()). */
+function warmUpFor(items: number): void {
+  if (warmed || items < kWarmUpItems) return;
+  warmed = true;
+  warmUp();
+  warmUpCalls();
+}
+
 /**
- * Runs callEach() and the packing of its results over sample chunks while the worker boots, so
+ * Runs callEach() and the packing of its results over sample chunks before the first long task, so
  * that the first real chunk runs optimized code. Two sample functions: the call site stays
  * generic, and the first real function does not throw the optimized code away.
  */
@@ -125,6 +135,7 @@ function nextTurn(): Promise<void> {
 
 /** Runs a batch: its runs one after the other; each chunk counts as one task for maxtasksperchild. */
 function runBatch(batch: BatchTask): RunResult[] | Promise<RunResult[]> {
+  if (!warmed) warmUpFor(batch.runs.reduce((n, r) => n + r.items.length, 0));
   const out: RunResult[] = [];
   for (let r = 0; r < batch.runs.length; r++) {
     const res = runRun(batch.runs[r]!);
@@ -143,6 +154,7 @@ async function finishBatch(batch: BatchTask, out: RunResult[], r: number, pendin
 
 /** Claims the job's next chunk, if any is left, and runs it. */
 function runClaim(claim: ClaimTask): ClaimResult | Promise<ClaimResult> {
+  warmUpFor(claim.run.items.length);
   // The function's module is loaded before the chunk is taken: the next task would take another
   // one meanwhile, which is lost with this worker if the first chunk makes it exit.
   const ref = claim.run.fn as GlobalRef;
