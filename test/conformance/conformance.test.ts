@@ -15,7 +15,8 @@ const cases = readdirSync(`${here}cases`).filter((f) => f.endsWith(".ts")).map((
 const hasPython = await new Promise<boolean>((res) => execFile("python3", ["--version"], (err) => res(!err)));
 
 interface Run {
-  code: number | null;
+  /** Exit code, or the signal that killed the program (a crash prints nothing of its own). */
+  code: number | string | null;
   stdout: string;
   stderr: string;
 }
@@ -23,7 +24,7 @@ interface Run {
 function run(cmd: string, args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd, env: { ...process.env, ...env }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr });
+      resolve({ code: err ? ((err as any).code ?? (err as any).signal ?? 1) : 0, stdout, stderr });
     });
   });
 }
@@ -40,7 +41,7 @@ describe.concurrent("conformance: TypeScript ports print what CPython prints", (
         const r = await run(process.execPath, ["--import", "tsx", `cases/${name}.ts`], { MP_START_METHOD: method, SEED_DETERMINISTIC: seed ? "1" : "0" }, here);
         if (!casesWithStderr.has(name)) expect(r.stderr).not.toMatch(/Traceback|Error:/);
         expect(r.stdout).toBe(expected);
-        expect(r.code).toBe(0);
+        expect(r.code, `exit status; stderr:\n${r.stderr}`).toBe(0);
       });
       if (seed) {
         test(`${name} racy variant prints the same lines up to numbers and order under ${method}`, async () => {
