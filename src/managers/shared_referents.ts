@@ -129,31 +129,20 @@ function copy<T>(v: T): T {
   return decode(bytes, 0, bytes.length) as T;
 }
 
-/** Calls `fn(obj, ...args)` without spreading the common short argument lists. */
-function apply(fn: (self: any, ...args: any[]) => unknown, obj: unknown, a: readonly unknown[]): unknown {
-  switch (a.length) {
+/**
+ * Calls `fn(obj, ...a.slice(from))` without spreading the common short argument lists (`from` 1
+ * replays a record `[methodname, ...args]`).
+ */
+function apply(fn: (self: any, ...args: any[]) => unknown, obj: unknown, a: readonly unknown[], from = 0): unknown {
+  switch (a.length - from) {
     case 0:
       return fn(obj);
     case 1:
-      return fn(obj, a[0]);
+      return fn(obj, a[from]);
     case 2:
-      return fn(obj, a[0], a[1]);
+      return fn(obj, a[from], a[from + 1]);
     default:
-      return fn(obj, ...a);
-  }
-}
-
-/** Calls `fn(obj, ...rec.slice(1))` of a record `[methodname, ...args]`. */
-function replay(fn: (self: any, ...args: any[]) => unknown, obj: unknown, rec: readonly unknown[]): unknown {
-  switch (rec.length) {
-    case 1:
-      return fn(obj);
-    case 2:
-      return fn(obj, rec[1]);
-    case 3:
-      return fn(obj, rec[1], rec[2]);
-    default:
-      return fn(obj, ...rec.slice(1));
+      return fn(obj, ...a.slice(from));
   }
 }
 
@@ -237,7 +226,7 @@ export class SharedHeap implements RecordViews {
     while (r.used < used) {
       const [rec, next] = readRecord(this, half + r.used);
       try {
-        replay(methods[rec[0] as string]!, r.obj, rec);
+        apply(methods[rec[0] as string]!, r.obj, rec, 1);
       } catch {
         // The call that logged it raised the same, after the same changes.
       }

@@ -101,7 +101,12 @@ const kWarmUpItems = 1024;
 const States = { RUN: "RUN", CLOSE: "CLOSE", TERMINATE: "TERMINATE" } as const;
 type State = (typeof States)[keyof typeof States];
 
-/** A process pool: tasks run in `processes` worker threads, managed by piscina. */
+/**
+ * A process pool: tasks run in `processes` worker threads, managed by piscina.
+ * Differs from Python: without an initializer the workers boot as work needs them (one for the
+ * first task, the rest once work still waits 10 ms later), where CPython starts all of them in
+ * the constructor; a short job may run on fewer workers (fewer distinct pids) than `processes`.
+ */
 export class Pool extends PyObject implements Disposable {
   readonly #host: Worker;
   readonly #port: MessagePort;

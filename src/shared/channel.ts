@@ -19,7 +19,7 @@ import { FrameBatch } from "./channel/batch.js";
 import { pollAsync, waitRoomAsync } from "./channel/async.js";
 import { countedSleep, countedWake } from "./channel/wake.js";
 import { copyOut } from "./channel/scratch.js";
-import { kCont, kHdr, kLenMask, kStart, kWhole, kWrap, pad8 } from "./channel/layout.js";
+import { kCont, kHdr, kLenMask, kStart, kWhole, kWrap, pad8, putWhole } from "./channel/layout.js";
 import { kControlBytes, kHead, kReadSeq, kReadWaiters, kReaders, kSpaceWaiters, kStreamTid, kTail, kWriteLock, kWriters } from "./channel/layout.js";
 
 export { SpinBudget } from "./channel/spin.js";
@@ -220,7 +220,7 @@ export class Channel {
           if (onBroken && this.readersGone) onBroken();
           const tail = this.#reserve(need);
           if (tail !== null) {
-            this.#writeFrame(tail & this.#mask, payload);
+            putWhole(this.#words, this.#buf, tail & this.#mask, payload);
             this.#publish(tail, need);
             return true;
           }
@@ -279,7 +279,7 @@ export class Channel {
       const tail = this.#reserve(need);
       if (tail === null) this.#stageFrame(payload); // ring full: the batch is our backlog
       else {
-        this.#writeFrame(tail & this.#mask, payload);
+        putWhole(this.#words, this.#buf, tail & this.#mask, payload);
         this.#publish(tail, need, 1);
       }
       return true;
@@ -323,17 +323,6 @@ export class Channel {
     const tail = batch.drainTo(this.#u8, this.#words, start, this.#freeFn);
     if (tail !== start) this.#publish(start, (tail - start) | 0, frames - batch.frames);
     return batch.empty;
-  }
-
-  #writeFrame(pos: number, payload: Uint8Array): void {
-    const len = payload.length;
-    this.#words[pos >> 2] = (kWhole << 30) | len;
-    if (len <= 16) {
-      const buf = this.#buf;
-      for (let i = 0; i < len; i++) buf[pos + kHdr + i] = payload[i]!;
-    } else {
-      this.#buf.set(payload, pos + kHdr);
-    }
   }
 
   #lockWrite(ms: number): boolean {

@@ -8,7 +8,7 @@
 // goes on; the next time it holds the lock it writes the whole batch with one copy and one
 // publish. The batch is this thread's alone: no Atomics here (the channel publishes).
 
-import { kHdr, kLenMask, kWhole, kWrap, pad8 } from "./layout.js";
+import { kHdr, kLenMask, kWrap, pad8, putWhole } from "./layout.js";
 
 /** Bytes an emptied batch keeps (a larger one is given back to the allocator). */
 const kKeepBytes = 1 << 16;
@@ -55,13 +55,7 @@ export class FrameBatch {
     const need = kHdr + pad8(len);
     if (this.#end + need > this.#u8.length) this.#makeRoom(need);
     const at = this.#end;
-    this.#words[at >> 2] = (kWhole << 30) | len;
-    if (len <= 16) {
-      const u8 = this.#u8;
-      for (let i = 0; i < len; i++) u8[at + kHdr + i] = payload[i]!;
-    } else {
-      this.#u8.set(payload, at + kHdr);
-    }
+    putWhole(this.#words, this.#u8, at, payload);
     this.#end = at + need;
     this.frames++;
   }
