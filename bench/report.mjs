@@ -18,7 +18,12 @@ const x = (r) => (r === null ? "—" : `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}
 function goalText(r) {
   const mark = (ok) => (ok === null ? "" : ok ? " ✓" : " ✗");
   if (r.goalAtMost) return `≤ ${r.goalAtMost} ${r.ours?.unit ?? ""}${mark(r.ours ? r.ours.value <= r.goalAtMost : null)}`;
-  if (r.goalSlower) return `≤ ${r.goalSlower}× its time${mark(r.ratio !== null ? 1 / r.ratio <= r.goalSlower : null)}`;
+  if (r.goalSlower) {
+    // Where the raw Node floor (no library) is itself slower than the goal allows, say so.
+    const floor = r.limit && r.cpython ? r.limit.value / r.cpython.value : null;
+    const below = floor !== null && floor > r.goalSlower ? `; raw Node alone ${floor.toFixed(1)}×` : "";
+    return `≤ ${r.goalSlower}× its time${mark(r.ratio !== null ? 1 / r.ratio <= r.goalSlower : null)}${below}`;
+  }
   return r.goal ? `${r.goal}×${mark(r.ratio !== null ? r.ratio >= r.goal : null)}` : "";
 }
 

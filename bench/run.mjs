@@ -94,6 +94,7 @@ if (from) {
   for (const r of Object.values(startup)) {
     if (r.side === "ours") ours[r.name] = r;
     else if (r.side === "python") python[r.name] = r;
+    else if (r.side === "raw") limits[r.name] = r;
   }
   const startupMeta = { date: new Date().toISOString(), load: { before: loadBefore, after: startupLoadAfter } };
   meta = base ? { ...base.meta, startup: startupMeta } : {
