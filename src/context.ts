@@ -212,15 +212,15 @@ export class BaseContext {
 
   /** Returns a process pool: `Pool(4)`, `Pool(2, { initializer, initargs })`, `Pool({ processes })`. */
   Pool: Factory<Bound<typeof CONTEXT_POOL, { initializer: AnyFn | null; initargs: Iterable<unknown> }>, pool.Pool> = callable(pool.Pool, (...a: any[]) => {
-    const [processes, initializer, initargs, maxtasksperchild] = CONTEXT_POOL.bind(a);
+    const [processes, initializer, initargs, maxtasksperchild, resourceLimits] = CONTEXT_POOL.bind(a);
     this.#fix();
-    return new pool.Pool(processes, initializer, initargs, maxtasksperchild);
+    return new pool.Pool({ processes, initializer, initargs, maxtasksperchild, resourceLimits });
   }) as any;
   /** Returns a pool with Pool's API under Python's ThreadPool name. */
   ThreadPool: Factory<Bound<typeof CONTEXT_POOL, { initializer: AnyFn | null; initargs: Iterable<unknown> }>, pool.ThreadPool> = callable(pool.ThreadPool, (...a: any[]) => {
-    const [processes, initializer, initargs] = CONTEXT_POOL.bind(a);
+    const [processes, initializer, initargs, , resourceLimits] = CONTEXT_POOL.bind(a);
     this.#fix();
-    return new pool.ThreadPool(processes, initializer, initargs);
+    return new pool.ThreadPool({ processes, initializer, initargs, resourceLimits });
   }) as any;
 
   /** Returns a started SyncManager: shared objects (`m.dict()`, `m.list()`, `m.Lock()`...) served by a process of the tree. */

@@ -182,6 +182,20 @@ describe("Pool", () => {
     expect(pool.map(t.square, [1, 2, 3], 1)).toEqual([1, 4, 9]);
   });
 
+  test("resourceLimits caps each worker's heap: a task past it fails its chunk and the pool goes on", () => {
+    const pool = track(mp.Pool(1, { resourceLimits: { maxOldGenerationSizeMb: 32 } }));
+    expect(pool.apply(t.hold, [4])).toBe(4);
+    expect(() => pool.apply(t.hold, [256])).toThrow("Worker terminated due to reaching memory limit: JS heap out of memory");
+    expect(pool.map(t.square, [1, 2, 3])).toEqual([1, 4, 9]);
+  });
+
+  test("resourceLimits is checked when the Pool is made", () => {
+    expect(() => mp.Pool(1, { resourceLimits: { maxOldGenerationSizeMb: -1 } })).toThrow(mp.ValueError);
+    expect(() => mp.Pool(1, { resourceLimits: { heapMb: 10 } as any })).toThrow("resourceLimits got an unexpected key 'heapMb'");
+    expect(() => mp.Pool(1, { resourceLimits: 5 as any })).toThrow("resourceLimits must be an object or None, not int");
+    expect(() => mp.Pool(1, 2 as any, [], null, { resourceLimits: {} }).terminate()).toThrow(mp.TypeError); // initializer is checked as before
+  });
+
   test("while map() blocks, the callbacks of other jobs run as their results come", () => {
     const pool = track(mp.Pool(2));
     bothUp(pool);

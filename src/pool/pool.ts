@@ -43,6 +43,11 @@ export interface PoolOptions {
   initargs?: unknown[];
   /** Replace a worker after it has run this many tasks (chunks); null: never. */
   maxtasksperchild?: number | null;
+  /**
+   * Heap and stack limits of each worker thread, in MB (Node's Worker `resourceLimits`); a worker
+   * that runs out of them ends, and the chunk it ran fails. Not in Python (keyword-only).
+   */
+  resourceLimits?: cv.ResourceLimits | null;
 }
 
 /** Keyword arguments of map_async() and friends. */
@@ -74,10 +79,11 @@ const poolParams = [
   p("initargs", cv.iterable(), { default: [] }),
   p("maxtasksperchild", cv.maxtasksperchild, { default: null }),
 ] as const;
-/** `Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None, context=None)`. */
-export const POOL_INIT = sig("Pool.__init__", [...poolParams, p("context", as<unknown>(), { default: null })], { method: true });
-/** `BaseContext.Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None)`. */
-export const CONTEXT_POOL = sig("BaseContext.Pool", poolParams, { method: true });
+const resourceLimits = p("resourceLimits", cv.resourceLimits, { kind: "keyword-only", default: null });
+/** `Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None, context=None, *, resourceLimits=None)`. */
+export const POOL_INIT = sig("Pool.__init__", [...poolParams, p("context", as<unknown>(), { default: null }), resourceLimits], { method: true });
+/** `BaseContext.Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None, *, resourceLimits=None)`. */
+export const CONTEXT_POOL = sig("BaseContext.Pool", [...poolParams, resourceLimits], { method: true });
 const APPLY = sig("Pool.apply", [fn(), p("args", cv.iterable(), { default: [] }), p("kwds", as<Record<string, unknown>>(), { default: {}, object: anyValue })], { method: true });
 const APPLY_ASYNC = sig("Pool.apply_async", [fn(), p("args", cv.iterable(), { default: [] }), p("kwds", as<Record<string, unknown>>(), { default: {}, object: anyValue }), ...callbacks()], { method: true });
 const MAP = sig("Pool.map", [fn(), it(), p("chunksize", cv.mapChunksize, { default: null })], { method: true });
@@ -132,7 +138,7 @@ export class Pool extends PyObject implements Disposable {
   constructor(...params: PoolArgs) {
     super();
     checkNotImportingMain(); // a Pool starts processes: not while a child imports its main module
-    const [processes, initializer, initargs, maxtasksperchild] = POOL_INIT.bind(params);
+    const [processes, initializer, initargs, maxtasksperchild, , limits] = POOL_INIT.bind(params);
     const n = processes ?? (availableParallelism() || 1);
     if (initializer !== null && typeof initializer !== "function") throw new py.TypeError("initializer must be a callable");
     this.#processes = n;
@@ -155,7 +161,7 @@ export class Pool extends PyObject implements Disposable {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#host = newWorker(new URL("worker/pool_host.js", esmDir), {
-      workerData: { port: port2, control: this.#control, processes: n, poolWorkerData: workerData },
+      workerData: { port: port2, control: this.#control, processes: n, poolWorkerData: workerData, resourceLimits: limits },
       transferList: [port2],
       stdout: false,
       stderr: false,

@@ -212,6 +212,37 @@ export const maxtasksperchild = conv<number | boolean | bigint | null, number | 
   return toNumber(v);
 });
 
+/** The resource limits of a worker thread (Node's `Worker` option `resourceLimits`), in MB. */
+export interface ResourceLimits {
+  /** The main heap's maximum size, in MB. */
+  maxOldGenerationSizeMb?: number;
+  /** The heap space for recently created objects, in MB. */
+  maxYoungGenerationSizeMb?: number;
+  /** The pre-allocated memory range for generated code, in MB. */
+  codeRangeSizeMb?: number;
+  /** The thread's maximum stack size, in MB. */
+  stackSizeMb?: number;
+}
+
+const kResourceLimitKeys = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"] as const;
+
+/**
+ * Pool's `resourceLimits` (not in Python): None, or an object of Node's Worker resource limits
+ * (positive numbers of MB).
+ */
+export const resourceLimits = conv<ResourceLimits | null, ResourceLimits | null>((v) => {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== "object" || Array.isArray(v)) throw new TypeError(`resourceLimits must be an object or None, not ${pyTypeName(v)}`);
+  const out: ResourceLimits = {};
+  for (const key of Object.keys(v)) {
+    if (!(kResourceLimitKeys as readonly string[]).includes(key)) throw new TypeError(`resourceLimits got an unexpected key '${key}' (one of: ${kResourceLimitKeys.join(", ")})`);
+    const n = (v as Record<string, unknown>)[key];
+    if (typeof n !== "number" || !(n > 0) || !Number.isFinite(n)) throw new ValueError(`resourceLimits.${key} must be a positive number of MB, not ${typeof n === "number" ? String(n) : pyTypeName(n)}`);
+    out[key as keyof ResourceLimits] = n;
+  }
+  return out;
+});
+
 const kIsliceError = "Stop argument for islice() must be None or an integer: 0 <= x <= sys.maxsize.";
 
 /**

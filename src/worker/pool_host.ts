@@ -20,6 +20,7 @@
 import { setMaxListeners } from "node:events";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
+import type { ResourceLimits } from "../shared/convert.js";
 import { patchStdioSync } from "../shared/stdio.js";
 import { kAnyMessage, kHostGone, kPosted, kRetireExitCode, kWaitFor, type BatchTask, type ChunkRun, type ClaimResult, type ClaimTask, type FlatError, type HostToMainMessage, type JobSpec, type MainToHostMessage, type PoolWorkerData, type RunResult } from "../shared/pool_protocol.js";
 import { sliceItems } from "../shared/codec.js";
@@ -35,11 +36,12 @@ const kBatchMs = 2;
 /** Chunks that take longer than this (ms) go one per worker at a time. */
 const kLongChunkMs = 5;
 
-const { port, control, processes, poolWorkerData } = workerData as {
+const { port, control, processes, poolWorkerData, resourceLimits } = workerData as {
   port: MessagePort;
   control: Int32Array;
   processes: number;
   poolWorkerData: PoolWorkerData;
+  resourceLimits: ResourceLimits | null;
 };
 
 // However this thread ends (a bug of ours throwing included), the caller is told and woken,
@@ -82,6 +84,7 @@ const pool = new Piscina({
   workerData: poolWorkerData,
   recordTiming: true,
   concurrentTasksPerWorker: batchesPerWorker,
+  ...(resourceLimits ? { resourceLimits } : {}),
 });
 
 // A worker that fails outside any task (a timer its task left behind throws while it is idle) is
