@@ -189,11 +189,19 @@ describe("Pool", () => {
     expect(pool.map(t.square, [1, 2, 3])).toEqual([1, 4, 9]);
   });
 
+  test("a pool whose initializer raises fails its tasks with that error instead of hanging", () => {
+    const pool = track(mp.Pool({ processes: 2, initializer: t.badInit }));
+    expect(() => pool.map(t.square, [1, 2, 3])).toThrow(mp.py.ValueError);
+    expect(() => pool.apply(t.square, [2])).toThrow("no database");
+    pool.close();
+    pool.join();
+  });
+
   test("resourceLimits is checked when the Pool is made", () => {
-    expect(() => mp.Pool(1, { resourceLimits: { maxOldGenerationSizeMb: -1 } })).toThrow(mp.ValueError);
+    expect(() => mp.Pool(1, { resourceLimits: { maxOldGenerationSizeMb: -1 } })).toThrow(mp.py.ValueError);
     expect(() => mp.Pool(1, { resourceLimits: { heapMb: 10 } as any })).toThrow("resourceLimits got an unexpected key 'heapMb'");
     expect(() => mp.Pool(1, { resourceLimits: 5 as any })).toThrow("resourceLimits must be an object or None, not int");
-    expect(() => mp.Pool(1, 2 as any, [], null, { resourceLimits: {} }).terminate()).toThrow(mp.TypeError); // initializer is checked as before
+    expect(() => mp.Pool(1, 2 as any, [], null, { resourceLimits: {} }).terminate()).toThrow(mp.py.TypeError); // initializer is checked as before
   });
 
   test("while map() blocks, the callbacks of other jobs run as their results come", () => {

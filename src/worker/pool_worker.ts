@@ -41,14 +41,23 @@ proc._adoptChildState(
   } as unknown as ParentToChildSpec,
   new proc.Process({ name }),
 );
-setImportingMain(true); // a Pool() at the top level of an unguarded main module raises here
-await load(data.modules).finally(() => setImportingMain(false));
-if (data.initializer) {
-  const init = rebuildValue(data.initializer, modules) as (...a: unknown[]) => unknown;
-  const args = rebuildValue(data.initargs, modules) as unknown[];
-  await init(...args);
-  parentPort!.postMessage({ op: "initialized", threadId }); // pool_host's close() waits for it
+// A worker whose modules cannot load, or whose initializer raises, stays up and fails every task
+// it is given with that error: ended instead, it would be replaced by one that fails the same
+// way, and a map() waiting on it would never return (CPython's pool does just that with a
+// raising initializer: it starts new workers forever and the map hangs).
+let startupError: unknown = null;
+try {
+  setImportingMain(true); // a Pool() at the top level of an unguarded main module raises here
+  await load(data.modules).finally(() => setImportingMain(false));
+  if (data.initializer) {
+    const init = rebuildValue(data.initializer, modules) as (...a: unknown[]) => unknown;
+    const args = rebuildValue(data.initargs, modules) as unknown[];
+    await init(...args);
+  }
+} catch (err) {
+  startupError = err;
 }
+if (data.initializer) parentPort!.postMessage({ op: "initialized", threadId }); // pool_host's close() waits for it
 
 let done = 0;
 let exiting = false;
@@ -207,6 +216,7 @@ function failRun(run: ChunkRun, err: unknown): RunResult {
 
 /** Runs a run's chunks, as CPython's mapstar/starmapstar runs one: every item through the function. */
 function runRun(run: ChunkRun): RunResult | Promise<RunResult> {
+  if (startupError !== null) return failRun(run, startupError);
   const ref = run.fn;
   const key = `${ref.module}#${ref.path}`;
   let fn = ref.self ? undefined : functions.get(key);
