@@ -2,6 +2,7 @@
 // TypeErrors / converter errors of public calls compared with python3's for the same calls.
 import { execFileSync } from "node:child_process";
 import mp from "multiprocessing-ts";
+import * as sc from "multiprocessing-ts/sharedctypes";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { anyValue, callableValue, noArgs, p, sig } from "../src/shared/binder.js";
 import * as cv from "../src/shared/convert.js";
@@ -162,6 +163,16 @@ const cases: [string, () => unknown, string][] = [
   ["Array missing", () => (mp.Array as any)("i"), "mp.Array('i')"],
   ["Array('i', 1e300)", () => mp.Array("i", 1e300), "mp.Array('i', 1e300)"],
   ["Array('i', 2n**70n)", () => mp.Array("i", 2n ** 70n as any), "mp.Array('i', 2**70)"],
+  ["sharedctypes.Value keyword", () => sc.Value("i", 0, { x: 1 } as any), "sc.Value('i', 0, x=1)"],
+  ["sharedctypes.Value(lock=False)", () => sc.Value({ typecode_or_type: "i", lock: false }), "sc.Value(typecode_or_type='i', lock=False)"],
+  ["sharedctypes.Array positional lock", () => (sc.Array as any)("i", 3, false), "sc.Array('i', 3, False)"],
+  ["sharedctypes.Array missing", () => (sc.Array as any)("i"), "sc.Array('i')"],
+  ["sharedctypes.Array keywords", () => sc.Array({ typecode_or_type: "i", size_or_initializer: 3 }), "sc.Array(typecode_or_type='i', size_or_initializer=3)"],
+  ["sharedctypes.RawArray keyword", () => sc.RawArray("i", { size: 3 } as any), "sc.RawArray('i', size=3)"],
+  ["sharedctypes.RawArray too many", () => (sc.RawArray as any)("i", 3, 4), "sc.RawArray('i', 3, 4)"],
+  ["sharedctypes.RawValue two values", () => (sc.RawValue as any)("i", 1, 2), "sc.RawValue('i', 1, 2)"],
+  ["sharedctypes.RawValue keyword", () => sc.RawValue({ typecode_or_type: "i", x: 1 } as any), "sc.RawValue(typecode_or_type='i', x=1)"],
+  ["sharedctypes.synchronized keyword", () => sc.synchronized(sc.RawValue("i"), { lokc: null } as any), "sc.synchronized(sc.RawValue('i'), lokc=None)"],
   ["Barrier missing", () => (mp.Barrier as any)(), "mp.Barrier()"],
   ["get_context keyword", () => mp.get_context({ x: 1 } as any), "mp.get_context(x=1)"],
   ["set_start_method missing", () => (mp.set_start_method as any)(), "mp.set_start_method()"],
@@ -175,7 +186,7 @@ let expected: Record<string, string> = {};
 beforeAll(() => {
   if (!python) return;
   const script = `
-import multiprocessing as mp, multiprocessing.connection, json, sys, time
+import multiprocessing as mp, multiprocessing.connection, multiprocessing.sharedctypes as sc, json, sys, time
 if __name__ == "__main__":
     l = mp.Lock(); l.acquire(); q = mp.Queue(); a, b = mp.Pipe(); e = mp.Event(); c = mp.Condition(); c.acquire()
     pool = mp.Pool(1); r = pool.apply_async(time.sleep, (2,))

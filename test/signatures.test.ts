@@ -2,6 +2,7 @@
 // the positional one does, and every timeout, in both spellings, really times out.
 import mp from "multiprocessing-ts";
 import { Pool as PoolFromPool } from "multiprocessing-ts/pool";
+import * as sc from "multiprocessing-ts/sharedctypes";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as t from "./fixtures/pool_targets.js";
 import * as tg from "./fixtures/targets.js";
@@ -248,6 +249,15 @@ const spellings: Record<string, () => [unknown, unknown]> = {
   "BaseContext.RawValue": () => [mp.RawValue("d", 1.5).value, mp.RawValue("d", 1.5).value],
   "BaseContext.Array": () => [mp.Array("i", 3, { lock: false }).slice(), mp.Array({ typecode_or_type: "i", size_or_initializer: 3, lock: false }).slice()],
   "BaseContext.RawArray": () => [mp.RawArray("i", [1, 2]).slice(), mp.RawArray({ typecode_or_type: "i", size_or_initializer: [1, 2] }).slice()],
+  // multiprocessing.sharedctypes' own functions (sharedctypes.py), beside the context's.
+  "Value": () => [String(sc.Value("i", { lock: false })), String(sc.Value({ typecode_or_type: "i", lock: false }))],
+  "Array": () => [sc.Array("i", [1, 2], { lock: false }).slice(), sc.Array({ typecode_or_type: "i", size_or_initializer: [1, 2], lock: false }).slice()],
+  "RawValue": () => [sc.RawValue("d").value, sc.RawValue({ typecode_or_type: "d" }).value],
+  "RawArray": () => [sc.RawArray("i", 2).slice(), sc.RawArray("i", { size_or_initializer: 2 }).slice()],
+  "synchronized": () => {
+    const l = mp.RLock();
+    return [sc.synchronized(sc.RawValue("i"), l).get_lock() === l, sc.synchronized(sc.RawValue("i"), { lock: l }).get_lock() === l];
+  },
   "DefaultContext.get_context": () => [mp.get_context("spawn").get_start_method(), mp.get_context({ method: "spawn" }).get_start_method()],
   "DefaultContext.get_start_method": () => [mp.get_start_method(false), mp.get_start_method({ allow_none: false })],
   "DefaultContext.set_start_method": () => {
