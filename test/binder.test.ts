@@ -180,7 +180,7 @@ const cases: [string, () => unknown, string][] = [
   ["Pipe keyword", () => mp.Pipe({ x: 1 } as any), "mp.Pipe(x=1)"],
 ];
 
-let lock: mp.Lock, q: mp.Queue, a: mp.Connection, b: mp.Connection, ev: mp.Event, cond: mp.Condition, pool: mp.Pool, r: mp.AsyncResult<number>;
+let lock: mp.Lock, q: mp.Queue, a: mp.Connection, b: mp.Connection, ev: mp.Event, cond: mp.Condition, pool: mp.Pool, r: mp.pool.AsyncResult<number>;
 let expected: Record<string, string> = {};
 
 beforeAll(() => {
