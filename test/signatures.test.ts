@@ -249,6 +249,25 @@ const spellings: Record<string, () => [unknown, unknown]> = {
   "BaseContext.RawValue": () => [mp.RawValue("d", 1.5).value, mp.RawValue("d", 1.5).value],
   "BaseContext.Array": () => [mp.Array("i", 3, { lock: false }).slice(), mp.Array({ typecode_or_type: "i", size_or_initializer: 3, lock: false }).slice()],
   "BaseContext.RawArray": () => [mp.RawArray("i", [1, 2]).slice(), mp.RawArray({ typecode_or_type: "i", size_or_initializer: [1, 2] }).slice()],
+  "Listener.__init__": () => {
+    const a = new mp.connection.Listener(["127.0.0.1", 0], "AF_INET", 1, Buffer.from("k"));
+    const b = new mp.connection.Listener({ address: ["127.0.0.1", 0], family: "AF_INET", backlog: 1, authkey: Buffer.from("k") });
+    const r: [unknown, unknown] = [[a.address[0], typeof a.address[1]], [b.address[0], typeof b.address[1]]];
+    a.close();
+    b.close();
+    return r;
+  },
+  "Client": () => {
+    const l = new mp.connection.Listener(["127.0.0.1", 0]);
+    const a = mp.connection.Client(l.address, "AF_INET", null);
+    const b = mp.connection.Client({ address: l.address, family: "AF_INET", authkey: null });
+    const [x, y] = [l.accept(), l.accept()];
+    a.send(1);
+    b.send(1);
+    const r: [unknown, unknown] = [x.recv(), y.recv()];
+    for (const c of [a, b, x, y, l]) c.close();
+    return r;
+  },
   // multiprocessing.sharedctypes' own functions (sharedctypes.py), beside the context's.
   "Value": () => [String(sc.Value("i", { lock: false })), String(sc.Value({ typecode_or_type: "i", lock: false }))],
   "Array": () => [sc.Array("i", [1, 2], { lock: false }).slice(), sc.Array({ typecode_or_type: "i", size_or_initializer: [1, 2], lock: false }).slice()],
