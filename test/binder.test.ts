@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import mp from "multiprocessing-ts";
 import * as sc from "multiprocessing-ts/sharedctypes";
+import { SharedMemory, ShareableList, SharedMemoryManager } from "multiprocessing-ts/shared_memory";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { anyValue, callableValue, noArgs, p, sig } from "../src/shared/binder.js";
 import * as cv from "../src/shared/convert.js";
@@ -179,6 +180,15 @@ const cases: [string, () => unknown, string][] = [
   ["Client missing", () => (mp.connection.Client as any)(), "mp.connection.Client()"],
   ["Client keyword", () => mp.connection.Client(["127.0.0.1", 1], { famly: null } as any), "mp.connection.Client(('127.0.0.1', 1), famly=None)"],
   ["Client too many", () => (mp.connection.Client as any)(["127.0.0.1", 1], null, null, 5), "mp.connection.Client(('127.0.0.1', 1), None, None, 5)"],
+  ["SharedMemory keyword", () => new SharedMemory({ craete: true } as any), "SharedMemory(craete=True)"],
+  ["SharedMemory too many", () => new (SharedMemory as any)(null, true, 10, 5), "SharedMemory(None, True, 10, 5)"],
+  ["SharedMemory multiple values", () => new (SharedMemory as any)(null, { create: true, name: null, size: 1 }), "SharedMemory(None, create=True, name=None, size=1)"],
+  ["ShareableList positional name", () => new (ShareableList as any)([1], "x"), "ShareableList([1], 'x')"],
+  ["ShareableList keyword", () => new ShareableList({ nmae: "x" } as any), "ShareableList(nmae='x')"],
+  ["smm.SharedMemory missing", () => (smm.SharedMemory as any)(), "smm.SharedMemory()"],
+  ["smm.SharedMemory too many", () => (smm.SharedMemory as any)(10, 20), "smm.SharedMemory(10, 20)"],
+  ["smm.ShareableList missing", () => (smm.ShareableList as any)(), "smm.ShareableList()"],
+  ["smm.ShareableList keyword", () => smm.ShareableList({ sequence: [1], x: 1 } as any), "smm.ShareableList(sequence=[1], x=1)"],
   ["Barrier missing", () => (mp.Barrier as any)(), "mp.Barrier()"],
   ["get_context keyword", () => mp.get_context({ x: 1 } as any), "mp.get_context(x=1)"],
   ["set_start_method missing", () => (mp.set_start_method as any)(), "mp.set_start_method()"],
@@ -186,16 +196,18 @@ const cases: [string, () => unknown, string][] = [
   ["Pipe keyword", () => mp.Pipe({ x: 1 } as any), "mp.Pipe(x=1)"],
 ];
 
-let lock: mp.Lock, q: mp.Queue, a: mp.Connection, b: mp.Connection, ev: mp.Event, cond: mp.Condition, pool: mp.Pool, r: mp.pool.AsyncResult<number>;
+let lock: mp.Lock, q: mp.Queue, a: mp.Connection, b: mp.Connection, ev: mp.Event, cond: mp.Condition, pool: mp.Pool, r: mp.pool.AsyncResult<number>, smm: SharedMemoryManager;
 let expected: Record<string, string> = {};
 
 beforeAll(() => {
   if (!python) return;
   const script = `
 import multiprocessing as mp, multiprocessing.connection, multiprocessing.sharedctypes as sc, json, sys, time
+from multiprocessing.shared_memory import SharedMemory, ShareableList
+from multiprocessing.managers import SharedMemoryManager
 if __name__ == "__main__":
     l = mp.Lock(); l.acquire(); q = mp.Queue(); a, b = mp.Pipe(); e = mp.Event(); c = mp.Condition(); c.acquire()
-    pool = mp.Pool(1); r = pool.apply_async(time.sleep, (2,))
+    pool = mp.Pool(1); r = pool.apply_async(time.sleep, (2,)); smm = SharedMemoryManager(); smm.start()
     out = {}
     for name, line in json.loads(sys.argv[1]):
         try:
@@ -203,7 +215,7 @@ if __name__ == "__main__":
             out[name] = "ok"
         except BaseException as ex:
             out[name] = type(ex).__name__ + ": " + str(ex)
-    pool.terminate()
+    pool.terminate(); smm.shutdown()
     print(json.dumps(out))
 `;
   const input = JSON.stringify(cases.map(([n, , line]) => [n, line]));
@@ -216,6 +228,8 @@ if __name__ == "__main__":
   cond = mp.Condition();
   cond.acquire();
   pool = mp.Pool(1);
+  smm = new SharedMemoryManager();
+  smm.start();
   r = pool.apply_async(t.sleepy, [2]);
 }, 90_000);
 
@@ -223,6 +237,7 @@ afterAll(() => {
   if (!python) return;
   pool.terminate();
   pool.join();
+  smm.shutdown();
   q.close();
   a.close();
   b.close();

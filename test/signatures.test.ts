@@ -3,6 +3,7 @@
 import mp from "multiprocessing-ts";
 import { Pool as PoolFromPool } from "multiprocessing-ts/pool";
 import * as sc from "multiprocessing-ts/sharedctypes";
+import { SharedMemory, ShareableList, SharedMemoryManager } from "multiprocessing-ts/shared_memory";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as t from "./fixtures/pool_targets.js";
 import * as tg from "./fixtures/targets.js";
@@ -266,6 +267,42 @@ const spellings: Record<string, () => [unknown, unknown]> = {
     b.send(1);
     const r: [unknown, unknown] = [x.recv(), y.recv()];
     for (const c of [a, b, x, y, l]) c.close();
+    return r;
+  },
+  "SharedMemory.__init__": () => {
+    const a = new SharedMemory(null, true, 16);
+    const b = new SharedMemory({ create: true, size: 16 });
+    const c = new SharedMemory(a.name);
+    const d = new SharedMemory({ name: b.name });
+    const r: [unknown, unknown] = [[a.size, c.name === a.name], [b.size, d.name === b.name]];
+    for (const m of [c, d, a, b]) m.close();
+    a.unlink();
+    b.unlink();
+    return r;
+  },
+  "ShareableList.__init__": () => {
+    const a = new ShareableList([1, "x"]);
+    const b = new ShareableList({ sequence: [1, "x"] });
+    const c = new ShareableList(null, { name: a.shm.name });
+    const d = new ShareableList({ name: b.shm.name });
+    const r: [unknown, unknown] = [[...c], [...d]];
+    for (const l of [c, d, a, b]) l.shm.close();
+    a.shm.unlink();
+    b.shm.unlink();
+    return r;
+  },
+  "SharedMemoryManager.SharedMemory": () => {
+    const smm = new SharedMemoryManager();
+    smm.start();
+    const r: [unknown, unknown] = [smm.SharedMemory(8).size, smm.SharedMemory({ size: 8 }).size];
+    smm.shutdown();
+    return r;
+  },
+  "SharedMemoryManager.ShareableList": () => {
+    const smm = new SharedMemoryManager();
+    smm.start();
+    const r: [unknown, unknown] = [[...smm.ShareableList([1, 2])], [...smm.ShareableList({ sequence: [1, 2] })]];
+    smm.shutdown();
     return r;
   },
   // multiprocessing.sharedctypes' own functions (sharedctypes.py), beside the context's.
