@@ -164,25 +164,25 @@ export class BaseContext {
   Value: typeof sharedctypes.value = named("Value", (...a: any[]) => {
     const [type, args, lock] = VALUE.bind(a);
     this.#fix();
-    return (sharedctypes.value as AnyFn)(type, ...args, { lock });
+    return sharedctypes._makeValue(type, args, lock as sharedctypes.SynchronizedOptions["lock"]);
   }) as typeof sharedctypes.value;
   /** Returns a synchronized shared array: `Array('i', 10)`, `Array('i', range(10))`. */
   Array: typeof sharedctypes.array = named("Array", (...a: any[]) => {
     const [type, size, lock] = ARRAY.bind(a);
     this.#fix();
-    return (sharedctypes.array as AnyFn)(type, size, { lock });
+    return sharedctypes._makeArray(type, size, lock as sharedctypes.SynchronizedOptions["lock"]);
   }) as typeof sharedctypes.array;
   /** Returns a shared object without a lock: `RawValue('i', 5)`. */
   RawValue: typeof sharedctypes.rawValue = named("RawValue", (...a: any[]) => {
     const [type, args] = RAW_VALUE.bind(a);
     this.#fix();
-    return (sharedctypes.rawValue as AnyFn)(type, ...args);
+    return sharedctypes._makeRawValue(type, args);
   }) as typeof sharedctypes.rawValue;
   /** Returns a shared array without a lock: `RawArray('i', 10)`. */
   RawArray: typeof sharedctypes.rawArray = named("RawArray", (...a: any[]) => {
     const [type, size] = RAW_ARRAY.bind(a);
     this.#fix();
-    return (sharedctypes.rawArray as AnyFn)(type, size);
+    return sharedctypes._makeRawArray(type, size);
   }) as typeof sharedctypes.rawArray;
 
   /** Returns a queue object: `Queue()`, `Queue(maxsize)`, typed as `Queue<T>()`. */
@@ -256,13 +256,13 @@ export class BaseContext {
 
 /** A generic queue class that can also be called without `new`: `Queue<number>()`. */
 type QueueFactory<C extends typeof queues.Queue | typeof queues.JoinableQueue> = {
-  <T = any>(maxsize?: number, options?: queues.QueueOptions): C extends typeof queues.JoinableQueue ? queues.JoinableQueue<T> : queues.Queue<T>;
-  new <T = any>(maxsize?: number, options?: queues.QueueOptions): C extends typeof queues.JoinableQueue ? queues.JoinableQueue<T> : queues.Queue<T>;
+  <T = any>(...args: Bound<typeof QUEUE>): C extends typeof queues.JoinableQueue ? queues.JoinableQueue<T> : queues.Queue<T>;
+  new <T = any>(...args: Bound<typeof QUEUE>): C extends typeof queues.JoinableQueue ? queues.JoinableQueue<T> : queues.Queue<T>;
   readonly prototype: InstanceType<C>;
 };
 type SimpleQueueFactory = {
-  <T = any>(options?: queues.QueueOptions): queues.SimpleQueue<T>;
-  new <T = any>(options?: queues.QueueOptions): queues.SimpleQueue<T>;
+  <T = any>(...args: Bound<typeof SIMPLE_QUEUE>): queues.SimpleQueue<T>;
+  new <T = any>(...args: Bound<typeof SIMPLE_QUEUE>): queues.SimpleQueue<T>;
   readonly prototype: queues.SimpleQueue<any>;
 };
 

@@ -18,7 +18,7 @@ import { waitWhile } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
 import { libraryDir, libraryEntry, needsTsx, prepareChild, startChild } from "./popen/index.js";
 import type { Popen } from "./popen/worker_thread.js";
-import { anyValue, as, callableValue, p, sig, type Bound, type KeywordSplit } from "./shared/binder.js";
+import { anyValue, as, callableValue, p, sig, type ArgsFor, type Bound, type KeywordSplit, type TooManyArguments } from "./shared/binder.js";
 import * as cv from "./shared/convert.js";
 
 type AnyFn = (...args: any[]) => unknown;
@@ -39,13 +39,19 @@ interface BaseOptions {
  * `kwargs` arrive as one more argument after `args`, so they must fit the parameter after them.
  */
 export type ProcessOptions<F extends AnyFn> = BaseOptions &
-  ({ target?: F | null; args?: Parameters<F>; kwargs?: undefined | Record<string, never> } | WithKwargs<F, KeywordSplit<Parameters<F>>>);
-type WithKwargs<F extends AnyFn, S> = S extends { args: infer A; kw: infer K } ? { target: F; args?: A; kwargs: K } : never;
+  ({ target?: Target<F> | null; args?: ArgsFor<Parameters<F>>; kwargs?: undefined | Record<string, never> } | WithKwargs<F, KeywordSplit<Parameters<F>>>);
+// Past `args`, the slots keep the parameters' types (intersected with TooManyArguments, so that
+// nothing fills them): an argument of the wrong type there reads as its parameter's type.
+type WithKwargs<F extends AnyFn, S> = S extends { args: infer A extends unknown[]; kw: infer K } ? { target: Target<F>; args?: [...A, ...Unfillable<After<Parameters<F>, A>>]; kwargs: K } : never;
+/** A target: a function, or an object with `__call__` (a task object, as Python calls it). */
+type Target<F extends AnyFn> = F | { __call__: F };
+type After<P extends unknown[], A extends unknown[]> = P extends [...A, ...infer R] ? R : P extends [...A, ...infer R] | [...A] ? R : [];
+type Unfillable<R extends unknown[]> = { [I in keyof R]?: R[I] & TooManyArguments };
 
 /** `BaseProcess.__init__(group=None, target=None, name=None, args=(), kwargs={}, *, daemon=None)`, plus `module`. */
 const PROCESS_INIT = sig("BaseProcess.__init__", [
   p("group", as<null>(), { default: null }),
-  p("target", as<AnyFn | null>(), { default: null, object: callableValue }),
+  p("target", as<AnyFn | { __call__: AnyFn } | null>(), { default: null, object: callableValue }),
   p("name", as<string | null>(), { default: null }),
   p("args", as<Iterable<unknown>>(), { default: [] }),
   p("kwargs", as<Record<string, unknown>>(), { default: {}, object: anyValue }),
@@ -57,7 +63,7 @@ const PARENT_JOIN = sig("_ParentProcess.join", [p("timeout", as<number | null>()
 /** Arguments of `new Process(...)`: one options object (typed by the target), or Python's positionals. */
 export type ProcessArgs<F extends AnyFn> = [options?: ProcessOptions<F>] | ProcessPositionalArgs<F>;
 /** Python's positional spelling of `new Process(...)`: `(group, target, name, args, kwargs, { daemon })`. */
-export type ProcessPositionalArgs<F extends AnyFn> = Bound<typeof PROCESS_INIT, { target: F | null; args: Parameters<F> }>;
+export type ProcessPositionalArgs<F extends AnyFn> = Bound<typeof PROCESS_INIT, { target: Target<F> | null; args: ArgsFor<Parameters<F>> }>;
 /** Arguments of join(): `()`, `(0.5)`, `({ timeout: 0.5 })`. */
 export type JoinArgs = Bound<typeof JOIN>;
 
@@ -159,7 +165,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
     if (group !== null && group !== undefined) throw new AssertionError("group argument must be None for now");
     const count = ++S.counter;
     this.#identity = [...S.identity, count];
-    this.#target = target ?? null;
+    this.#target = (target ?? null) as AnyFn | null; // a callable object is called through its __call__ (run())
     if (args !== undefined && args !== null && typeof (args as any)[Symbol.iterator] !== "function") {
       throw new (TypeErrorPy())(`'${typeof args === "number" ? (Number.isInteger(args) ? "int" : "float") : typeof args}' object is not iterable`);
     }

@@ -14,7 +14,8 @@ import { PyObject } from "./shared/pyobject.js";
 import { register } from "./shared/reduction.js";
 import { repr as pyRepr } from "./shared/format.js";
 import { closeSegment, listenForBootRequests, lookupSegment, openGeneration, registerSegment, shareDirectory, unlinkSegment } from "./shared_memory/registry.js";
-import { bindArgs, pyTypeName } from "./shared_memory/util.js";
+import { pyTypeName } from "./shared_memory/util.js";
+import { as, p, sig, type Bound } from "./shared/binder.js";
 import { memoryview } from "./shared_memory/memoryview.js";
 
 // The main thread makes the directory of names at import (~10 µs), so that every worker started
@@ -80,7 +81,12 @@ export interface SharedMemoryOptions {
   size?: number;
 }
 
-const kSharedMemoryKeywords = ["name", "create", "size"] as const;
+/** `SharedMemory.__init__(name=None, create=False, size=0)` (shared/binder.ts). */
+const SHARED_MEMORY = sig("SharedMemory.__init__", [
+  p("name", as<string | null>(), { default: null }),
+  p("create", as<boolean>(), { default: false }),
+  p("size", as<number | bigint | boolean>(), { default: 0 }),
+], { method: true });
 
 /**
  * Creates a new shared memory block or attaches to an existing shared memory block.
@@ -107,13 +113,13 @@ export class SharedMemory extends PyObject {
   #sab: SharedArrayBuffer | null;
   #generation: number;
 
-  constructor(name?: string | null | SharedMemoryOptions, create?: boolean | SharedMemoryOptions, size?: number | SharedMemoryOptions);
+  constructor(...args: Bound<typeof SHARED_MEMORY>);
   constructor(...args: unknown[]) {
     super();
-    const a = bindArgs("SharedMemory.__init__", kSharedMemoryKeywords, [], args);
-    let name = (a.name ?? null) as string | null;
-    const create = Boolean(a.create ?? false);
-    let size = a.size ?? 0;
+    const a = SHARED_MEMORY.bind(args);
+    let name = a[0] ?? null;
+    const create = Boolean(a[1] ?? false);
+    let size: unknown = a[2] ?? 0;
     if (typeof size === "bigint") size = Number(size);
     if (typeof size !== "number" && typeof size !== "boolean") {
       throw new TypeError(`'>=' not supported between instances of '${pyTypeName(size)}' and 'int'`);

@@ -14,6 +14,8 @@ import { Lock, RLock } from "./synchronize.js";
 import { Acquirable } from "./shared/pyobject.js";
 import { kLocked, kUnlocked, lockRelease } from "./shared/semlock.js";
 import { CArray, CScalar, kId, kType, kView, locked, makeArray, makeScalar, type LockLike } from "./sharedctypes/raw.js";
+import { as, p, sig } from "./shared/binder.js";
+import * as cv from "./shared/convert.js";
 
 export { ctypes, Structure } from "./shared/ctypes.js";
 export { CArray, CScalar, type LockLike } from "./sharedctypes/raw.js";
@@ -192,12 +194,6 @@ for (const key of ["with", "__enter__", "__exit__", Symbol.dispose] as const) {
 
 // --- factories --------------------------------------------------------------------------------
 
-function isOptions(v: unknown): v is SynchronizedOptions {
-  if (v === null || typeof v !== "object" || v instanceof Uint8Array || Array.isArray(v)) return false;
-  const p = Object.getPrototypeOf(v);
-  return (p === Object.prototype || p === null) && Object.keys(v).every((k) => k === "lock" || k === "ctx");
-}
-
 /** Bytes before a synchronized value, for its lock word: the lock and the value share a cache line. */
 const kLockSlot = 8;
 
@@ -269,60 +265,112 @@ export interface NoLock extends SynchronizedOptions {
 /** An array's `size_or_initializer` for typecode `C`: a length, or the initial elements. */
 export type SizeOrInitializer<C> = number | ([CodeOf<C>] extends [never] ? Iterable<unknown> : CodeOf<C> extends "u" ? string | Iterable<string> : Iterable<InputOf<C>>);
 
+// --- signatures (shared/binder.ts) of the module's factories -------------------------------------
+// CPython's module-level functions take `ctx=None` too (ignored here: one kind of shared memory).
+
+const typecode = () => p("typecode_or_type", as<Typecode | CTypeRef>());
+const ctx = () => p("ctx", as<unknown>(), { kind: "keyword-only", default: null });
+const RAW_VALUE = sig("RawValue", [typecode(), p("args", null, { kind: "var-positional" })]);
+const RAW_ARRAY = sig("RawArray", [typecode(), p("size_or_initializer", cv.sizeOrInitializer)]);
+const VALUE = sig("Value", [typecode(), p("args", null, { kind: "var-positional" }), p("lock", as<SynchronizedOptions["lock"]>(), { kind: "keyword-only", default: true }), ctx()]);
+const ARRAY = sig("Array", [typecode(), p("size_or_initializer", cv.sizeOrInitializer), p("lock", as<SynchronizedOptions["lock"]>(), { kind: "keyword-only", default: true }), ctx()]);
+const SYNCHRONIZED = sig("synchronized", [p("obj", as<CScalar | CArray>()), p("lock", as<LockLike | null>(), { default: null }), ctx()]);
+
+/** `{ lock: false }` in the all-keyword spelling of Value(). */
+interface ValueKeywords<C> extends SynchronizedOptions {
+  typecode_or_type: C;
+}
+/** The keywords of Array() after its typecode. */
+interface ArrayKeywords<C> extends SynchronizedOptions {
+  size_or_initializer: SizeOrInitializer<C>;
+}
+
 /**
  * Returns a ctypes object allocated from shared memory, without a lock: `RawValue('i', 5)`.
  * @throws TypeError "this type has no size" for an unknown typecode.
  */
-export function rawValue<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: RawValueArgs<C>): RawValueOf<C> {
-  if (ctypeOf(typecodeOrType).struct) return newStruct(typecodeOrType as any, args) as any;
+export function rawValue<C extends Typecode | CTypeRef>(...args: [typecodeOrType: C, ...RawValueArgs<C>] | [keywords: { typecode_or_type: C }]): RawValueOf<C>;
+export function rawValue(...a: unknown[]): unknown {
+  const [type, args] = RAW_VALUE.bind(a);
+  return _makeRawValue(type, args);
+}
+
+/** @internal RawValue() on bound arguments. */
+export function _makeRawValue(type: Typecode | CTypeRef, args: unknown[]): CScalar {
+  if (ctypeOf(type).struct) return newStruct(type as any, args) as any;
   if (args.length > 1) throw new TypeError(`__init__ expected at most 1 argument, got ${args.length}`);
-  return newRawValue(ctypeOf(typecodeOrType), args[0]);
+  return newRawValue(ctypeOf(type), args[0]);
 }
 
 /** Returns a ctypes array allocated from shared memory, without a lock: `RawArray('i', 10)` or `RawArray('i', [1, 2])`. */
-export function rawArray<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C>): CArray<ValueOf<C>> {
-  return newRawArray(ctypeOf(typecodeOrType), sizeOrInitializer);
+export function rawArray<C extends Typecode | CTypeRef>(
+  ...args: [typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C> | { size_or_initializer: SizeOrInitializer<C> }] | [keywords: { typecode_or_type: C; size_or_initializer: SizeOrInitializer<C> }]
+): CArray<ValueOf<C>>;
+export function rawArray(...a: unknown[]): unknown {
+  const [type, size] = RAW_ARRAY.bind(a);
+  return _makeRawArray(type, size);
+}
+
+/** @internal RawArray() on bound arguments. */
+export function _makeRawArray(type: Typecode | CTypeRef, size: number | Iterable<unknown>): CArray {
+  return newRawArray(ctypeOf(type), size);
 }
 
 /**
  * Returns a synchronized shared object: `Value('i', 0)`, `Value('d', 1.5, { lock: false })`.
  * @throws TypeError for an unknown typecode or a value of the wrong type; AttributeError for a bad lock.
  */
+export function value<C extends Typecode | CTypeRef>(keywords: ValueKeywords<C> & NoLock): RawValueOf<C>;
+export function value<C extends Typecode | CTypeRef>(keywords: ValueKeywords<C>): SynchronizedValue<C>;
 export function value<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: [...RawValueArgs<C>, NoLock]): RawValueOf<C>;
 export function value<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: ValueArgs<C>): SynchronizedValue<C>;
-export function value<C extends Typecode | CTypeRef>(typecodeOrType: C, ...args: ValueArgs<C>): SynchronizedValue<C> {
-  const opts = args.length && isOptions(args[args.length - 1]) ? (args.pop() as SynchronizedOptions) : {};
-  const l = opts.lock;
-  if (ctypeOf(typecodeOrType).struct) {
-    const obj = newStruct(typecodeOrType as any, args);
-    const lock = lockFor(opts.lock);
+export function value(...a: unknown[]): unknown {
+  const [type, args, lock] = VALUE.bind(a);
+  return _makeValue(type, args, lock);
+}
+
+/** @internal Value() on bound arguments. */
+export function _makeValue(type: Typecode | CTypeRef, args: unknown[], l: SynchronizedOptions["lock"]): Synchronized | CScalar {
+  if (ctypeOf(type).struct) {
+    const obj = newStruct(type as any, args);
+    const lock = lockFor(l);
     return (lock === null ? obj : wrapStruct(obj, lock)) as any;
   }
   if (l === undefined || l === null || l === true || (l as unknown) === 1) {
     // The default RLock lives in the same buffer as the value: `with v.get_lock(): v.value += 1`
     // then moves one cache line between processes instead of two.
     if (args.length > 1) throw new TypeError(`__init__ expected at most 1 argument, got ${args.length}`);
-    const obj = newRawValue(ctypeOf(typecodeOrType), args[0], true);
+    const obj = newRawValue(ctypeOf(type), args[0], true);
     const cells = new Int32Array(obj[kView].buffer, 0, 1);
     cells[0] = kUnlocked;
-    return new Synchronized(obj, new RLock({ cells, id: newSharedId() })) as Synchronized<ValueOf<C>>;
+    return new Synchronized(obj, new RLock({ cells, id: newSharedId() }));
   }
-  const obj: CScalar = (rawValue as (t: unknown, ...a: unknown[]) => CScalar)(typecodeOrType, ...args);
-  const lock = lockFor(opts.lock);
-  return (lock === null ? obj : new Synchronized(obj, lock)) as Synchronized<ValueOf<C>>;
+  const obj = _makeRawValue(type, args);
+  const lock = lockFor(l);
+  return lock === null ? obj : new Synchronized(obj, lock);
 }
 
 /**
  * Returns a synchronized shared array: `Array('i', 10)`, `Array('i', range(10))`, `Array('c', Buffer.from('hi'))`.
  * @throws ValueError "Array length must be >= 0, not -1"; TypeError for bad types.
  */
+export function array<C extends Typecode | CTypeRef>(keywords: ValueKeywords<C> & ArrayKeywords<C> & NoLock): CArray<ValueOf<C>>;
+export function array<C extends Typecode | CTypeRef>(keywords: ValueKeywords<C> & ArrayKeywords<C>): SynchronizedArrayOf<C>;
+export function array<C extends Typecode | CTypeRef>(typecodeOrType: C, keywords: ArrayKeywords<C> & NoLock): CArray<ValueOf<C>>;
+export function array<C extends Typecode | CTypeRef>(typecodeOrType: C, keywords: ArrayKeywords<C>): SynchronizedArrayOf<C>;
 export function array<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C>, options: NoLock): CArray<ValueOf<C>>;
 export function array<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C>, options?: SynchronizedOptions): SynchronizedArrayOf<C>;
-export function array<C extends Typecode | CTypeRef>(typecodeOrType: C, sizeOrInitializer: SizeOrInitializer<C>, options: SynchronizedOptions = {}): SynchronizedArrayOf<C> {
-  const raw = rawArray(typecodeOrType, sizeOrInitializer);
-  const lock = lockFor(options.lock);
-  if (lock === null) return raw as unknown as SynchronizedArrayOf<C>;
-  return wrapArray(raw, lock) as unknown as SynchronizedArrayOf<C>;
+export function array(...a: unknown[]): unknown {
+  const [type, size, lock] = ARRAY.bind(a);
+  return _makeArray(type, size, lock);
+}
+
+/** @internal Array() on bound arguments. */
+export function _makeArray(type: Typecode | CTypeRef, size: number | Iterable<unknown>, l: SynchronizedOptions["lock"]): SynchronizedArray | CArray {
+  const raw = newRawArray(ctypeOf(type), size);
+  const lock = lockFor(l);
+  if (lock === null) return raw;
+  return wrapArray(raw, lock);
 }
 
 function wrapArray(raw: CArray, lock: LockLike): SynchronizedArray {
@@ -410,7 +458,10 @@ export function copy<T extends CScalar | CArray>(obj: T): T {
  * Wraps a raw shared object with a lock: `synchronized(RawValue('i', 1))`.
  * @throws AssertionError "object already synchronized".
  */
-export function synchronized(obj: CScalar | CArray, lock?: LockLike | null): Synchronized | SynchronizedArray {
+export function synchronized(obj: CScalar | CArray, lock?: LockLike | null): Synchronized | SynchronizedArray;
+export function synchronized(obj: CScalar | CArray, keywords: { lock?: LockLike | null }): Synchronized | SynchronizedArray;
+export function synchronized(...a: unknown[]): Synchronized | SynchronizedArray {
+  const [obj, lock] = SYNCHRONIZED.bind(a);
   if (obj instanceof Synchronized || obj instanceof SynchronizedArray) throw new AssertionError("object already synchronized");
   const l = lock ?? new RLock();
   return obj instanceof CArray ? wrapArray(obj, l) : new Synchronized(obj, l);

@@ -2,6 +2,8 @@
 // TypeErrors / converter errors of public calls compared with python3's for the same calls.
 import { execFileSync } from "node:child_process";
 import mp from "multiprocessing-ts";
+import * as sc from "multiprocessing-ts/sharedctypes";
+import { SharedMemory, ShareableList, SharedMemoryManager } from "multiprocessing-ts/shared_memory";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { anyValue, callableValue, noArgs, p, sig } from "../src/shared/binder.js";
 import * as cv from "../src/shared/convert.js";
@@ -162,6 +164,31 @@ const cases: [string, () => unknown, string][] = [
   ["Array missing", () => (mp.Array as any)("i"), "mp.Array('i')"],
   ["Array('i', 1e300)", () => mp.Array("i", 1e300), "mp.Array('i', 1e300)"],
   ["Array('i', 2n**70n)", () => mp.Array("i", 2n ** 70n as any), "mp.Array('i', 2**70)"],
+  ["sharedctypes.Value keyword", () => sc.Value("i", 0, { x: 1 } as any), "sc.Value('i', 0, x=1)"],
+  ["sharedctypes.Value(lock=False)", () => sc.Value({ typecode_or_type: "i", lock: false }), "sc.Value(typecode_or_type='i', lock=False)"],
+  ["sharedctypes.Array positional lock", () => (sc.Array as any)("i", 3, false), "sc.Array('i', 3, False)"],
+  ["sharedctypes.Array missing", () => (sc.Array as any)("i"), "sc.Array('i')"],
+  ["sharedctypes.Array keywords", () => sc.Array({ typecode_or_type: "i", size_or_initializer: 3 }), "sc.Array(typecode_or_type='i', size_or_initializer=3)"],
+  ["sharedctypes.RawArray keyword", () => sc.RawArray("i", { size: 3 } as any), "sc.RawArray('i', size=3)"],
+  ["sharedctypes.RawArray too many", () => (sc.RawArray as any)("i", 3, 4), "sc.RawArray('i', 3, 4)"],
+  ["sharedctypes.RawValue two values", () => (sc.RawValue as any)("i", 1, 2), "sc.RawValue('i', 1, 2)"],
+  ["sharedctypes.RawValue keyword", () => sc.RawValue({ typecode_or_type: "i", x: 1 } as any), "sc.RawValue(typecode_or_type='i', x=1)"],
+  ["sharedctypes.synchronized keyword", () => sc.synchronized(sc.RawValue("i"), { lokc: null } as any), "sc.synchronized(sc.RawValue('i'), lokc=None)"],
+  ["Listener keyword", () => new mp.connection.Listener({ adress: ["127.0.0.1", 0] } as any), "mp.connection.Listener(adress=('127.0.0.1', 0))"],
+  ["Listener too many", () => new (mp.connection.Listener as any)(["127.0.0.1", 0], "AF_INET", 1, null, 5), "mp.connection.Listener(('127.0.0.1', 0), 'AF_INET', 1, None, 5)"],
+  ["Listener multiple values", () => new (mp.connection.Listener as any)(["127.0.0.1", 0], { address: ["127.0.0.1", 0] }), "mp.connection.Listener(('127.0.0.1', 0), address=('127.0.0.1', 0))"],
+  ["Client missing", () => (mp.connection.Client as any)(), "mp.connection.Client()"],
+  ["Client keyword", () => mp.connection.Client(["127.0.0.1", 1], { famly: null } as any), "mp.connection.Client(('127.0.0.1', 1), famly=None)"],
+  ["Client too many", () => (mp.connection.Client as any)(["127.0.0.1", 1], null, null, 5), "mp.connection.Client(('127.0.0.1', 1), None, None, 5)"],
+  ["SharedMemory keyword", () => new SharedMemory({ craete: true } as any), "SharedMemory(craete=True)"],
+  ["SharedMemory too many", () => new (SharedMemory as any)(null, true, 10, 5), "SharedMemory(None, True, 10, 5)"],
+  ["SharedMemory multiple values", () => new (SharedMemory as any)(null, { create: true, name: null, size: 1 }), "SharedMemory(None, create=True, name=None, size=1)"],
+  ["ShareableList positional name", () => new (ShareableList as any)([1], "x"), "ShareableList([1], 'x')"],
+  ["ShareableList keyword", () => new ShareableList({ nmae: "x" } as any), "ShareableList(nmae='x')"],
+  ["smm.SharedMemory missing", () => (smm.SharedMemory as any)(), "smm.SharedMemory()"],
+  ["smm.SharedMemory too many", () => (smm.SharedMemory as any)(10, 20), "smm.SharedMemory(10, 20)"],
+  ["smm.ShareableList missing", () => (smm.ShareableList as any)(), "smm.ShareableList()"],
+  ["smm.ShareableList keyword", () => smm.ShareableList({ sequence: [1], x: 1 } as any), "smm.ShareableList(sequence=[1], x=1)"],
   ["Barrier missing", () => (mp.Barrier as any)(), "mp.Barrier()"],
   ["get_context keyword", () => mp.get_context({ x: 1 } as any), "mp.get_context(x=1)"],
   ["set_start_method missing", () => (mp.set_start_method as any)(), "mp.set_start_method()"],
@@ -169,16 +196,18 @@ const cases: [string, () => unknown, string][] = [
   ["Pipe keyword", () => mp.Pipe({ x: 1 } as any), "mp.Pipe(x=1)"],
 ];
 
-let lock: mp.Lock, q: mp.Queue, a: mp.Connection, b: mp.Connection, ev: mp.Event, cond: mp.Condition, pool: mp.Pool, r: mp.AsyncResult<number>;
+let lock: mp.Lock, q: mp.Queue, a: mp.Connection, b: mp.Connection, ev: mp.Event, cond: mp.Condition, pool: mp.Pool, r: mp.pool.AsyncResult<number>, smm: SharedMemoryManager;
 let expected: Record<string, string> = {};
 
 beforeAll(() => {
   if (!python) return;
   const script = `
-import multiprocessing as mp, multiprocessing.connection, json, sys, time
+import multiprocessing as mp, multiprocessing.connection, multiprocessing.sharedctypes as sc, json, sys, time
+from multiprocessing.shared_memory import SharedMemory, ShareableList
+from multiprocessing.managers import SharedMemoryManager
 if __name__ == "__main__":
     l = mp.Lock(); l.acquire(); q = mp.Queue(); a, b = mp.Pipe(); e = mp.Event(); c = mp.Condition(); c.acquire()
-    pool = mp.Pool(1); r = pool.apply_async(time.sleep, (2,))
+    pool = mp.Pool(1); r = pool.apply_async(time.sleep, (2,)); smm = SharedMemoryManager(); smm.start()
     out = {}
     for name, line in json.loads(sys.argv[1]):
         try:
@@ -186,7 +215,7 @@ if __name__ == "__main__":
             out[name] = "ok"
         except BaseException as ex:
             out[name] = type(ex).__name__ + ": " + str(ex)
-    pool.terminate()
+    pool.terminate(); smm.shutdown()
     print(json.dumps(out))
 `;
   const input = JSON.stringify(cases.map(([n, , line]) => [n, line]));
@@ -199,6 +228,8 @@ if __name__ == "__main__":
   cond = mp.Condition();
   cond.acquire();
   pool = mp.Pool(1);
+  smm = new SharedMemoryManager();
+  smm.start();
   r = pool.apply_async(t.sleepy, [2]);
 }, 90_000);
 
@@ -206,6 +237,7 @@ afterAll(() => {
   if (!python) return;
   pool.terminate();
   pool.join();
+  smm.shutdown();
   q.close();
   a.close();
   b.close();

@@ -139,7 +139,7 @@ describe("by reference: values that travel", () => {
 
   test("an object with __call__ is a Process target, called as Python calls it", () => {
     const q = mp.Queue();
-    const p = spawn({ target: new t.Putter(q, "called") as any });
+    const p = spawn({ target: new t.Putter(q, "called") });
     expect(q.get(true, 30)).toBe("called");
     p.join(30);
   });

@@ -1,5 +1,6 @@
 // ctypes' class names on raw shared objects, and ctypes.Structure in Value/Array, as Python's
 // docs use them ("Shared ctypes Objects"); texts checked against CPython's for the same calls.
+import { execFileSync } from "node:child_process";
 import mp from "multiprocessing-ts";
 import { ctypes, copy, RawArray, RawValue, Value, Array as SharedArray } from "multiprocessing-ts/sharedctypes";
 import { repr } from "multiprocessing-ts/py";
@@ -115,5 +116,52 @@ describe("ctypes.Structure", () => {
     expect(made).toBeInstanceOf(Pair);
     expect([made.x, made.n]).toEqual([7, 8]);
     p.join(30);
+  });
+});
+
+// The texts above, against python3 for the same calls (skipped without python3).
+const hasPython = (() => {
+  try {
+    execFileSync("python3", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasPython)("ctypes texts, against python3", () => {
+  test("errors, reprs and class names are CPython's for the same calls", () => {
+    const calls: [string, () => unknown][] = [
+      ["Pair(1, 2, 3)", () => new Pair(1, 2, 3)],
+      ["setattr(Pair(1, 2), 'n', 1.5)", () => ((new Pair(1, 2) as any).n = 1.5)],
+      ["RawArray('i', 3).__delitem__(0)", () => delete (RawArray("i", 3) as any)[0]],
+      ["Array('i', 3).__delitem__(0)", () => delete (SharedArray("i", 3) as any)[0]],
+      ["RawArray(Pair, 2).__setitem__(0, 5)", () => ((RawArray(Pair as any, 2) as any)[0] = 5)],
+      ["print(type(RawArray('d', 2)).__name__)", () => RawArray("d", 2).constructor.name],
+      ["print(type(RawValue('i')).__name__)", () => RawValue("i").constructor.name],
+      ["print(type(copy(RawArray(Pair, 2))).__name__)", () => copy(RawArray(Pair as any, 2) as any).constructor.name],
+      ["print(repr(RawValue('h', 3)))", () => repr(RawValue("h", 3))],
+      ["print(type(Value(Pair, 1.5, 2)).__name__)", () => (Value(Pair as any, 1.5, 2) as any).constructor.name],
+    ];
+    const script = [
+      "import ctypes, sys",
+      "from multiprocessing.sharedctypes import RawArray, RawValue, Array, Value, copy",
+      "class Pair(ctypes.Structure):",
+      "    _fields_ = [('x', ctypes.c_double), ('n', ctypes.c_int)]",
+      "for line in sys.argv[1:]:",
+      "    try:",
+      "        exec(line)",
+      "    except Exception as e:",
+      "        print(type(e).__name__ + ': ' + str(e))",
+    ].join("\n");
+    const theirs = execFileSync("python3", ["-c", script, ...calls.map(([py]) => py)], { encoding: "utf8" }).trimEnd().split("\n");
+    const ours = calls.map(([, f]) => {
+      try {
+        return String(f());
+      } catch (e: any) {
+        return `${e.name}: ${e.message}`;
+      }
+    });
+    expect(ours).toEqual(theirs);
   });
 });

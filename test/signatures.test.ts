@@ -2,6 +2,8 @@
 // the positional one does, and every timeout, in both spellings, really times out.
 import mp from "multiprocessing-ts";
 import { Pool as PoolFromPool } from "multiprocessing-ts/pool";
+import * as sc from "multiprocessing-ts/sharedctypes";
+import { SharedMemory, ShareableList, SharedMemoryManager } from "multiprocessing-ts/shared_memory";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as t from "./fixtures/pool_targets.js";
 import * as tg from "./fixtures/targets.js";
@@ -248,6 +250,70 @@ const spellings: Record<string, () => [unknown, unknown]> = {
   "BaseContext.RawValue": () => [mp.RawValue("d", 1.5).value, mp.RawValue("d", 1.5).value],
   "BaseContext.Array": () => [mp.Array("i", 3, { lock: false }).slice(), mp.Array({ typecode_or_type: "i", size_or_initializer: 3, lock: false }).slice()],
   "BaseContext.RawArray": () => [mp.RawArray("i", [1, 2]).slice(), mp.RawArray({ typecode_or_type: "i", size_or_initializer: [1, 2] }).slice()],
+  "Listener.__init__": () => {
+    const a = new mp.connection.Listener(["127.0.0.1", 0], "AF_INET", 1, Buffer.from("k"));
+    const b = new mp.connection.Listener({ address: ["127.0.0.1", 0], family: "AF_INET", backlog: 1, authkey: Buffer.from("k") });
+    const r: [unknown, unknown] = [[a.address[0], typeof a.address[1]], [b.address[0], typeof b.address[1]]];
+    a.close();
+    b.close();
+    return r;
+  },
+  "Client": () => {
+    const l = new mp.connection.Listener(["127.0.0.1", 0]);
+    const a = mp.connection.Client(l.address, "AF_INET", null);
+    const b = mp.connection.Client({ address: l.address, family: "AF_INET", authkey: null });
+    const [x, y] = [l.accept(), l.accept()];
+    a.send(1);
+    b.send(1);
+    const r: [unknown, unknown] = [x.recv(), y.recv()];
+    for (const c of [a, b, x, y, l]) c.close();
+    return r;
+  },
+  "SharedMemory.__init__": () => {
+    const a = new SharedMemory(null, true, 16);
+    const b = new SharedMemory({ create: true, size: 16 });
+    const c = new SharedMemory(a.name);
+    const d = new SharedMemory({ name: b.name });
+    const r: [unknown, unknown] = [[a.size, c.name === a.name], [b.size, d.name === b.name]];
+    for (const m of [c, d, a, b]) m.close();
+    a.unlink();
+    b.unlink();
+    return r;
+  },
+  "ShareableList.__init__": () => {
+    const a = new ShareableList([1, "x"]);
+    const b = new ShareableList({ sequence: [1, "x"] });
+    const c = new ShareableList(null, { name: a.shm.name });
+    const d = new ShareableList({ name: b.shm.name });
+    const r: [unknown, unknown] = [[...c], [...d]];
+    for (const l of [c, d, a, b]) l.shm.close();
+    a.shm.unlink();
+    b.shm.unlink();
+    return r;
+  },
+  "SharedMemoryManager.SharedMemory": () => {
+    const smm = new SharedMemoryManager();
+    smm.start();
+    const r: [unknown, unknown] = [smm.SharedMemory(8).size, smm.SharedMemory({ size: 8 }).size];
+    smm.shutdown();
+    return r;
+  },
+  "SharedMemoryManager.ShareableList": () => {
+    const smm = new SharedMemoryManager();
+    smm.start();
+    const r: [unknown, unknown] = [[...smm.ShareableList([1, 2])], [...smm.ShareableList({ sequence: [1, 2] })]];
+    smm.shutdown();
+    return r;
+  },
+  // multiprocessing.sharedctypes' own functions (sharedctypes.py), beside the context's.
+  "Value": () => [String(sc.Value("i", { lock: false })), String(sc.Value({ typecode_or_type: "i", lock: false }))],
+  "Array": () => [sc.Array("i", [1, 2], { lock: false }).slice(), sc.Array({ typecode_or_type: "i", size_or_initializer: [1, 2], lock: false }).slice()],
+  "RawValue": () => [sc.RawValue("d").value, sc.RawValue({ typecode_or_type: "d" }).value],
+  "RawArray": () => [sc.RawArray("i", 2).slice(), sc.RawArray("i", { size_or_initializer: 2 }).slice()],
+  "synchronized": () => {
+    const l = mp.RLock();
+    return [sc.synchronized(sc.RawValue("i"), l).get_lock() === l, sc.synchronized(sc.RawValue("i"), { lock: l }).get_lock() === l];
+  },
   "DefaultContext.get_context": () => [mp.get_context("spawn").get_start_method(), mp.get_context({ method: "spawn" }).get_start_method()],
   "DefaultContext.get_start_method": () => [mp.get_start_method(false), mp.get_start_method({ allow_none: false })],
   "DefaultContext.set_start_method": () => {

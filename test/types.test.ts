@@ -37,5 +37,9 @@ test("a call that does not fit reads as the parameter's type, never as 'undefine
   expect(at(16)).toMatch(/Type '"x"' has no properties in common with type '\{ timeout\?:/);
   expect(at(17)).toMatch(/Argument of type '\[1, 2\]' is not assignable/); // one argument too many
   expect(at(18)).toMatch(/The last overload gave the following error\.\s+Type 'string' is not assignable to type 'number'/);
+  // A target whose last parameter takes an object (a Queue) may also take `kwargs` there: a wrong
+  // argument in that slot still reads as the parameter's type.
+  expect(at(19)).toMatch(/Type 'number' is not assignable to type 'Queue<any>'\.\s*$/);
+  expect(at(20)).toMatch(/Type 'number' is not assignable to type 'TooManyArguments'/);
   expect(r.code).not.toBe(0);
 }, 120_000);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { isMainThread } from "node:worker_threads";
 import { Connection, RECV_BYTES, RECV_BYTES_INTO, SEND_BYTES } from "../connection.js";
-import type { Bound } from "../shared/binder.js";
+import { as, p, sig, type Bound } from "../shared/binder.js";
 import * as cv from "../shared/convert.js";
 import { Channel, SpinBudget } from "../shared/channel.js";
 import { addressOf, atExit } from "../shared/current.js";
@@ -65,8 +65,27 @@ const kDefaultCapacity = 4 << 20;
 const kDefaultFamily = "AF_UNIX";
 const kFamilies = new Set(["AF_INET", "AF_UNIX", "AF_PIPE"]);
 
-const isOptions = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && !(v as any)[Symbol.for("multiprocessing-ts.tuple")];
+// This port's extra keywords (after Python's parameters, keyword-only).
+const socketKeywords = () => [
+  p("recv_limit", as<number | null>(), { kind: "keyword-only", default: null }),
+  p("capacity", as<number | undefined>(), { kind: "keyword-only", default: undefined }),
+  p("fast_codec", as<boolean>(), { kind: "keyword-only", default: true }),
+] as const;
+/** `Listener.__init__(address=None, family=None, backlog=1, authkey=None)`, plus the port's keywords. */
+const LISTENER = sig("Listener.__init__", [
+  p("address", as<Address | null>(), { default: null }),
+  p("family", as<string | null>(), { default: null }),
+  p("backlog", as<number>(), { default: 1 }),
+  p("authkey", as<Uint8Array | null>(), { default: null }),
+  ...socketKeywords(),
+], { method: true });
+/** `Client(address, family=None, authkey=None)`, plus the port's keywords. */
+const CLIENT = sig("Client", [
+  p("address", as<Address>()),
+  p("family", as<string | null>(), { default: null }),
+  p("authkey", as<Uint8Array | null>(), { default: null }),
+  ...socketKeywords(),
+]);
 
 /** Python's address_type(): 'AF_INET' for a tuple, 'AF_PIPE' for `\\.\pipe\…`, 'AF_UNIX' for a path. */
 export function address_type(address: unknown): string {
@@ -373,24 +392,16 @@ export class Listener extends PyObject {
   readonly #fastCodec: boolean;
   #lastAccepted: Address | null = null;
 
-  constructor(address?: Address | ListenerOptions | null, family?: string | ListenerOptions | null, backlog?: number | ListenerOptions, authkey?: Uint8Array | ListenerOptions | null, options?: ListenerOptions) {
+  constructor(...args: Bound<typeof LISTENER>) {
     super();
-    const args = [address, family, backlog, authkey, options];
-    let n = args.length;
-    while (n > 0 && args[n - 1] === undefined) n--;
-    const opts: ListenerOptions = n > 0 && isOptions(args[n - 1]) ? (args[--n] as ListenerOptions) : {};
-    const pos = args.slice(0, n) as [Address?, string?, number?, Uint8Array?];
-    let addr = (pos[0] ?? opts.address ?? null) as Address | null;
-    let fam = pos[1] ?? opts.family ?? null;
-    const bl = pos[2] ?? opts.backlog ?? 1;
-    const key = pos[3] ?? opts.authkey ?? null;
+    let [addr, fam, bl, key, limit, capacity, fastCodec] = LISTENER.bind(args);
     fam = fam || (addr ? address_type(addr) : null) || kDefaultFamily;
     addr = addr || arbitrary_address(fam);
     validateFamily(fam);
     const hostAddr = hostAddress(fam, addr);
-    this.#capacity = opts.capacity ?? kDefaultCapacity;
-    this.#limit = opts.recv_limit ?? null;
-    this.#fastCodec = opts.fast_codec !== false;
+    this.#capacity = capacity ?? kDefaultCapacity;
+    this.#limit = limit ?? null;
+    this.#fastCodec = fastCodec !== false;
     const r = check(request({ op: "listen", address: hostAddr, backlog: Math.max(0, bl | 0), capacity: this.#capacity, limit: this.#limit ?? Infinity }));
     if (!("lid" in r)) throw new OSError("unexpected reply from the connection host");
     this.#lid = r.lid;
@@ -505,25 +516,19 @@ export class Listener extends PyObject {
  * FileNotFoundError when nothing listens there; AuthenticationError "digest sent was rejected"
  * when the Listener has another key.
  */
-export function Client(address: Address, family?: string | SocketOptions | null, authkey?: Uint8Array | SocketOptions | null, options?: SocketOptions): Connection {
-  const args = [family, authkey, options];
-  let n = args.length;
-  while (n > 0 && args[n - 1] === undefined) n--;
-  const opts: SocketOptions = n > 0 && isOptions(args[n - 1]) ? (args[--n] as SocketOptions) : {};
-  let fam = (n > 0 ? (args[0] as string | null) : null) ?? opts.family ?? null;
-  const key = (n > 1 ? (args[1] as Uint8Array | null) : null) ?? opts.authkey ?? null;
+export function Client(...args: Bound<typeof CLIENT>): Connection {
+  let [address, fam, key, limit, capacity, fastCodec] = CLIENT.bind(args);
   fam = fam || address_type(address);
   validateFamily(fam);
   // SocketClient uses the address's own type, whatever the family says (as CPython).
   const hostAddr = hostAddress(address_type(address), address);
-  const limit = opts.recv_limit ?? null;
-  const r = check(request({ op: "connect", address: hostAddr, capacity: opts.capacity ?? kDefaultCapacity, limit: limit ?? Infinity }));
+  const r = check(request({ op: "connect", address: hostAddr, capacity: capacity ?? kDefaultCapacity, limit: limit ?? Infinity }));
   if (!("conn" in r)) throw new OSError("unexpected reply from the connection host");
   const c = socketConnection(r.conn, limit);
   try {
     const k = checkAuthkey(key);
     if (k !== null) {
-      const fast = opts.fast_codec !== false;
+      const fast = fastCodec !== false;
       const offered = answerChallenge(c, k);
       deliverChallenge(c, k, "sha256", fast);
       if (offered && fast) (c as any)._useCodec();

@@ -350,6 +350,12 @@ export type KeywordSplit<P extends unknown[], Done extends unknown[] = []> = num
 export interface TooManyArguments {
   readonly "no argument can be passed here": unique symbol;
 }
+/**
+ * An `args` tuple for a function with parameters `P` (Process's `args`, Pool.apply's): `P` and a
+ * few optional `TooManyArguments` slots, so that an argument too many reads as such (and one of
+ * the wrong type as its parameter's type) rather than as "not assignable to type 'undefined'".
+ */
+export type ArgsFor<P extends unknown[]> = number extends P["length"] ? P : [...P, _?: TooManyArguments, _?: TooManyArguments, _?: TooManyArguments];
 // Every alternative gets optional slots up to the longest one: TypeScript then gives a callback
 // argument its contextual type whatever the number of arguments before it.
 type PadAll<U, K extends readonly unknown[]> = U extends unknown[] ? (number extends U["length"] ? U : Pad<U, K>) : never;

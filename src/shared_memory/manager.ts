@@ -9,10 +9,14 @@ import { AttributeError, FileNotFoundError, ValueError } from "../shared/pyerror
 import { PyObject } from "../shared/pyobject.js";
 import { ProcessError } from "../errors.js";
 import { SharedMemory } from "../shared_memory.js";
-import { bindArgs } from "./util.js";
+import { as, p, sig, type Bound } from "../shared/binder.js";
 import { ShareableList } from "./shareable_list.js";
 
 const State = { initial: 0, started: 1, shutdown: 2 } as const;
+
+/** `SharedMemoryManager.SharedMemory(size)` and `.ShareableList(sequence)` (shared/binder.ts). */
+const SMM_SHARED_MEMORY = sig("SharedMemoryManager.SharedMemory", [p("size", as<number>())], { method: true });
+const SMM_SHAREABLE_LIST = sig("SharedMemoryManager.ShareableList", [p("sequence", as<Iterable<unknown>>())], { method: true });
 
 /**
  * Like SyncManager but uses SharedMemoryServer instead of Server: it provides methods for
@@ -75,10 +79,10 @@ export class SharedMemoryManager extends PyObject implements Disposable {
    * manager: `smm.SharedMemory(size)` or `smm.SharedMemory({ size })`.
    * @throws ValueError `address type of None unrecognized` before start()
    */
-  SharedMemory(size: number | { size: number }): SharedMemory {
-    const a = bindArgs("SharedMemoryManager.SharedMemory", ["size"], [], [size]);
+  SharedMemory(...args: Bound<typeof SMM_SHARED_MEMORY>): SharedMemory {
+    const [size] = SMM_SHARED_MEMORY.bind(args);
     this.#check();
-    const sms = new SharedMemory(null, true, a.size as number);
+    const sms = new SharedMemory(null, true, size);
     this.#segments.push(sms.name);
     return sms;
   }
@@ -88,10 +92,10 @@ export class SharedMemoryManager extends PyObject implements Disposable {
    * be tracked by the manager.
    * @throws ValueError `address type of None unrecognized` before start()
    */
-  ShareableList<T>(sequence: Iterable<T> | { sequence: Iterable<T> }): ShareableList<T> {
-    const a = bindArgs("SharedMemoryManager.ShareableList", ["sequence"], [], [sequence]);
+  ShareableList<T>(...args: Bound<typeof SMM_SHAREABLE_LIST, { sequence: Iterable<T> }>): ShareableList<T> {
+    const [sequence] = SMM_SHAREABLE_LIST.bind(args);
     this.#check();
-    const sl = new ShareableList<T>(a.sequence as Iterable<T>);
+    const sl = new ShareableList<T>(sequence as Iterable<T>);
     this.#segments.push(sl.shm.name);
     return sl;
   }

@@ -13,7 +13,8 @@ import { PyObject } from "../shared/pyobject.js";
 import { register } from "../shared/reduction.js";
 import { repr as pyRepr } from "../shared/format.js";
 import { SharedMemory } from "../shared_memory.js";
-import { bindArgs, pyTypeName } from "./util.js";
+import { pyTypeName } from "./util.js";
+import { as, p, sig, type Bound } from "../shared/binder.js";
 
 const kAlignment = 8;
 const Code = { plain: 0, str: 1, bytes: 2, none: 3 } as const;
@@ -131,6 +132,12 @@ const handler: ProxyHandler<any> = {
   },
 };
 
+/** `ShareableList.__init__(sequence=None, *, name=None)` (shared/binder.ts). */
+const SHAREABLE_LIST = sig("ShareableList.__init__", [
+  p("sequence", as<Iterable<unknown> | null>(), { default: null }),
+  p("name", as<string | null>(), { kind: "keyword-only", default: null }),
+], { method: true });
+
 /** Options of `new ShareableList(...)`. */
 export interface ShareableListOptions {
   /** Attach to (without a sequence) or create (with one) the segment of this name. */
@@ -162,12 +169,12 @@ export class ShareableList<T = any> extends PyObject implements Iterable<T> {
   /** @internal */
   readonly _offsets: number[];
 
-  constructor(sequence?: Iterable<T> | null | ShareableListOptions, options?: ShareableListOptions);
+  constructor(...args: Bound<typeof SHAREABLE_LIST, { sequence: Iterable<T> | null }>);
   constructor(...args: unknown[]) {
     super();
-    const a = bindArgs("ShareableList.__init__", ["sequence"], ["name"], args);
-    const name = (a.name ?? null) as string | null;
-    let seq = (a.sequence ?? null) as Iterable<unknown> | null;
+    const a = SHAREABLE_LIST.bind(args);
+    const name = a[1] ?? null;
+    let seq = a[0] ?? null;
     if (name === null || seq !== null) {
       if (seq !== null && typeof (seq as any)[Symbol.iterator] !== "function") {
         throw new TypeError(`'${pyTypeName(seq)}' object is not iterable`);

@@ -22,8 +22,13 @@ interface Run {
 }
 
 function run(cmd: string, args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
+  // Buffered stdout, as run_python.sh has it: with PYTHONUNBUFFERED set (some shells and CI set
+  // it), print() writes the text and its newline separately, and children's lines interleave
+  // ("WorkerWorker\n\n"), so CPython's own output of pymotw_simple would vary from run to run.
+  const base = { ...process.env };
+  delete base.PYTHONUNBUFFERED;
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, env: { ...process.env, ...env }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd, env: { ...base, ...env }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as any).code ?? (err as any).signal ?? 1) : 0, stdout, stderr });
     });
   });

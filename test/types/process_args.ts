@@ -38,3 +38,17 @@ void wrong;
 const lock: mp.Lock = mp.Lock();
 const entered: boolean = lock.acquire({ timeout: 1 });
 void entered;
+
+// A task object (Python's __call__ protocol) is a target: args must fit its __call__.
+export class Task {
+  constructor(public q: mp.Queue) {}
+  __call__(x: number): void {
+    this.q.put(x);
+  }
+}
+new mp.Process({ target: new Task(mp.Queue()), args: [1] });
+new mp.Process(null, new Task(mp.Queue()), null, [1]);
+// @ts-expect-error args must fit __call__
+new mp.Process({ target: new Task(mp.Queue()), args: ["x"] });
+// @ts-expect-error an object without __call__ is no target
+new mp.Process({ target: { run: 1 } });

@@ -3,6 +3,7 @@
 import mp from "multiprocessing-ts";
 import { range } from "multiprocessing-ts/py";
 import { ctypes, type Synchronized, type SynchronizedArray, type SynchronizedString } from "multiprocessing-ts/sharedctypes";
+import { RawArray as ScRawArray, RawValue as ScRawValue, Value as ScValue, Array as ScArray, synchronized } from "multiprocessing-ts/sharedctypes";
 
 const counter = mp.Value("i", 0);
 const n: number = counter.value;
@@ -111,3 +112,27 @@ export class Point extends ctypes.Structure {
 }
 mp.Value(Point, [1, 2]);
 mp.Array(Point, [[1.875, -6.25], [-5.75, 2.0]]);
+
+// Python's keyword spellings, typed from the same declarations as the positional ones.
+const kwRawArray: number = mp.RawArray({ typecode_or_type: "d", size_or_initializer: 2 })[0];
+const kwRawArray2: number = ScRawArray("d", { size_or_initializer: [1.5] })[0];
+const kwRawValue: number = ScRawValue({ typecode_or_type: "i" }).value;
+const kwValue: number = mp.Value({ typecode_or_type: "i" }).value;
+const kwRawByLock: number = ScValue({ typecode_or_type: "d", lock: false }).value;
+// @ts-expect-error lock: false gives the raw object, without get_lock()
+ScValue({ typecode_or_type: "d", lock: false }).get_lock();
+const kwArray: number = mp.Array({ typecode_or_type: "i", size_or_initializer: 3, lock: false })[0];
+const kwString: Buffer = ScArray("c", { size_or_initializer: 3 }).value;
+synchronized(ScRawValue("i"), { lock: mp.Lock() });
+// @ts-expect-error the size has the typecode's element type
+mp.Array({ typecode_or_type: "i", size_or_initializer: ["x"] });
+// @ts-expect-error c_int() takes one initial value
+ScRawValue("i", 0, 1);
+// A union of factories stays callable (at most one of them is overloaded).
+for (const make of [mp.Array, mp.RawArray]) make("i", [1]);
+for (const make of [mp.Value, mp.RawValue]) make("i", 1);
+const kwQueue: mp.Queue<number> = mp.Queue<number>({ maxsize: 1 });
+const kwJoinable: mp.JoinableQueue = mp.JoinableQueue({ maxsize: 1, capacity: 4096 });
+// @ts-expect-error an unknown keyword
+mp.Queue({ maxsiz: 1 });
+void [kwRawArray, kwRawArray2, kwRawValue, kwValue, kwRawByLock, kwArray, kwString, kwQueue, kwJoinable];

@@ -16,3 +16,9 @@ pool.map(f, ["x"]); // line 15: wrong item type
 mp.Lock().acquire(true, "x"); // line 16: wrong timeout type
 mp.Event().wait(1, 2); // line 17: one argument too many
 new mp.Process({ target: f, args: ["x"] }); // line 18: args must fit the target
+new mp.Process({ target: two, args: [mp.Queue(), 2] }); // line 19: wrong type for a Queue parameter
+new mp.Process({ target: f, args: [1, 2] }); // line 20: one argument too many
+
+export function two(a: mp.Queue, b: mp.Queue): void {
+  void [a, b];
+}
