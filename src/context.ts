@@ -240,8 +240,16 @@ export class BaseContext {
   freeze_support(): void {}
   /** A no-op kept for compatibility. */
   allow_connection_pickling(): void {}
-  /** Sets the program used to start children: not applicable to worker threads. */
-  set_executable(_executable: string): void {}
+  /**
+   * Sets the program used to start children: a path (string, Buffer or file: URL, Node's
+   * PathLike as Python's str, bytes or os.PathLike) or None, accepted and ignored.
+   * Differs from Python: children are worker threads of this process, so there is no program to choose.
+   * @throws TypeError "expected str, bytes or os.PathLike object, not int" for anything else (os.fsencode's error).
+   */
+  set_executable(executable: string | Uint8Array | URL | null): void {
+    if (executable === null || executable === undefined || typeof executable === "string" || executable instanceof Uint8Array || executable instanceof URL) return;
+    throw new TypeError(`expected str, bytes or os.PathLike object, not ${cv.pyTypeName(executable)}`);
+  }
   /** Sets the modules the forkserver imports ahead of time. */
   set_forkserver_preload(module_names: string[]): void {
     if (!Array.isArray(module_names) || !module_names.every((m) => typeof m === "string")) {
@@ -339,8 +347,8 @@ export const cpu_count = (...none: []): number => defaultContext.cpu_count(...no
 export const freeze_support = (): void => defaultContext.freeze_support();
 /** A no-op kept for compatibility. */
 export const allow_connection_pickling = (): void => defaultContext.allow_connection_pickling();
-/** Not applicable to worker threads: accepted and ignored. */
-export const set_executable = (executable: string): void => defaultContext.set_executable(executable);
+/** Sets the program used to start children: not applicable to worker threads, a path is accepted and ignored. */
+export const set_executable = (executable: string | Uint8Array | URL | null): void => defaultContext.set_executable(executable);
 /** Accepted for compatibility (the forkserver preloads the target's modules by itself). */
 export const set_forkserver_preload = (module_names: string[]): void => defaultContext.set_forkserver_preload(module_names);
 

@@ -49,4 +49,12 @@ describe("contexts", () => {
   test("set_forkserver_preload checks its argument", () => {
     expect(() => mp.set_forkserver_preload("x" as any)).toThrow("module_names must be a list of strings");
   });
+
+  test("set_executable accepts a path as Python's does (str, bytes, PathLike, None) and refuses anything else with os.fsencode's TypeError", () => {
+    for (const path of [process.execPath, Buffer.from(process.execPath), new URL(`file://${process.execPath}`)]) mp.set_executable(path);
+    mp.get_context("spawn").set_executable(process.execPath);
+    expect(() => mp.set_executable(3 as any)).toThrow(new mp.py.TypeError("expected str, bytes or os.PathLike object, not int"));
+    expect(() => mp.set_executable(1.5 as any)).toThrow(new mp.py.TypeError("expected str, bytes or os.PathLike object, not float"));
+    mp.set_executable(null); // None resets it, as in Python
+  });
 });

@@ -230,14 +230,22 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
     b.join();
   });
 
-  test("`multiprocessing-ts worker` serves a Pool without local workers, and exits 0 on SIGTERM after its current task", async () => {
+  test("`multiprocessing-ts worker` (--connection, --queue, --concurrency, --maxtasksperchild) serves a Pool without local workers, and exits 0 on SIGTERM after its current task", async () => {
     const { spawn } = await import("node:child_process");
     const q = `${queue}-cli`;
-    const child = spawn(process.execPath, ["bin/multiprocessing-ts.mjs", "worker", "--connection", redis.url, "--queue", q, "--concurrency", "2"], { stdio: "inherit" });
+    const child = spawn(process.execPath, ["bin/multiprocessing-ts.mjs", "worker", "--connection", redis.url, "--queue", q, "--concurrency", "2", "--maxtasksperchild", "1"], { stdio: "inherit" });
     const exited = new Promise<[number | null, string | null]>((r) => child.on("exit", (code, sig) => r([code, sig])));
     try {
-      const pool = track(Pool({ processes: 0, connection: redis.url, queue: q }));
+      const pool = track(Pool({ processes: 0, connection: redis.url, queue: q, initializer: t.initToken_, initargs: ["cli"] }));
       expect(pool.map(t.square, [1, 2, 3])).toEqual([1, 4, 9]);
+      // --concurrency 2: this one worker process runs two chunks at once.
+      const [a, b] = pool.map(t.span, [0.5, 0.5], 1);
+      expect([a!.pid, b!.pid]).toEqual([child.pid, child.pid]);
+      expect(a!.start < b!.end && b!.start < a!.end).toBe(true);
+      // --maxtasksperchild 1: every chunk runs in a new task thread, which runs the initializer again.
+      const tokens = pool.map(t.getInitToken, [...mp.py.range(4)], 1);
+      expect(tokens.every((s) => s.startsWith(`cli-${child.pid}-`))).toBe(true);
+      expect(new Set([...tokens, a!.token, b!.token]).size).toBe(6);
       const r = pool.apply_async(t.slowSquare, [5, 1]);
       await new Promise((res) => setTimeout(res, 400)); // the task is running
       child.kill("SIGTERM");
@@ -246,6 +254,19 @@ describe.skipIf(!hasRedis)("distributed Pool", () => {
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
+  });
+
+  test("examples/distributed/main.ts prints what the Python docs' Pool example (main.py) prints", async () => {
+    const { execFile } = await import("node:child_process");
+    const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(cmd, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr })));
+    const ours = await run(process.execPath, ["--import", "tsx", "examples/distributed/main.ts"], { REDIS_URL: redis.url });
+    expect(ours.stdout, ours.stderr).toBe("[1, 4, 9]\n");
+    expect(ours.code).toBe(0);
+    const theirs = await run("python3", ["examples/distributed/main.py"]);
+    expect(theirs.stdout).toBe(ours.stdout);
   });
 
   test("with() and using terminate the Pool, as Python's with-statement", () => {

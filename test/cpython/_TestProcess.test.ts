@@ -1,6 +1,7 @@
 // Port of CPython's _TestProcess (Lib/test/_test_multiprocessing.py), "processes" flavour.
-// Tests that cannot apply (threads inside a process, file descriptors, sys.executable, the
-// forkserver's own OS process) are listed in NOT_PORTED.md.
+// Tests that cannot apply (threads inside a process, file descriptors, the forkserver's own OS
+// process, a grandchild outliving its parent) are listed in NOT_PORTED.md.
+import { pathToFileURL } from "node:url";
 import { threadId } from "node:worker_threads";
 import mp from "multiprocessing-ts";
 import { afterEach, describe, expect, test } from "vitest";
@@ -156,6 +157,19 @@ describe("_TestProcess", () => {
 
   test("test_kill: kill() ends the child with -SIGKILL", () => {
     expect(_kill_process((p) => p.kill())).toBe(-9);
+  });
+
+  test("test_set_executable: after set_executable() with a path as a string, bytes or a URL, a Process starts and exits 0", () => {
+    // sys.executable, its bytes and a pathlib.Path: Node's PathLike forms of its own executable.
+    // Children are worker threads here, so the path is accepted and ignored (MIGRATION.md).
+    const paths = [process.execPath, Buffer.from(process.execPath), pathToFileURL(process.execPath)];
+    for (const path of paths) {
+      mp.set_executable(path);
+      const p = track(new mp.Process());
+      p.start();
+      p.join();
+      expect(p.exitcode).toBe(0);
+    }
   });
 
   test("test_cpu_count: cpu_count() is an int of at least 1", () => {

@@ -177,14 +177,14 @@ describe("_TestQueue", () => {
     }
     {
       const q = mp.Queue();
-      expect(() => q.put(new NotSerializable())).toThrow();
+      expect(() => q.put(new NotSerializable())).toThrow(mp.py.AttributeError);
       q.put(true);
       expect(q.get({ timeout: SHORT_TIMEOUT })).toBe(true);
       close_queue(q);
     }
     {
       const q = mp.Queue(1);
-      expect(() => q.put(new NotSerializable())).toThrow();
+      expect(() => q.put(new NotSerializable())).toThrow(mp.py.AttributeError);
       q.put(true);
       expect(q.qsize()).toBe(1);
       expect(q.get({ timeout: SHORT_TIMEOUT })).toBe(true);
