@@ -105,6 +105,26 @@ type Over<F extends Callable, Item, Res> = { func: F; iterable: Iterable<Item>; 
 const kWarmUpItems = 1024;
 
 const States = { RUN: "RUN", CLOSE: "CLOSE", TERMINATE: "TERMINATE" } as const;
+
+/** What a Pool's finalizer needs once the Pool itself is gone. */
+interface PoolLife {
+  running: boolean;
+  repr: string;
+  port: MessagePort;
+}
+
+// CPython's Pool.__del__: a pool collected while still running warns (ResourceWarning) and its
+// workers are ended, so a dropped pool does not hold threads for the rest of the program.
+const unclosed = new FinalizationRegistry<PoolLife>((life) => {
+  if (!life.running) return;
+  life.running = false;
+  process.emitWarning(`unclosed running multiprocessing pool ${life.repr}`, "ResourceWarning");
+  try {
+    life.port.postMessage({ op: "terminate" } satisfies MainToHostMessage);
+  } catch {
+    // the host is already gone
+  }
+});
 type State = (typeof States)[keyof typeof States];
 
 /**
@@ -116,6 +136,7 @@ type State = (typeof States)[keyof typeof States];
 export class Pool extends PyObject implements Disposable {
   readonly #host: Worker;
   readonly #port: MessagePort;
+  #life!: PoolLife;
   readonly #control: Int32Array;
   readonly #processes: number;
   readonly #jobs = new Map<number, Sink & { _hasCallbacks?: boolean }>();
@@ -169,6 +190,9 @@ export class Pool extends PyObject implements Disposable {
     this.#host.on("error", () => {});
     this.#host.unref();
     port1.unref();
+    this.#life = { running: true, repr: "", port: port1 };
+    this.#life.repr = this.__repr__();
+    unclosed.register(this, this.#life, this.#life);
   }
 
   #reduceOptions(what: string): ReduceOptions {
@@ -266,6 +290,7 @@ export class Pool extends PyObject implements Disposable {
     if (this.#closed || done()) return;
     this.#closed = true;
     this.#state = States.TERMINATE;
+    this.#life.running = false;
     const code = Atomics.load(this.#control, kHostGone) - 1;
     this.#broken = new py.RuntimeError(`the Pool's host thread exited unexpectedly (exit code ${code}); the pool cannot be used any more`);
   }
@@ -482,6 +507,7 @@ export class Pool extends PyObject implements Disposable {
     if (none.length) noArgs("Pool.close", none);
     if (this.#state === States.RUN) {
       this.#state = States.CLOSE;
+      this.#life.running = false;
       this.#port.postMessage({ op: "close" } satisfies MainToHostMessage);
     }
   }
@@ -491,6 +517,7 @@ export class Pool extends PyObject implements Disposable {
     if (none.length) noArgs("Pool.terminate", none);
     if (this.#state !== States.TERMINATE) {
       this.#state = States.TERMINATE;
+      this.#life.running = false;
       this.#port.postMessage({ op: "terminate" } satisfies MainToHostMessage);
       // Results that are never coming must not keep waiters: the host reports "closed".
     }

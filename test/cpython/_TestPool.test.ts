@@ -307,6 +307,16 @@ describe("_TestPool", () => {
     expect(n_instances).toBe(0);
   }, 60_000);
 
+  test("test_resource_warning: a pool collected while it still runs warns 'unclosed running multiprocessing pool' (ResourceWarning)", async () => {
+    // support.gc_collect() needs a collection on demand: a program under `node --expose-gc`
+    // (test/fixtures/cpython/programs/resource_warning.ts) drops a running Pool(1) and reports
+    // the warnings it saw. CPython terminates its pool and forces the private _state back to RUN;
+    // the port drops it running.
+    const { rc, out, err } = await run_program("resource_warning.ts", [], ["--expose-gc"]);
+    expect(rc, err).toBe(0);
+    expect(JSON.parse(out)).toEqual(["ResourceWarning: unclosed running multiprocessing pool <multiprocessing.pool.Pool state=RUN pool_size=1>"]);
+  }, 60_000);
+
   test("test_enter: a terminated pool refuses to be entered again", () => {
     const p = mp.Pool(1);
     p.with(() => {});
