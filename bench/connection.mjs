@@ -5,8 +5,11 @@
 // (bench/python/connection_bench.py), in the same run. Every pairing connects with an authkey
 // (the handshake is not timed), so two Node ends use the library's codec for send()/recv() as
 // they negotiate it (--no-authkey: pickle everywhere, as without one).
+// Beside them, the raw Node floor (impl "raw-node"): the same frames (4-byte length + a payload of
+// the small object's size, or 1 MiB) between two Node OS processes over a plain net socket with
+// Nagle off, awaited on the event loop, no library and no codec: what any Node program pays.
 // Prints one JSON object per line (name, value = median, unit, min, max, n, impl), then a summary
-// {"connection_ratios": {...}, "connection_cpu_ratios": {...}}: ours (Node⇄Node) / CPython⇄CPython
+// {"connection_ratios": {...}, "connection_cpu_ratios": {...}, "connection_raw_node_ratios": {...}}: ours (Node⇄Node) / CPython⇄CPython
 // of the wall time and of the CPU time both processes spent, below 1 is faster.
 // Usage: node bench/connection.mjs [--reps N] [--scale F] [--no-python] [--no-authkey]   (run `npm run build` first)
 //        node bench/connection.mjs --huge   one 2 GiB + 16 bytes message to CPython, sha256-checked
@@ -37,6 +40,22 @@ if (args.includes("--echo-server")) {
   }
   c.close();
   l.close();
+  process.exit(0);
+}
+
+if (args.includes("--raw-echo-server")) {
+  // The raw floor's server: every byte straight back as it comes.
+  const { createServer } = await import("node:net");
+  const srv = createServer((sock) => {
+    sock.setNoDelay(true);
+    sock.on("data", (d) => sock.write(d));
+    sock.on("end", () => {
+      sock.end();
+      srv.close();
+    });
+  });
+  srv.listen(0, "127.0.0.1", () => process.stdout.write(`${srv.address().port}\n`));
+  await new Promise((res) => srv.on("close", res));
   process.exit(0);
 }
 
@@ -113,6 +132,49 @@ async function pairing(impl, cmd, argv) {
   return rows;
 }
 
+/**
+ * The raw Node floor: round trips of `size`-byte frames (plus the 4-byte length) over a plain
+ * socket to the raw echo server, each awaited on the event loop; one row as measure() gives.
+ */
+async function rawRoundTrips(name, n, size, unit, factor) {
+  const { connect } = await import("node:net");
+  const [port, child] = await echoServer(process.execPath, [self, "--raw-echo-server"]);
+  const sock = connect(port, "127.0.0.1");
+  sock.setNoDelay(true);
+  await new Promise((res) => sock.once("connect", res));
+  const frame = Buffer.alloc(4 + size, 7);
+  frame.writeInt32BE(size, 0);
+  let want = 0;
+  let wake = null;
+  sock.on("data", (d) => {
+    want -= d.length;
+    if (want <= 0 && wake) wake();
+  });
+  const once = () =>
+    new Promise((res) => {
+      want = frame.length;
+      wake = res;
+      sock.write(frame);
+    });
+  for (let i = 0; i < Math.min(n, 50); i++) await once();
+  const samples = [];
+  const cpu = [];
+  for (let r = 0; r < REPS; r++) {
+    const c0 = process.cpuUsage();
+    const s0 = cpuMsOf(child.pid);
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await once();
+    samples.push(((performance.now() - t0) / 1000 / n) * factor);
+    const cu = process.cpuUsage(c0);
+    cpu.push((((cu.user + cu.system) / 1e6 + (cpuMsOf(child.pid) - s0) / 1000) / n) * factor);
+  }
+  sock.end();
+  await new Promise((res) => (child.exitCode !== null ? res() : child.once("exit", res)));
+  const row = { name, value: round(median(samples)), unit, min: round(Math.min(...samples)), max: round(Math.max(...samples)), n: REPS, impl: "raw-node", cpu: round(median(cpu)) };
+  process.stdout.write(JSON.stringify(row) + "\n");
+  return row;
+}
+
 if (args.includes("--huge")) {
   // One message over 2 GiB - 1 bytes (CPython's 8-byte length form), Node -> CPython, checked by
   // its sha256. Needs ~7 GB of memory and about a minute: not part of the default run.
@@ -135,8 +197,14 @@ if (args.includes("--huge")) {
 }
 
 const ours = await pairing("node-node", process.execPath, [self, "--echo-server", ...keyArgs]);
+const { serialize } = await import("node:v8");
+const raw = [
+  await rawRoundTrips("connection_small_roundtrip", Math.max(1, Math.floor(2000 * SCALE)), serialize(SMALL).length, "us", 1e6),
+  await rawRoundTrips("connection_1mib_roundtrip", Math.max(1, Math.floor(100 * SCALE)), BIG.length, "ms", 1e3),
+];
 const ratios = {};
 const cpuRatios = {};
+const rawRatios = {};
 if (!args.includes("--no-python")) {
   const hasPython = spawnSync("python3", ["--version"]).status === 0;
   if (hasPython) {
@@ -148,9 +216,12 @@ if (!args.includes("--no-python")) {
         process.stdout.write(JSON.stringify(row) + "\n");
         const mine = ours.find((o) => o.name === row.name);
         if (mine) ratios[row.name] = round(mine.value / row.value);
+        const floor = raw.find((o) => o.name === row.name);
+        if (floor) rawRatios[row.name] = round(floor.value / row.value);
         if (mine && mine.cpu > 0 && row.cpu > 0) cpuRatios[row.name] = round(mine.cpu / row.cpu);
       }
     } else process.stderr.write(`python3 bench failed: ${r.stderr}\n`);
   } else process.stderr.write("python3 not found: CPython pairings skipped\n");
 }
-process.stdout.write(JSON.stringify({ connection_ratios: ratios, connection_cpu_ratios: cpuRatios }) + "\n");
+// connection_raw_node_ratios: the raw Node floor / CPython⇄CPython (below 1: bare Node is faster).
+process.stdout.write(JSON.stringify({ connection_ratios: ratios, connection_cpu_ratios: cpuRatios, connection_raw_node_ratios: rawRatios }) + "\n");
