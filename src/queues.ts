@@ -169,7 +169,8 @@ export class Queue<T = any> extends PyObject {
   put(...args: PutArgs<T>): void {
     const [obj, block, timeout] = putArgs(args);
     this.#checkClosed();
-    const payload = encode(obj);
+    const payload = this.#encode(obj);
+    if (payload === null) return;
     if (this._maxsize === sem.SEM_VALUE_MAX) Atomics.add(this._cells, kPuts, 1);
     else if (!sem.semTryAcquire(this._cells, kSlots) && !(block && sem.semAcquire(this._cells, kSlots, cv.semWaitMs(block, timeout)))) throw new Full();
     this._beforePut();
@@ -180,7 +181,9 @@ export class Queue<T = any> extends PyObject {
   async put_async(...args: PutArgs<T>): Promise<void> {
     const [obj, block, timeout] = putArgs(args);
     this.#checkClosed();
-    const payload = Buffer.from(encode(obj));
+    const encoded = this.#encode(obj);
+    if (encoded === null) return;
+    const payload = Buffer.from(encoded);
     if (this._maxsize === sem.SEM_VALUE_MAX) Atomics.add(this._cells, kPuts, 1);
     else if (!sem.semTryAcquire(this._cells, kSlots) && !(block && (await sem.semAcquireAsync(this._cells, kSlots, cv.semWaitMs(block, timeout))))) throw new Full();
     this._beforePut();
@@ -195,6 +198,28 @@ export class Queue<T = any> extends PyObject {
 
   /** @internal hook for JoinableQueue */
   _beforePut(): void {}
+
+  /**
+   * Hook called when an item given to put() cannot be serialized, with the error and the item;
+   * for overriding by subclasses (as in Python, where concurrent.futures overrides it). An
+   * override that returns lets put() return with the item dropped, and the queue goes on.
+   * Differs from Python: serialization happens in put() (there is no feeder thread), and the
+   * default hook raises the error from put() instead of printing its traceback from the feeder.
+   * @throws the error it is given (the default).
+   */
+  static _on_queue_feeder_error(e: unknown, _obj: unknown): void {
+    throw e;
+  }
+
+  /** The item's bytes, or null when the class's _on_queue_feeder_error hook took the error. */
+  #encode(obj: unknown): Uint8Array | null {
+    try {
+      return encode(obj);
+    } catch (e) {
+      (this.constructor as typeof Queue)._on_queue_feeder_error(e, obj);
+      return null;
+    }
+  }
 
   #send(payload: Uint8Array): void {
     // Keep this process's items in order: nothing overtakes the backlog or a half-sent stream.

@@ -1,5 +1,6 @@
 // Port of CPython's _TestQueue (Lib/test/_test_multiprocessing.py), "processes" flavour.
 import mp from "multiprocessing-ts";
+import * as queues from "multiprocessing-ts/queues";
 import { describe, expect, test } from "vitest";
 import * as f from "../fixtures/cpython/queues.js";
 import { track } from "../helpers/processes.js";
@@ -191,6 +192,33 @@ describe("_TestQueue", () => {
       expect(q.empty()).toBe(true);
       close_queue(q);
     }
+  });
+
+  test("test_queue_feeder_on_queue_feeder_error: a Queue subclass's _on_queue_feeder_error hook gets the error and the item that could not be pickled, and the queue goes on", () => {
+    // bpo-30006. Differs from Python: the hook is called by put() (there is no feeder thread).
+    class NotSerializable {
+      reduce_was_called = false;
+      on_queue_feeder_error_was_called = false;
+      __reduce__(): never {
+        this.reduce_was_called = true;
+        throw new mp.py.AttributeError();
+      }
+    }
+    class SafeQueue extends queues.Queue {
+      static override _on_queue_feeder_error(e: unknown, obj: unknown): void {
+        if (e instanceof mp.py.AttributeError && obj instanceof NotSerializable) obj.on_queue_feeder_error_was_called = true;
+      }
+    }
+    const not_serializable_obj = new NotSerializable();
+    const q = new SafeQueue();
+    q.put(not_serializable_obj);
+    // Verify q is still functioning correctly
+    q.put(true);
+    expect(q.get({ timeout: SHORT_TIMEOUT })).toBe(true);
+    close_queue(q);
+    // Assert that the serialization and the hook have been called correctly
+    expect(not_serializable_obj.reduce_was_called).toBe(true);
+    expect(not_serializable_obj.on_queue_feeder_error_was_called).toBe(true);
   });
 
   test("test_closed_queue_put_get_exceptions: put() and get() on a closed Queue or JoinableQueue raise ValueError 'is closed'", () => {
