@@ -38,6 +38,18 @@ describe.concurrent("launch modes", () => {
     expect(r.stdout).toBe(treeOutput);
   });
 
+  test("a JavaScript main program that imports TypeScript runs under node --import tsx and the tsx CLI, its Process children and Pool workers too", async () => {
+    // The children import mixed_main.mjs, which imports mixed_tasks.ts: they register tsx because
+    // the program runs under it, though their modules are JavaScript.
+    const expected = "hello world from a child\nexit code 0\n[ 2, 5, 10, 17 ]\n";
+    for (const args of [["--import", "tsx", "mixed_main.mjs"], [tsxCli, "mixed_main.mjs"]]) {
+      const r = await run(args);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(expected);
+      expect(r.code).toBe(0);
+    }
+  });
+
   test("compiled ESM JavaScript runs the same program", async () => {
     const r = await run(["tree.mjs"]);
     expect(r.stdout).toBe(treeOutput);

@@ -4,9 +4,9 @@
 // 'exit' event is a backstop for deaths the child could not report (a fatal error), seen whenever
 // this thread's loop runs.
 
-import { Worker, type WorkerOptions } from "node:worker_threads";
+import { setEnvironmentData, Worker, type WorkerOptions } from "node:worker_threads";
 import { pidOf } from "../shared/current.js";
-import { kExitCodeField, kSignalField, kStatusField, reportExit, Status, type ParentToChildSpec } from "../shared/protocol.js";
+import { kExitCodeField, kSignalField, kStatusField, kTsxInTreeKey, reportExit, Status, type ParentToChildSpec } from "../shared/protocol.js";
 import { osThreadEnded, sleepMs, waitUntilChanged, waitUntilChangedAsync } from "../shared/semlock.js";
 
 /** Cell of a spare's or warm worker's control array where the worker records its OS thread id. */
@@ -72,6 +72,16 @@ export function childExecArgv(): string[] {
   }
   return out;
 }
+
+/** True when `argv` (Node's flags) loads tsx's hooks: `--import tsx`, the tsx CLI's `--require`/`--import`. */
+function loadsTsx(argv: readonly string[]): boolean {
+  return argv.some((a, i) => (/^--(require|import|loader|experimental-loader)$|^-r$/.test(a) && /tsx/.test(argv[i + 1] ?? "")) || /^--(require|import|loader|experimental-loader)=.*tsx/.test(a));
+}
+
+// The program runs under tsx: every worker of the tree registers tsx (worker/tsx.ts), whatever
+// its modules' extensions. Set only here, in the thread Node started with those flags; workers
+// inherit it, and pass it on to the workers they start.
+if (loadsTsx(process.execArgv)) setEnvironmentData(kTsxInTreeKey, true);
 
 let workerExecArgv: string[] | null = null;
 

@@ -50,6 +50,14 @@ export interface ParentToChildSpec {
   pid?: number;
 }
 
+/**
+ * worker_threads environment-data key, set (true) when the main program runs with tsx's loader
+ * flags (`node --import tsx`, the tsx CLI): every worker of the tree inherits it, and registers
+ * tsx before importing the program's modules even when they are JavaScript, since a JavaScript
+ * module may import TypeScript ones (a failed import cannot be retried once tsx is registered).
+ */
+export const kTsxInTreeKey = "multiprocessing-ts.tsx";
+
 /** True if `url` names a TypeScript module that needs tsx in the worker. */
 export function isTypeScriptUrl(url: string): boolean {
   return /\.(ts|mts|cts|tsx)$/.test(url.replace(/[?#].*$/, ""));

@@ -10,7 +10,7 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
 import { patchStdioSync } from "../shared/stdio.js";
-import { isTypeScriptUrl } from "../shared/protocol.js";
+import { registerTsx, registerTsxFor } from "./tsx.js";
 import { lookupGlobal, modulesOf, rebuildValue } from "../shared/reduction.js";
 import { decode, encode } from "../shared/codec.js";
 import { repr } from "../shared/format.js";
@@ -25,7 +25,6 @@ const { root } = workerData as { root: string };
 const modules = new Map<string, unknown>();
 /** Pools whose initializer has run in this thread. */
 const initialized = new Set<string>();
-let tsx = false;
 
 /** The file URL of a module spec: relative to the project root unless absolute. */
 function urlOf(spec: string): string {
@@ -37,12 +36,8 @@ async function load(specs: Iterable<string>): Promise<void> {
   for (const spec of specs) {
     if (modules.has(spec)) continue;
     const url = urlOf(spec);
-    if (!tsx && isTypeScriptUrl(url)) {
-      // Node 20 does not hand tsx's hooks to worker threads: registered here, as the local Pool's workers do.
-      const api = await import(import.meta.resolve("tsx/esm/api"));
-      api.register();
-      tsx = true;
-    }
+    // Node 20 does not hand tsx's hooks to worker threads: registered here, as the local Pool's workers do.
+    await registerTsxFor([url]);
     modules.set(spec, await import(url));
   }
 }
@@ -115,13 +110,8 @@ async function run(m: TaskMessage): Promise<Uint8Array> {
 // reported by the first chunk that needs them).
 const warm = (async () => {
   await import(new URL("../index.js", import.meta.url).href).catch(() => {});
-  try {
-    const api = await import(import.meta.resolve("tsx/esm/api"));
-    api.register();
-    tsx = true;
-  } catch {
-    // no tsx: TypeScript task modules fail with Node's own error
-  }
+  // no tsx: TypeScript task modules fail with registerTsxFor's error, which names the fix
+  await registerTsx().catch(() => {});
 })();
 
 parentPort!.on("message", (m: TaskMessage) => {

@@ -10,7 +10,7 @@
 
 import { BroadcastChannel, setEnvironmentData } from "node:worker_threads";
 import { Channel, kEOF, kTimeout } from "../shared/channel.js";
-import { isTypeScriptUrl } from "../shared/protocol.js";
+import { registerTsxFor } from "./tsx.js";
 import { definingModule } from "../popen/locate.js";
 import { formatException } from "../shared/traceback.js";
 import { AdaptiveSpin, kCtlState, rendezvousName, ServerState, type Hello } from "../managers/connection.js";
@@ -37,14 +37,9 @@ const kActiveSliceMs = 1;
 /** Quiet time after which the server sleeps in the event loop only (ms). */
 const kIdleMs = 50;
 
-let tsxReady = false;
 async function importModule(url: string): Promise<void> {
   if (importedModules.has(url)) return;
-  if (isTypeScriptUrl(url) && !tsxReady) {
-    const api = await import(import.meta.resolve("tsx/esm/api"));
-    api.register();
-    tsxReady = true;
-  }
+  await registerTsxFor([url]);
   importedModules.set(url, await import(url));
 }
 

@@ -12,7 +12,11 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isTypeScriptUrl } from "../shared/protocol.js";
+import { getEnvironmentData } from "node:worker_threads";
+import { isTypeScriptUrl, kTsxInTreeKey } from "../shared/protocol.js";
+
+/** The main program runs under tsx (popen/worker_thread.ts). */
+const tsxInTree = getEnvironmentData(kTsxInTreeKey) === true;
 
 const packageTypes = new Map<string, string | undefined>();
 
@@ -60,9 +64,12 @@ export async function registerTsx(): Promise<void> {
 /** Registers whatever tsx hooks the modules at `urls` need before they are imported. */
 export async function registerTsxFor(urls: Iterable<string>): Promise<void> {
   for (const url of urls) {
-    if (!isTypeScriptUrl(url)) continue;
+    // A JavaScript module of a program run under tsx may import TypeScript (a module of a
+    // CommonJS-type package may require it): the hooks its .ts neighbours would need.
+    const ts = isTypeScriptUrl(url) ? url : tsxInTree && url.startsWith("file:") ? url.replace(/\.[^./]*([?#].*)?$/, ".ts") : null;
+    if (ts === null) continue;
     await registerTsx();
-    if (!cjsRegistered && loadsAsCommonJs(url)) {
+    if (!cjsRegistered && loadsAsCommonJs(ts)) {
       const cjs = (await import(import.meta.resolve("tsx/cjs/api"))) as { register?: () => unknown; default?: { register(): unknown } };
       (cjs.register ?? cjs.default!.register)();
       cjsRegistered = true;
