@@ -150,6 +150,23 @@ describe("Manager()", () => {
     expect(len(d)).toBe(2);
   });
 
+  test("float keys hash as Python's: float(0.25) is the key 0.25, float(2) and 2 are one key, and 2.0 stays the key once it is one", () => {
+    // As python3: d[0.25] = 'a'; d[2.0] = 'b'; d[1] = 'one'; d[1.0] = 'uno' -> {0.25: 'a', 2.0: 'b', 1: 'uno'}
+    const d = m.dict();
+    d.__setitem__(mp.py.float(0.25), "a");
+    d.__setitem__(mp.py.float(2), "b");
+    d.__setitem__(1, "one");
+    d.__setitem__(mp.py.float(1), "uno");
+    expect(d.__getitem__(0.25)).toBe("a");
+    expect(d.__getitem__(2)).toBe("b");
+    expect(d.__getitem__(2n)).toBe("b");
+    expect(d.__getitem__(mp.py.float(2))).toBe("b");
+    expect(str(d)).toBe("{0.25: 'a', 2.0: 'b', 1: 'uno'}");
+    expect(len(d)).toBe(3);
+    const l = m.list([mp.py.float(2), 0.5]);
+    expect([l.__contains__(2), l.__contains__(1n), l.count(2), l.index(0.5)]).toEqual([true, false, 1, 1]);
+  });
+
   test("NamespaceProxy: attributes are shared; names starting with _ stay on the local proxy", () => {
     const n = m.Namespace({ a: 1 });
     n.b = 2;

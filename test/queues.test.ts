@@ -18,6 +18,17 @@ describe("Queue", () => {
     expect((got.at(-1) as Error).message).toBe("e");
   });
 
+  test("a float made with py.float comes back a float: integral ones keep their .0", () => {
+    const q = mp.Queue();
+    q.put([mp.py.float(2), mp.py.float(0.25)]);
+    const [two, quarter] = q.get() as [unknown, unknown];
+    expect(two).toBeInstanceOf(mp.py.PyFloat);
+    expect(mp.py.repr(two)).toBe("2.0");
+    expect(Number(two) + 1).toBe(3);
+    expect(mp.py.repr(quarter)).toBe("0.25");
+    q.close();
+  });
+
   test("get() times out with Empty and put() on a full queue with Full", () => {
     const q = mp.Queue(1);
     expect(() => q.get(false)).toThrow(mp.Empty);

@@ -5,12 +5,16 @@
 import { repr } from "../shared/format.js";
 import { IndexError, KeyError, RuntimeError, StopIteration, TypeError, ValueError } from "../shared/pyerrors.js";
 import { Slice, markTuple } from "./wire.js";
+import { PyFloat } from "../shared/pickle/float.js";
 
 /** Python's `==` for the values a manager holds. */
 export function pyEq(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === "number" && typeof b === "bigint") return BigInt(a) === b;
-  if (typeof a === "bigint" && typeof b === "number") return a === BigInt(b);
+  if (a instanceof PyFloat) a = a.valueOf();
+  if (b instanceof PyFloat) b = b.valueOf();
+  if (a === b) return true;
+  if (typeof a === "number" && typeof b === "bigint") return Number.isInteger(a) && BigInt(a) === b;
+  if (typeof a === "bigint" && typeof b === "number") return Number.isInteger(b) && a === BigInt(b);
   if (typeof a === "boolean" && typeof b === "number") return Number(a) === b;
   if (typeof a === "number" && typeof b === "boolean") return a === Number(b);
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => pyEq(x, b[i]));
@@ -177,10 +181,30 @@ export function makeDict(...args: unknown[]): Map<unknown, unknown> {
   return m;
 }
 
+/** Dicts that have had an integral float key (a PyFloat): their number keys are looked up among those too. */
+const floatKeyed = new WeakSet<Map<unknown, unknown>>();
+
+/** The key of `m` equal to the number `n` as Python compares (2 == 2.0), or undefined. */
+function numberKey(m: Map<unknown, unknown>, n: number): unknown {
+  if (m.has(n)) return n;
+  if (floatKeyed.has(m)) for (const existing of m.keys()) if (existing instanceof PyFloat && existing.valueOf() === n) return existing;
+  return undefined;
+}
+
 function key(m: Map<unknown, unknown>, k: unknown): unknown {
   // 1 and 1n (and True) are one key in Python; a Map tells them apart: normalize numbers.
-  if (typeof k === "bigint" && k >= BigInt(Number.MIN_SAFE_INTEGER) && k <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(k);
-  if (typeof k === "boolean") return m.has(k) ? k : Number(k);
+  if (typeof k === "bigint" && k >= BigInt(Number.MIN_SAFE_INTEGER) && k <= BigInt(Number.MAX_SAFE_INTEGER)) k = Number(k);
+  if (typeof k === "boolean") return m.has(k) ? k : (numberKey(m, Number(k)) ?? Number(k));
+  // float(2) is the key 2 (and 2.0 stays the key once it is one); float(0.25) is the number 0.25.
+  if (k instanceof PyFloat) {
+    const n = k.valueOf();
+    if (!Number.isInteger(n)) return n;
+    const existing = numberKey(m, n);
+    if (existing !== undefined) return existing;
+    floatKeyed.add(m);
+    return k;
+  }
+  if (typeof k === "number") return numberKey(m, k) ?? k;
   if (k !== null && typeof k === "object" && !Array.isArray(k) && !(k instanceof Uint8Array)) {
     throw new TypeError(`unhashable type: '${typeName(k)}'`);
   }

@@ -4,6 +4,8 @@
 
 import { TypeError, ValueError } from "../pyerrors.js";
 
+const kFloatBrand = Symbol.for("multiprocessing-ts.float");
+
 /**
  * A Python `float` whose value may be integral: `py.float(2)` pickles as `2.0` and prints as
  * `2.0`. Arithmetic works through `valueOf()` (`f + 1 === 3`), `Number(f)` gives the number.
@@ -11,12 +13,27 @@ import { TypeError, ValueError } from "../pyerrors.js";
  * Differs from Python: a wrapper object, since a JavaScript number cannot carry its type.
  */
 export class PyFloat extends Number {
+  /**
+   * `instanceof PyFloat` holds for a PyFloat of any copy of this module: a worker loads the
+   * library's bundle and its per-module build, each with a class of its own.
+   */
+  static [Symbol.hasInstance](v: unknown): boolean {
+    return v instanceof Number && (v as unknown as Record<symbol, unknown>)[kFloatBrand] === true;
+  }
+  /** @internal the brand that `instanceof` looks for. */
+  get [kFloatBrand](): true {
+    return true;
+  }
   /** Python's `repr(f)`: `2.0`, `1e+16`, `inf`, `nan`. */
   __repr__(): string {
     return reprFloat(this.valueOf());
   }
   override toString(): string {
     return this.__repr__();
+  }
+  /** As pickle rebuilds it: `float(value)` (the library's codec sends it so, between threads too). */
+  __reduce__(): [typeof float, [number]] {
+    return [float, [this.valueOf()]];
   }
 }
 Object.defineProperty(PyFloat, "name", { value: "float" });
