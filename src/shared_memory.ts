@@ -14,7 +14,7 @@ import { PyObject } from "./shared/pyobject.js";
 import { register } from "./shared/reduction.js";
 import { repr as pyRepr } from "./shared/format.js";
 import { closeSegment, listenForBootRequests, lookupSegment, openGeneration, registerSegment, shareDirectory, unlinkSegment } from "./shared_memory/registry.js";
-import { pyTypeName } from "./shared_memory/util.js";
+import { pyTypeName } from "./shared/convert.js";
 import { as, p, sig, type Bound } from "./shared/binder.js";
 import { memoryview } from "./shared_memory/memoryview.js";
 

@@ -13,7 +13,7 @@ import { PyObject } from "../shared/pyobject.js";
 import { register } from "../shared/reduction.js";
 import { repr as pyRepr } from "../shared/format.js";
 import { SharedMemory } from "../shared_memory.js";
-import { pyTypeName } from "./util.js";
+import { pyTypeName } from "../shared/convert.js";
 import { as, p, sig, type Bound } from "../shared/binder.js";
 
 const kAlignment = 8;
