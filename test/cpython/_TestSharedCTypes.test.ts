@@ -45,7 +45,7 @@ describe("_TestSharedCTypes", () => {
 
   test("test_copy: copy() of a Structure is independent of the original", () => {
     const foo = new f._Foo(2, 5.0, 2n ** 33n);
-    const bar = copy(foo as any) as any;
+    const bar = copy(foo);
     foo.x = 0;
     foo.y = 0;
     foo.z = 0n;
