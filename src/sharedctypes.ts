@@ -6,7 +6,7 @@
 // reading or writing one element of a synchronized object skips the lock when this process
 // already holds it (Python would deadlock on a plain Lock there).
 
-import { assignStruct, ctypeOf, kBytes, layoutOf, Structure, structAt, type CType, type CTypeRef, type SimpleCTypeRef, type Typecode, type Typecodes } from "./shared/ctypes.js";
+import { assignStruct, ctypeOf, kBytes, layoutOf, Structure, structAt, type CType, type CTypeCode, type CTypeRef, type SimpleCTypeRef, type Typecode, type Typecodes } from "./shared/ctypes.js";
 import { repr } from "./shared/format.js";
 import { AssertionError, AttributeError, TypeError, ValueError } from "./shared/pyerrors.js";
 import { newSharedId, register, rebuildOnce, rememberShared } from "./shared/reduction.js";
@@ -19,7 +19,7 @@ import * as cv from "./shared/convert.js";
 
 export { ctypes, Structure } from "./shared/ctypes.js";
 export { CArray, CScalar, type LockLike } from "./sharedctypes/raw.js";
-export type { CTypeRef, Real, SimpleCTypeRef, Typecode, Typecodes } from "./shared/ctypes.js";
+export type { CTypeCode, CTypeRef, Real, SimpleCTypeRef, Typecode, Typecodes } from "./shared/ctypes.js";
 
 /** Keyword arguments of Value() and Array(). */
 export interface SynchronizedOptions {
@@ -238,7 +238,7 @@ function lockFor(lock: SynchronizedOptions["lock"]): LockLike | null {
 }
 
 /** The typecode of a typecode or ctypes simple type (never for a Structure class). */
-type CodeOf<C> = 0 extends 1 & C ? never : C extends Typecode ? C : C extends SimpleCTypeRef<infer K extends Typecode> ? (C extends abstract new (...a: any[]) => unknown ? never : K) : never;
+type CodeOf<C> = 0 extends 1 & C ? never : C extends Typecode ? C : C extends SimpleCTypeRef<infer K extends CTypeCode> ? (C extends abstract new (...a: any[]) => unknown ? never : K) : never;
 /** What a value of typecode (or ctypes type) `C` reads as: `ValueOf<'i'>` is number, `ValueOf<'q'>` bigint. */
 export type ValueOf<C> = [CodeOf<C>] extends [never] ? any : Typecodes[CodeOf<C>] extends CType<infer V, any> ? V : never;
 /** What a value of typecode (or ctypes type) `C` accepts. */
@@ -434,8 +434,8 @@ register("Structure", Structure, {
   },
 });
 
-/** Returns a new shared object with a copy of `obj`'s contents (no lock). */
-export function copy<T extends CScalar | CArray>(obj: T): T {
+/** Returns a new shared object with a copy of `obj`'s contents (no lock): a raw value, array or Structure. */
+export function copy<T extends CScalar | CArray | Structure>(obj: T): T {
   if (obj instanceof Structure) {
     const s = newStruct(obj.constructor as any, []);
     s[kBytes].set((obj as Structure)[kBytes]);

@@ -161,9 +161,10 @@ describe("by reference: what cannot travel is refused in the sender", () => {
   });
 
   test("an anonymous function inside Process args names its path", () => {
-    const e = refusal(() => new mp.Process({ target: t.worker, args: [1, [(() => () => 1)()]] }).start());
+    const q = mp.Queue();
+    const e = refusal(() => new mp.Process({ target: t.classNameOf, args: [q, [(() => () => 1)()]] }).start());
     expect(e.message).toContain("cannot send an anonymous function to a worker (Process args.args[1][0])");
-    const named = refusal(() => new mp.Process({ target: t.worker, args: [1, { cb: () => 1 }] }).start());
+    const named = refusal(() => new mp.Process({ target: t.classNameOf, args: [q, { cb: () => 1 }] }).start());
     expect(named.message).toMatch(/^function 'cb' \(Process args\.args\[1\]\.cb\) is not exported/);
   });
 

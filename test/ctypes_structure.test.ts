@@ -65,32 +65,32 @@ describe("ctypes.Structure", () => {
   });
 
   test("Value(Point, ...) is a SynchronizedPoint whose fields take the lock; lock: false gives the Point", () => {
-    const v = Value(Pair as any, 1.5, 2) as any;
+    const v = Value(Pair, 1.5, 2) as any;
     expect(v.constructor.name).toBe("SynchronizedPair");
     expect([v.x, v.n]).toEqual([1.5, 2]);
     v.n = 3;
     expect(v.get_obj().n).toBe(3);
     expect(repr(v)).toMatch(/^<SynchronizedPair wrapper for <__main__\.Pair object at 0x[0-9a-f]+>>$/);
-    const raw = Value(Pair as any, [4, 5], { lock: false }) as any;
+    const raw = Value(Pair, [4, 5], { lock: false }) as any;
     expect(raw).toBeInstanceOf(Pair);
     expect([raw.x, raw.n]).toEqual([4, 5]);
   });
 
   test("Array(Point, [[...], ...]) holds Points in shared memory; a child's writes are seen by the parent", () => {
-    const A = SharedArray(Pair as any, [[1.5, 1], [-2, 2], [3, 3]]) as any;
+    const A = SharedArray(Pair, [[1.5, 1], [-2, 2], [3, 3]]) as any;
     expect(A.constructor.name).toBe("SynchronizedArray");
     expect(A.length).toBe(3);
-    const v = RawValue(Pair as any) as any;
+    const v = RawValue(Pair) as any;
     const p = spawn({ target: squarePairs, args: [A, v] });
     p.join(30);
     expect(p.exitcode).toBe(0);
     expect([...A].map((a: Pair) => [a.x, a.n])).toEqual([[2.25, 2], [4, 3], [9, 4]]);
     expect([v.x, v.n]).toEqual([-1, 99]);
-    expect(repr(A.get_obj ? RawArray(Pair as any, 2) : null)).toMatch(/Pair_Array_2 object/);
+    expect(repr(A.get_obj ? RawArray(Pair, 2) : null)).toMatch(/Pair_Array_2 object/);
   });
 
   test("elements are views: writing a[i].x changes the array; a[i] = [x, n] copies in; copy() is independent", () => {
-    const A = RawArray(Pair as any, 2) as any;
+    const A = RawArray(Pair, 2) as any;
     A[0].x = 2.5;
     A[1] = [7, 8];
     expect([A[0].x, A[1].x, A[1].n]).toEqual([2.5, 7, 8]);
@@ -99,14 +99,14 @@ describe("ctypes.Structure", () => {
     expect(c[1].x).toBe(7);
     expect(c.constructor.name).toBe("Pair_Array_2");
     expect(error(() => (A[0] = 5))).toBe("TypeError: expected Pair instance, got int");
-    const s = copy(Value(Pair as any, 1, 2, { lock: false }) as any) as any;
+    const s = copy(Value(Pair, 1, 2, { lock: false }) as any) as any;
     expect([s.x, s.n]).toEqual([1, 2]);
   });
 
   test("a Structure in a queue travels as a copy of its bytes, as ctypes pickles it (a shared one too)", () => {
     const q = mp.Queue();
     const out = mp.Queue();
-    const shared = RawValue(Pair as any, 2.5, 3) as any;
+    const shared = RawValue(Pair, 2.5, 3) as any;
     const p = spawn({ target: pairCopies, args: [q, out] });
     q.put(new Pair(1.5, 2));
     q.put(shared);
@@ -136,12 +136,12 @@ describe.skipIf(!hasPython)("ctypes texts, against python3", () => {
       ["setattr(Pair(1, 2), 'n', 1.5)", () => ((new Pair(1, 2) as any).n = 1.5)],
       ["RawArray('i', 3).__delitem__(0)", () => delete (RawArray("i", 3) as any)[0]],
       ["Array('i', 3).__delitem__(0)", () => delete (SharedArray("i", 3) as any)[0]],
-      ["RawArray(Pair, 2).__setitem__(0, 5)", () => ((RawArray(Pair as any, 2) as any)[0] = 5)],
+      ["RawArray(Pair, 2).__setitem__(0, 5)", () => ((RawArray(Pair, 2) as any)[0] = 5)],
       ["print(type(RawArray('d', 2)).__name__)", () => RawArray("d", 2).constructor.name],
       ["print(type(RawValue('i')).__name__)", () => RawValue("i").constructor.name],
-      ["print(type(copy(RawArray(Pair, 2))).__name__)", () => copy(RawArray(Pair as any, 2) as any).constructor.name],
+      ["print(type(copy(RawArray(Pair, 2))).__name__)", () => copy(RawArray(Pair, 2) as any).constructor.name],
       ["print(repr(RawValue('h', 3)))", () => repr(RawValue("h", 3))],
-      ["print(type(Value(Pair, 1.5, 2)).__name__)", () => (Value(Pair as any, 1.5, 2) as any).constructor.name],
+      ["print(type(Value(Pair, 1.5, 2)).__name__)", () => (Value(Pair, 1.5, 2) as any).constructor.name],
     ];
     const script = [
       "import ctypes, sys",

@@ -274,7 +274,7 @@ describe("Pool", () => {
     const pool = track(mp.Pool(1));
     expect(() => pool.join()).toThrow("Pool is still running");
     expect(() => pool.imap(t.square, [1], 0)).toThrow("Chunksize must be 1+, not 0");
-    expect(() => pool.apply(t.square, [mp.Lock()])).toThrow("Lock objects should only be shared between processes through inheritance");
+    expect(() => pool.apply(t.identity, [mp.Lock()])).toThrow("Lock objects should only be shared between processes through inheritance");
     pool.close();
     expect(() => pool.map(t.square, [1])).toThrow("Pool not running");
     expect(() => pool.with(() => 1)).toThrow("Pool not running");

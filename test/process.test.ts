@@ -6,7 +6,7 @@ import { spawn, track } from "./helpers/processes.js";
 describe("Process", () => {
   test("args and kwargs reach the target, kwargs as one trailing object", () => {
     const q = mp.Queue();
-    const p = spawn({ target: t.putArgs, args: [q, 1, "two"], kwargs: { three: 3 } as any });
+    const p = spawn({ target: t.putArgs, args: [q, 1, "two"], kwargs: { three: 3 } });
     expect(q.get(true, 30)).toEqual([1, "two", { three: 3 }]);
     p.join();
     expect(p.exitcode).toBe(0);

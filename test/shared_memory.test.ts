@@ -59,7 +59,7 @@ describe("SharedMemory in one process", () => {
       expect(buf.constructor.name).toBe("memoryview");
       expect([buf.format, buf.itemsize, buf.nbytes, buf.readonly]).toEqual(["B", 1, 4, false]);
       buf.__setitem__(-1, 255);
-      buf.__setitem__(0, true as any);
+      buf.__setitem__(0, true);
       expect([buf.__getitem__(3), buf.__getitem__(-4), buf[3]]).toEqual([255, 1, 255]);
       // Buffer's own methods work on it, over the shared bytes.
       buf.writeUInt16LE(0x0201, 1);

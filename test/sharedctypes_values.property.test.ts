@@ -3,7 +3,7 @@
 // error classes, leaving the array unchanged: never a silent change of a stored value.
 import { execFile } from "node:child_process";
 import fc from "fast-check";
-import { RawArray, Value } from "multiprocessing-ts/sharedctypes";
+import { RawArray, Value, type Typecode } from "multiprocessing-ts/sharedctypes";
 import mp from "multiprocessing-ts";
 import { describe, expect, test } from "vitest";
 
@@ -73,7 +73,7 @@ const keys = fc.oneof(
   fc.integer({ min: -8, max: 8 }),
   fc.constantFrom(NaN, null, undefined, "a", true, false, 1.5, -0.5, Infinity, -Infinity, 1e300),
 );
-const codes = ["b", "B", "h", "H", "i", "I", "l", "L", "q", "Q", "f", "d", "c", "u"];
+const codes: Typecode[] = ["b", "B", "h", "H", "i", "I", "l", "L", "q", "Q", "f", "d", "c", "u"];
 
 function isPythonError(e: unknown): boolean {
   return pythonErrors.some((C) => e instanceof C);

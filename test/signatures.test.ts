@@ -89,7 +89,7 @@ const spellings: Record<string, () => [unknown, unknown]> = {
     return [{ obj: 1, timeout: 2 }, q.get()];
   },
   "BaseProcess.__init__": () => {
-    const a = new (mp.Process as any)(null, tg.noop, "P1", [], {}, { daemon: true });
+    const a = new mp.Process(null, tg.noop, "P1", [], {}, { daemon: true });
     const b = new mp.Process({ target: tg.noop, name: "P1", daemon: true });
     return [[a.name, a.daemon], [b.name, b.daemon]];
   },
@@ -338,7 +338,7 @@ describe("every declared signature", () => {
   });
 
   test("Pool() from multiprocessing-ts/pool works with and without new", () => {
-    const a = (PoolFromPool as any)(1) as mp.Pool;
+    const a = PoolFromPool(1);
     const b = new PoolFromPool(1);
     expect(a).toBeInstanceOf(PoolFromPool);
     expect(b).toBeInstanceOf(mp.pool.Pool);

@@ -118,8 +118,13 @@ export interface Typecodes {
   d: CType<number, Real>;
   "?": CType<boolean, boolean | number>;
 }
-/** A typecode: `'i'`, `'d'`, `'c'`... (Python's `array` module codes that ctypes has). */
-export type Typecode = Extract<keyof Typecodes, string>;
+/** The `_type_` code of a ctypes simple type: a typecode, or `'?'` for c_bool. */
+export type CTypeCode = Extract<keyof Typecodes, string>;
+/**
+ * A typecode: `'i'`, `'d'`, `'c'`... (Python's `array` module codes that ctypes has). `'?'` is
+ * c_bool's code but no typecode: `Value('?')` raises TypeError (CPython too); pass `ctypes.c_bool`.
+ */
+export type Typecode = Exclude<CTypeCode, "?">;
 
 const table: Typecodes = {
   c: { name: "c_char", code: "c", size: 1, view: Uint8Array, toRaw: charOf, fromRaw: (r) => Buffer.from([Number(r)]), zero: Buffer.from([0]) },
@@ -142,7 +147,7 @@ const table: Typecodes = {
 export const typecodes: Readonly<Record<string, CType>> = table as unknown as Record<string, CType>;
 
 /** A ctypes simple type given instead of a typecode: `Value(ctypes.c_int, 0)`. */
-export interface SimpleCTypeRef<C extends Typecode = Typecode> {
+export interface SimpleCTypeRef<C extends CTypeCode = CTypeCode> {
   readonly _type_: C;
   readonly __name__: string;
 }
@@ -150,7 +155,7 @@ export interface SimpleCTypeRef<C extends Typecode = Typecode> {
 /** A ctypes type given instead of a typecode: a simple type, or a `ctypes.Structure` subclass. */
 export type CTypeRef = SimpleCTypeRef | (abstract new (...args: any[]) => Structure);
 
-function ref<const C extends Typecode>(code: C, name: string): SimpleCTypeRef<C> {
+function ref<const C extends CTypeCode>(code: C, name: string): SimpleCTypeRef<C> {
   return Object.freeze({ _type_: code, __name__: name, toString: () => `<class 'ctypes.${name}'>` });
 }
 

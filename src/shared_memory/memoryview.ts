@@ -68,7 +68,7 @@ export class memoryview extends (Uint8Array as unknown as BufferConstructorOver)
    * @throws ValueError `memoryview: invalid value for format 'B'` for a value outside 0-255
    * @throws TypeError `memoryview: invalid type for format 'B'` for a value that is not an integer
    */
-  __setitem__(key: number, value: number): void {
+  __setitem__(key: number, value: number | bigint | boolean): void {
     const i = indexOf(key, this.length);
     if (typeof value === "boolean") value = Number(value);
     if (typeof value === "bigint") value = Number(value);

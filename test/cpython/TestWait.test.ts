@@ -117,7 +117,7 @@ describe("TestWait", () => {
   test("test_neg_timeout: wait() with a negative timeout returns [] at once", () => {
     const [a, b] = mp.Pipe();
     let t = time.monotonic();
-    const res = wait([a], { timeout: -1 } as any);
+    const res = wait([a], { timeout: -1 });
     t = time.monotonic() - t;
     expect(res).toEqual([]);
     expect(t).toBeLessThan(1);

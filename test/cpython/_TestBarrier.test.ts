@@ -52,7 +52,7 @@ describe("_TestBarrier", () => {
 
   test("test_action: the action runs once, before any party is released", () => {
     const results = new DummyList();
-    const barrier = mp.Barrier(N, new f.AppendTrue(results) as any);
+    const barrier = mp.Barrier(N, new f.AppendTrue(results));
     run_threads(f.test_action_f, [barrier, results]);
     expect(results.__len__()).toBe(1);
   });

@@ -109,7 +109,7 @@ describe("_TestProcess", () => {
     const args = [q, 1, 2] as const;
     const kwargs = { hello: 23, bye: 2.54 };
     const name = "SomeProcess";
-    const p = track(new mp.Process({ target: f.test, args: [...args], kwargs: kwargs as any, name }));
+    const p = track(new mp.Process({ target: f.test, args: [...args], kwargs, name }));
     p.daemon = true;
     const current = mp.current_process();
 
@@ -217,7 +217,7 @@ describe("_TestProcess", () => {
 
   test("test_close: close() refuses a live child, then makes every later call raise ValueError", () => {
     const q = mp.Queue();
-    const p = track(new mp.Process({ target: f.test_close, kwargs: { q } as any }));
+    const p = track(new mp.Process({ target: f.test_close, kwargs: { q } }));
     p.daemon = true;
     p.start();
     expect(p.is_alive()).toBe(true);
@@ -258,7 +258,7 @@ describe("_TestProcess", () => {
     // (weakref + gc.collect()): NOT_PORTED.md.
     const c = new f.DummyCallable();
     const q = mp.Queue();
-    const p = track(new mp.Process({ target: c as any, args: [q, c] }));
+    const p = track(new mp.Process({ target: c, args: [q, c] }));
     p.start();
     p.join();
     expect(q.get()).toBe(5);

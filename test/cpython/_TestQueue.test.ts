@@ -61,7 +61,7 @@ describe("_TestQueue", () => {
     assertTimingAlmostEqual(put.elapsed!, TIMEOUT1);
     expect(() => put.call(7, false, TIMEOUT2)).toThrow(isFull);
     assertTimingAlmostEqual(put.elapsed!, 0);
-    expect(() => put.call(7, true, { timeout: TIMEOUT3 } as any)).toThrow(isFull);
+    expect(() => put.call(7, true, { timeout: TIMEOUT3 })).toThrow(isFull);
     assertTimingAlmostEqual(put.elapsed!, TIMEOUT3);
 
     child_can_start.set();

@@ -15,7 +15,7 @@ function test_sharedctypes(lock: boolean): void {
   const x: any = Value("i", 7, { lock });
   const y: any = Value(ctypes.c_double, 1.0 / 3.0, { lock });
   const z: any = Value(ctypes.c_longlong, 2n ** 33n, { lock });
-  const foo: any = (Value as any)(f._Foo, 3, 2, { lock });
+  const foo: any = Value(f._Foo, 3, 2, { lock });
   const arr: any = SharedArray("d", Array.from({ length: 10 }, (_, i) => i), { lock });
   const string: any = SharedArray("c", 20, { lock });
   string.value = latin("hello");
@@ -45,7 +45,7 @@ describe("_TestSharedCTypes", () => {
 
   test("test_copy: copy() of a Structure is independent of the original", () => {
     const foo = new f._Foo(2, 5.0, 2n ** 33n);
-    const bar = copy(foo as any) as any;
+    const bar = copy(foo);
     foo.x = 0;
     foo.y = 0;
     foo.z = 0n;

@@ -27,7 +27,9 @@ const d: number = mp.Value("d").value;
 const q: bigint = mp.Value("q", 1).value;
 const ch: Buffer = mp.Value("c", Buffer.from("a")).value;
 const u: string = mp.Value("u", "é").value;
-const flag: boolean = mp.Value("?", true).value;
+const flag: boolean = mp.Value(ctypes.c_bool, true).value;
+// @ts-expect-error "?" is c_bool's code but no typecode: Value('?') raises TypeError, as in CPython
+mp.Value("?", true);
 const viaCtypes: number = mp.Value(ctypes.c_double, 2).value;
 void [n, d, q, ch, u, flag, viaCtypes];
 
