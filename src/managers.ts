@@ -24,6 +24,7 @@ import {
   AcquirerProxy, ArrayProxy, BarrierProxy, BaseListProxy, ConditionProxy, DictProxy, EventProxy, IteratorProxy, ListProxy, NamespaceProxy, PoolProxy, ValueProxy,
 } from "./managers/proxy_types.js";
 import { kReturn, Token } from "./managers/wire.js";
+import { factorySignature } from "./managers/signatures.js";
 import { Namespace, StdQueue, Value } from "./managers/referents.js";
 import { connectionFor, publishAlias, RemoteConnection } from "./managers/remote_client.js";
 import "./managers/remote_proxies.js"; // proxies inside values on a socket (RebuildProxy)
@@ -94,9 +95,6 @@ export interface ManagerOptions {
   /** Seconds `shutdown()` waits for the server before terminating it (default 1.0). */
   shutdown_timeout?: number;
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 let managerCount = 0;
 
@@ -342,9 +340,13 @@ export class BaseManager extends PyObject implements Disposable {
   _create(typeid: string, ...args: unknown[]): [string, string[]] {
     if (this._state.value !== State.STARTED) throw new AssertionError("server not yet started");
     const conn = this.#conn();
-    // Namespace({ x: 1 }) is Python's Namespace(x=1): a server on a socket (CPython's) gets keywords.
-    const kwds = conn instanceof RemoteConnection && typeid === "Namespace" && args.length === 1 && isPlainObject(args[0]) ? (args.pop() as Record<string, unknown>) : null;
-    const [kind, result] = conn.call(null, "create", [typeid, ...args], kwds);
+    // A builtin typeid's trailing options object is Python's keywords (`Value({ typecode: "i",
+    // value: 3 })`, `Namespace({ x: 1 })`), split off by its declaration (managers/signatures.ts);
+    // the server binds them. A user's callable gets its arguments as given.
+    const callable = (this.constructor as typeof BaseManager)._registry[typeid]?.callable;
+    const s = typeof callable === "string" ? factorySignature(callable) : undefined;
+    const [a, kwds] = s !== undefined ? s.split(args) : [args, null];
+    const [kind, result] = conn.call(null, "create", [typeid, ...a], kwds);
     if (kind !== kReturn) throw convertToError(kind, result);
     return result as [string, string[]];
   }
