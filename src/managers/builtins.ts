@@ -9,6 +9,7 @@ import { StopIteration, TypeError } from "../shared/pyerrors.js";
 import { kReferent } from "./referent_kind.js";
 import { kFactory } from "./server.js";
 import { bindCall, factorySignature } from "./signatures.js";
+import type { AnyParam } from "../shared/binder.js";
 
 /** A Pool in the server: its blocking methods wait on promises, so the server keeps serving. */
 export class PoolReferent {
@@ -105,7 +106,7 @@ async function makePool(args: unknown[], kwds: Record<string, unknown> | null): 
   const values = bindCall(s, args, kwds);
   // Every positional given, then the keyword-only ones (resourceLimits) as the trailing object.
   const pos = values.filter((_, i) => s.params[i]!.kind !== "keyword-only");
-  const kwOnly = Object.fromEntries(s.params.flatMap((q, i) => (q.kind === "keyword-only" ? [[q.name, values[i]]] : [])));
+  const kwOnly = Object.fromEntries((s.params as readonly AnyParam[]).flatMap((q, i) => (q.kind === "keyword-only" ? [[q.name, values[i]]] : [])));
   return new PoolReferent(new (Pool as any)(...pos, kwOnly));
 }
 

@@ -10,8 +10,8 @@ import { kReferent } from "./referent_kind.js";
 /** Python's `==` for the values a manager holds. */
 export function pyEq(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === "number" && typeof b === "bigint") return BigInt(a) === b;
-  if (typeof a === "bigint" && typeof b === "number") return a === BigInt(b);
+  if (typeof a === "number" && typeof b === "bigint") return Number.isInteger(a) && BigInt(a) === b;
+  if (typeof a === "bigint" && typeof b === "number") return Number.isInteger(b) && a === BigInt(b);
   if (typeof a === "boolean" && typeof b === "number") return Number(a) === b;
   if (typeof a === "number" && typeof b === "boolean") return a === Number(b);
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => pyEq(x, b[i]));

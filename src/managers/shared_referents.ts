@@ -272,7 +272,8 @@ export class SharedHeap implements RecordViews {
     if (role === undefined) return kNotLocal;
     // A call that does not fit the method's signature is the server's to refuse, with its TypeError.
     const s = referentSignature(kind.referent, methodname);
-    if (s !== undefined && !s.accepts(args.length)) return kNotLocal;
+    // So is one with an `undefined` (not given) among its arguments, which the server binds.
+    if (s !== undefined && (!s.accepts(args.length) || args.includes(undefined))) return kNotLocal;
     let a = args;
     for (let i = 0; i < args.length; i++) {
       if (wireExact(args[i])) continue;

@@ -301,15 +301,22 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
     }
     const short = q.slice(q.lastIndexOf(".") + 1);
     if (nk > 0 && this.#varKw < 0) throw new TypeError(this.style === "builtin" ? `${q}() takes no keyword arguments` : `wrapper ${short}() takes no keyword arguments`);
+    if (n < this.#required || (n > this.#nPos && this.#var < 0)) throw this.#arityC(n);
+  }
+
+  /** The TypeError of a C function ("builtin" and "slot" styles) given `n` positionals that do not fit. */
+  #arityC(n: number): TypeError {
+    const q = this.qualname;
+    const short = q.slice(q.lastIndexOf(".") + 1);
+    const s = (k: number) => (k === 1 ? "" : "s");
     const min = this.#required;
     const max = this.#var >= 0 ? Infinity : this.#nPos;
-    if (n >= min && n <= max) return;
-    if (this.style !== "builtin") throw new TypeError(`${this.style === "slot-unpack" ? " " : ""}expected ${max} argument${s(max)}, got ${n}`);
-    if (max === 0) throw new TypeError(`${q}() takes no arguments (${n} given)`);
-    if (min === 1 && max === 1) throw new TypeError(`${q}() takes exactly one argument (${n} given)`);
-    if (min === max) throw new TypeError(`${short} expected ${max} argument${s(max)}, got ${n}`);
-    if (n < min) throw new TypeError(`${short} expected at least ${min} argument${s(min)}, got ${n}`);
-    throw new TypeError(`${short} expected at most ${max} argument${s(max)}, got ${n}`);
+    if (this.style !== "builtin") return new TypeError(`${this.style === "slot-unpack" ? " " : ""}expected ${max} argument${s(max)}, got ${n}`);
+    if (max === 0) return new TypeError(`${q}() takes no arguments (${n} given)`);
+    if (min === 1 && max === 1) return new TypeError(`${q}() takes exactly one argument (${n} given)`);
+    if (min === max) return new TypeError(`${short} expected ${max} argument${s(max)}, got ${n}`);
+    if (n < min) return new TypeError(`${short} expected at least ${min} argument${s(min)}, got ${n}`);
+    return new TypeError(`${short} expected at most ${max} argument${s(max)}, got ${n}`);
   }
 
   #tooMany(n: number, kw: Record<string, unknown> | null): TypeError {
@@ -325,6 +332,8 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
   }
 
   #missing(names: string[], what: string): TypeError {
+    // A C function that counts its arguments: as if the call stopped before the first one missing.
+    if (this.style === "builtin" || this.style.startsWith("slot")) return this.#arityC(this.params.findIndex((q) => q.name === names[0]));
     if (this.style === "c") {
       const i = this.params.findIndex((q) => q.name === names[0]);
       return new TypeError(`${this.qualname}() missing required argument '${names[0]}' (pos ${i + 1})`);
