@@ -9,6 +9,7 @@ import { IndexError, StopIteration } from "../shared/pyerrors.js";
 import { callerUrl, esmDistUrl } from "../shared/location.js";
 import { attributes, BaseProxy, builtinProxies, exported, forward, indexable, keyed, MakeProxyType, type ProxyOptions } from "./proxies.js";
 import { Slice, type Token } from "./wire.js";
+import type { QUEUE_GET, QUEUE_PUT, QUEUE_PUT_NOWAIT } from "./signatures.js";
 
 const selfUrl = esmDistUrl(callerUrl(), 1) + "managers/proxy_types.js";
 const monotonicNow = (): number => performance.now() / 1000;
@@ -397,6 +398,28 @@ export class ArrayProxy extends MakeProxyType("ArrayProxy", ["__len__", "__getit
 }
 export interface ArrayProxy {
   __len__(): number; __getitem__(i: number | Slice): any; __setitem__(i: number | Slice, v: unknown): void;
+}
+
+/**
+ * The type of a shared `queue.Queue` (`SyncManager.Queue()`): at run time an AutoProxy, whose
+ * methods take `queue.Queue`'s arguments (`put(item, block=True, timeout=None)`,
+ * `get({ timeout: 1 })`), bound by the server as in CPython.
+ */
+export interface QueueProxy<T = any> extends BaseProxy {
+  put(...args: Bound<typeof QUEUE_PUT, { item: T }>): void;
+  put_async(...args: Bound<typeof QUEUE_PUT, { item: T }>): Promise<void>;
+  get(...args: Bound<typeof QUEUE_GET>): T;
+  get_async(...args: Bound<typeof QUEUE_GET>): Promise<T>;
+  put_nowait(...args: Bound<typeof QUEUE_PUT_NOWAIT, { item: T }>): void;
+  put_nowait_async(...args: Bound<typeof QUEUE_PUT_NOWAIT, { item: T }>): Promise<void>;
+  get_nowait(...args: NoArgs): T;
+  get_nowait_async(...args: NoArgs): Promise<T>;
+  qsize(...args: NoArgs): number;
+  empty(...args: NoArgs): boolean;
+  full(...args: NoArgs): boolean;
+  task_done(...args: NoArgs): void;
+  join(...args: NoArgs): void;
+  [name: string]: any;
 }
 
 const kPoolExposed = ["apply", "apply_async", "close", "imap", "imap_unordered", "join", "map", "map_async", "starmap", "starmap_async", "terminate"];

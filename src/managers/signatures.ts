@@ -6,29 +6,32 @@
 // signature (the TypeError is the referent's); the client only splits a trailing options object
 // into `kwds` with the same declaration, so a CPython server gets real keywords too.
 
-import { alwaysValue, anyValue, callableValue, declaredSignatures, p, sig, type AnyParam, type Signature } from "../shared/binder.js";
+import { alwaysValue, anyValue, as, callableValue, declaredSignatures, p, sig, type AnyParam, type Signature } from "../shared/binder.js";
+import type { AcquirerProxy } from "./proxy_types.js";
 
 type Table = Record<string, Signature<any>>;
 
 /** A positional-only parameter of a C function: a plain object there is always its value. */
 const c = (name: string, options: { default?: unknown } = {}) => p(name, null, { kind: "positional-only", object: alwaysValue, ...options });
 /** A Python method's signature, listed under `id`. */
-const py = (qualname: string, params: readonly AnyParam[], id: string) => sig(qualname, params, { method: true, id });
+const py = <const Ps extends readonly AnyParam[]>(qualname: string, params: Ps, id: string) => sig(qualname, params, { method: true, id });
 /** A C method that takes positionals only (list.append, dict.get). */
-const builtin = (qualname: string, params: readonly AnyParam[]) => sig(qualname, params, { style: "builtin", id: qualname });
+const builtin = <const Ps extends readonly AnyParam[]>(qualname: string, params: Ps, id = qualname) => sig(qualname, params, { style: "builtin", id });
 /** A slot wrapper (`list.__len__`); `unpack`: one that counts with PyArg_UnpackTuple. */
 const slot = (qualname: string, params: readonly AnyParam[], unpack = false) => sig(qualname, params, { style: unpack ? "slot-unpack" : "slot", id: qualname });
 
-const timeoutNone = [p("timeout", null, { default: null })] as const;
-const blockTimeout = [p("block", null, { default: true }), p("timeout", null, { default: null })] as const;
+const timeoutNone = [p("timeout", as<number | null>(), { default: null })] as const;
+const blockTimeout = [p("block", as<boolean>(), { default: true }), p("timeout", as<number | null>(), { default: null })] as const;
 
 // --- queue.Queue ---------------------------------------------------------------------------------
 
-const queue: Table = {
-  put: py("Queue.put", [p("item", null, { object: anyValue }), ...blockTimeout], "queue.Queue.put"),
-  get: py("Queue.get", blockTimeout, "queue.Queue.get"),
-  put_nowait: py("Queue.put_nowait", [p("item", null, { object: anyValue })], "queue.Queue.put_nowait"),
-};
+/** `queue.Queue.put(item, block=True, timeout=None)`. */
+export const QUEUE_PUT = py("Queue.put", [p("item", as<unknown>(), { object: anyValue }), ...blockTimeout], "queue.Queue.put");
+/** `queue.Queue.get(block=True, timeout=None)`. */
+export const QUEUE_GET = py("Queue.get", blockTimeout, "queue.Queue.get");
+/** `queue.Queue.put_nowait(item)`. */
+export const QUEUE_PUT_NOWAIT = py("Queue.put_nowait", [p("item", as<unknown>(), { object: anyValue })], "queue.Queue.put_nowait");
+const queue: Table = { put: QUEUE_PUT, get: QUEUE_GET, put_nowait: QUEUE_PUT_NOWAIT };
 for (const m of ["get_nowait", "qsize", "empty", "full", "task_done", "join"]) queue[m] = py(`Queue.${m}`, [], `queue.Queue.${m}`);
 
 // --- threading ------------------------------------------------------------------------------------
@@ -43,7 +46,6 @@ const condition: Table = {
   acquire: lockAcquire,
   release: rlock.release!,
   wait: py("Condition.wait", timeoutNone, "threading.Condition.wait"),
-  wait_for: py("Condition.wait_for", [p("predicate", null, { object: callableValue }), ...timeoutNone], "threading.Condition.wait_for"),
   notify: py("Condition.notify", [p("n", null, { default: 1 })], "threading.Condition.notify"),
   notify_all: py("Condition.notify_all", [], "threading.Condition.notify_all"),
 };
@@ -155,23 +157,24 @@ export function autoKind(typeid: string, exposed: readonly string[] | null | und
 
 // --- factories ----------------------------------------------------------------------------------------
 
-const queueInit = py("Queue.__init__", [p("maxsize", null, { default: 0 })], "managers:Queue");
+const queueInit = py("Queue.__init__", [p("maxsize", as<number>(), { default: 0 })], "managers:Queue");
 /** The signature of the callable behind each builtin typeid (SyncManager.<typeid>(...)); Pool's is pool.ts's. */
-const factories: Record<string, Signature<any>> = {
+export const FACTORIES = {
   Queue: queueInit,
   JoinableQueue: queueInit,
   Event: py("Event.__init__", [], "managers:Event"),
-  Lock: builtin("_thread.allocate_lock", []),
-  Semaphore: py("Semaphore.__init__", [p("value", null, { default: 1 })], "managers:Semaphore"),
-  BoundedSemaphore: py("BoundedSemaphore.__init__", [p("value", null, { default: 1 })], "managers:BoundedSemaphore"),
-  Condition: py("Condition.__init__", [p("lock", null, { default: null })], "managers:Condition"),
-  Barrier: py("Barrier.__init__", [p("parties"), p("action", null, { default: null, object: callableValue }), ...timeoutNone], "managers:Barrier"),
-  list: builtin("list", [c("iterable", { default: undefined })]),
-  dict: builtin("dict", [c("iterable", { default: undefined }), p("kwargs", null, { kind: "var-keyword" })]),
-  Value: py("Value.__init__", [p("typecode"), p("value", null, { object: anyValue }), p("lock", null, { default: true })], "managers:Value"),
-  Array: sig("Array", [p("typecode"), p("sequence"), p("lock", null, { default: true })], { id: "managers:Array" }),
+  Lock: builtin("_thread.allocate_lock", [], "managers:Lock"),
+  Semaphore: py("Semaphore.__init__", [p("value", as<number>(), { default: 1 })], "managers:Semaphore"),
+  BoundedSemaphore: py("BoundedSemaphore.__init__", [p("value", as<number>(), { default: 1 })], "managers:BoundedSemaphore"),
+  Condition: py("Condition.__init__", [p("lock", as<AcquirerProxy | null>(), { default: null })], "managers:Condition"),
+  Barrier: py("Barrier.__init__", [p("parties", as<number>()), p("action", as<(() => unknown) | null>(), { default: null, object: callableValue }), ...timeoutNone], "managers:Barrier"),
+  list: builtin("list", [c("iterable", { default: undefined })], "managers:list"),
+  dict: builtin("dict", [c("iterable", { default: undefined }), p("kwargs", null, { kind: "var-keyword" })], "managers:dict"),
+  Value: py("Value.__init__", [p("typecode", as<string>()), p("value", as<unknown>(), { object: anyValue }), p("lock", as<unknown>(), { default: true })], "managers:Value"),
+  Array: sig("Array", [p("typecode", as<string>()), p("sequence", as<Iterable<unknown>>()), p("lock", as<unknown>(), { default: true })], { id: "managers:Array" }),
   Namespace: py("Namespace.__init__", [p("kwds", null, { kind: "var-keyword" })], "managers:Namespace"),
-};
+} as const;
+const factories: Record<string, Signature<any>> = FACTORIES;
 
 /** The signature of builtin typeid `name`'s callable ("Queue" or "builtin:Queue"); undefined for RLock, which takes anything. */
 export function factorySignature(name: string): Signature<any> | undefined {
