@@ -72,8 +72,10 @@ export class AsyncResultReferent {
   get(timeout: number | null): Promise<unknown> {
     return this.#r.get_async(timeout);
   }
-  wait(timeout: number | null): Promise<void> | void {
-    return typeof this.#r.wait_async === "function" ? this.#r.wait_async(timeout) : this.#r.wait(timeout);
+  /** Python's `wait()` returns None (null on the wire, not undefined). */
+  async wait(timeout: number | null): Promise<null> {
+    await (typeof this.#r.wait_async === "function" ? this.#r.wait_async(timeout) : this.#r.wait(timeout));
+    return null;
   }
   ready(): boolean {
     return this.#r.ready();

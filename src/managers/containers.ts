@@ -6,6 +6,7 @@ import { repr } from "../shared/format.js";
 import { IndexError, KeyError, RuntimeError, StopIteration, TypeError, ValueError } from "../shared/pyerrors.js";
 import { Slice, markTuple } from "./wire.js";
 import { kReferent } from "./referent_kind.js";
+import { isPlainObject } from "../shared/binder.js";
 
 /** Python's `==` for the values a manager holds. */
 export function pyEq(a: unknown, b: unknown): boolean {
@@ -17,6 +18,11 @@ export function pyEq(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => pyEq(x, b[i]));
   if (a instanceof Map && b instanceof Map) return a.size === b.size && [...a].every(([k, v]) => b.has(k) && pyEq(v, b.get(k)));
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
+  if (isPlainObject(a) && isPlainObject(b)) {
+    // Dicts with string keys arrive as plain objects: equal as Python's dicts are.
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && pyEq(a[k], b[k]));
+  }
   return false;
 }
 

@@ -277,9 +277,15 @@ function wireArgs(p: BaseProxy, name: string, args: unknown[]): [unknown[], Reco
   return [a, kw ?? undefined];
 }
 
-/** Adds `name` and `name_async` forwarding methods to `proto` (MakeProxyType's `(self, /, *args, **kwds)`). */
+const kTwin = Symbol("async twin");
+
+/**
+ * Adds `name` and `name_async` forwarding methods to `proto` (MakeProxyType's `(self, /, *args,
+ * **kwds)`). An exposed method wins over another's twin of the same name (PoolProxy's
+ * `apply_async` is the referent's, not `apply`'s twin).
+ */
 export function forward(proto: any, name: string): void {
-  if (!Object.hasOwn(proto, name)) {
+  if (!Object.hasOwn(proto, name) || proto[name]?.[kTwin]) {
     Object.defineProperty(proto, name, {
       value: function (this: BaseProxy, ...args: unknown[]) {
         const t = targets.get(this) ?? this;
@@ -291,11 +297,11 @@ export function forward(proto: any, name: string): void {
   }
   if (!Object.hasOwn(proto, `${name}_async`)) {
     Object.defineProperty(proto, `${name}_async`, {
-      value: function (this: BaseProxy, ...args: unknown[]) {
+      value: Object.assign(function (this: BaseProxy, ...args: unknown[]) {
         const t = targets.get(this) ?? this;
         const [a, kw] = wireArgs(t, name, args);
         return t._callmethod_async(name, a, kw);
-      },
+      }, { [kTwin]: true }),
       writable: true, configurable: true,
     });
   }
