@@ -252,7 +252,7 @@ export class ThreadingBoundedSemaphore extends ThreadingSemaphore {
 export class ThreadingCondition extends PyObject {
   /** Which declared signatures its methods have (managers/signatures.ts). */
   get [kReferent](): string {
-    return "condition";
+    return this._lock instanceof ThreadingLock ? "condition-lock" : "condition";
   }
   readonly _lock: ThreadingRLock | ThreadingLock;
   #waiters: Waiter<boolean>[] = [];

@@ -49,6 +49,8 @@ const condition: Table = {
   notify: py("Condition.notify", [p("n", null, { default: 1 })], "threading.Condition.notify"),
   notify_all: py("Condition.notify_all", [], "threading.Condition.notify_all"),
 };
+/** A Condition over a Lock releases as the Lock does. */
+const conditionOverLock: Table = { ...condition, release: lock.release! };
 const event: Table = { wait: py("Event.wait", timeoutNone, "threading.Event.wait") };
 for (const m of ["is_set", "set", "clear"]) event[m] = py(`Event.${m}`, [], `threading.Event.${m}`);
 const barrier: Table = {
@@ -126,7 +128,7 @@ const lazy: Record<string, string> = { pool: "Pool.", asyncresult: "ApplyResult.
 
 /** Method signatures by referent kind (the `_referent_` of a proxy type). */
 const tables: Record<string, Table> = {
-  queue, lock, rlock, semaphore, boundedsemaphore: boundedSemaphore, condition, event, barrier, namespace, value, array, list, dict, iterator, pool,
+  queue, lock, rlock, semaphore, boundedsemaphore: boundedSemaphore, condition, "condition-lock": conditionOverLock, event, barrier, namespace, value, array, list, dict, iterator, pool,
   asyncresult: asyncResult,
 };
 
