@@ -165,7 +165,7 @@ describe("timeouts of a manager's proxies in both spellings", () => {
 // --- TypeErrors against python3 -------------------------------------------------------------------
 
 interface Env {
-  q: any; l: any; d: any; lk: any; rl: any; s: any; c: any; e: any; b: any; v: any; a: any; ns: any; p: any;
+  q: any; l: any; d: any; lk: any; rl: any; s: any; c: any; c2: any; e: any; b: any; v: any; a: any; ns: any; p: any;
 }
 /**
  * The same call in TypeScript and in Python (on a real multiprocessing.Manager()). Factories'
@@ -264,6 +264,8 @@ const errorCases: [string, (x: Env) => unknown][] = [
   ["c.wait_for(1, 2, 3)", (x) => x.c.wait_for(1, 2, 3)],
   ["c._callmethod('wait', (1, 2))", (x) => x.c._callmethod("wait", [1, 2])],
   ["c._callmethod('notify_all', (1,))", (x) => x.c._callmethod("notify_all", [1])],
+  ["c._callmethod('release', (1,))", (x) => x.c._callmethod("release", [1])],
+  ["c2._callmethod('release', (1,))", (x) => x.c2._callmethod("release", [1])],
   ["e.wait(timout=1)", (x) => x.e.wait({ timout: 1 })],
   ["e.wait(1, 2)", (x) => x.e.wait(1, 2)],
   ["e.set(1)", (x) => x.e.set(1)],
@@ -320,7 +322,7 @@ def raised(expr, env):
 if __name__ == "__main__":
     with mp.Manager() as m:
         env = dict(m=m, q=m.Queue(), l=m.list([3, 1, 2]), d=m.dict(), lk=m.Lock(), rl=m.RLock(), s=m.Semaphore(0),
-                   c=m.Condition(), e=m.Event(), b=m.Barrier(2), v=m.Value("i", 1), a=m.Array("i", [1, 2]),
+                   c=m.Condition(), c2=m.Condition(m.Lock()), e=m.Event(), b=m.Barrier(2), v=m.Value("i", 1), a=m.Array("i", [1, 2]),
                    ns=m.Namespace(), p=m.Pool(1))
         env["c"].acquire()
         out = [raised(expr, env) for expr in json.loads(sys.argv[1])]
@@ -333,7 +335,7 @@ describe.skipIf(!python)("a manager's TypeErrors, against python3 for the same c
     const expected = JSON.parse(execFileSync(python!, ["-c", pyScript, JSON.stringify(errorCases.map(([py]) => py))], { encoding: "utf8", timeout: 120_000 }));
     const p = m.Pool(1);
     const env: Env = {
-      q: m.Queue(), l: m.list([3, 1, 2]), d: m.dict(), lk: m.Lock(), rl: m.RLock(), s: m.Semaphore(0), c: m.Condition(), e: m.Event(), b: m.Barrier(2),
+      q: m.Queue(), l: m.list([3, 1, 2]), d: m.dict(), lk: m.Lock(), rl: m.RLock(), s: m.Semaphore(0), c: m.Condition(), c2: m.Condition(m.Lock()), e: m.Event(), b: m.Barrier(2),
       v: m.Value("i", 1), a: m.Array("i", [1, 2]), ns: m.Namespace(), p,
     };
     env.c.acquire();

@@ -10,6 +10,7 @@ import { callerUrl, esmDistUrl } from "../shared/location.js";
 import { attributes, BaseProxy, builtinProxies, exported, forward, indexable, keyed, MakeProxyType, type ProxyOptions } from "./proxies.js";
 import { Slice, type Token } from "./wire.js";
 import type { QUEUE_GET, QUEUE_PUT, QUEUE_PUT_NOWAIT } from "./signatures.js";
+import type { Pool } from "../pool/pool.js";
 
 const selfUrl = esmDistUrl(callerUrl(), 1) + "managers/proxy_types.js";
 const monotonicNow = (): number => performance.now() / 1000;
@@ -446,10 +447,14 @@ export class PoolProxy extends MakeProxyType("PoolProxy", kPoolExposed) {
     super[Symbol.dispose]();
   }
 }
+/** The blocking methods take Pool's own arguments (its declarations bind them in the server). */
 export interface PoolProxy {
-  map(fn: (x: any) => unknown, xs: Iterable<unknown>, chunksize?: number): any[];
-  apply(fn: (...a: any[]) => unknown, args?: unknown[]): any;
-  close(): void; join(): void; terminate(): void;
+  apply: Pool["apply"];
+  map: Pool["map"];
+  starmap: Pool["starmap"];
+  close(...args: NoArgs): void;
+  join(...args: NoArgs): void;
+  terminate(...args: NoArgs): void;
   [name: string]: any;
 }
 

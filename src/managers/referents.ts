@@ -252,13 +252,16 @@ export class ThreadingBoundedSemaphore extends ThreadingSemaphore {
 export class ThreadingCondition extends PyObject {
   /** Which declared signatures its methods have (managers/signatures.ts). */
   get [kReferent](): string {
-    return this._lock instanceof ThreadingLock ? "condition-lock" : "condition";
+    // Over a lock given (a proxy, in CPython's server too), acquire and release are the proxy's.
+    return this.#given ? "condition-proxy" : "condition";
   }
   readonly _lock: ThreadingRLock | ThreadingLock;
   #waiters: Waiter<boolean>[] = [];
+  readonly #given: boolean;
   constructor(lock: ThreadingRLock | ThreadingLock | null = null) {
     super();
     this._lock = lock ?? new ThreadingRLock();
+    this.#given = lock !== null;
   }
   acquire(blocking: boolean = true, timeout: number | null = -1): boolean | Promise<boolean> {
     return this._lock.acquire(blocking, timeout);

@@ -49,8 +49,6 @@ const condition: Table = {
   notify: py("Condition.notify", [p("n", null, { default: 1 })], "threading.Condition.notify"),
   notify_all: py("Condition.notify_all", [], "threading.Condition.notify_all"),
 };
-/** A Condition over a Lock releases as the Lock does. */
-const conditionOverLock: Table = { ...condition, release: lock.release! };
 const event: Table = { wait: py("Event.wait", timeoutNone, "threading.Event.wait") };
 for (const m of ["is_set", "set", "clear"]) event[m] = py(`Event.${m}`, [], `threading.Event.${m}`);
 const barrier: Table = {
@@ -124,11 +122,19 @@ const pool: Table = {};
 for (const m of ["close", "join", "terminate"]) pool[m] = py(`Pool.${m}`, [], `managers:Pool.${m}`);
 const asyncResult: Table = {};
 for (const m of ["ready", "successful"]) asyncResult[m] = py(`ApplyResult.${m}`, [], `managers:ApplyResult.${m}`);
-const lazy: Record<string, string> = { pool: "Pool.", asyncresult: "ApplyResult." };
+/**
+ * Declared elsewhere, looked up when first used: Pool's, and the proxy a Condition made over a
+ * given lock holds in CPython's server too (its acquire and release are AcquirerProxy's).
+ */
+const lazy: Record<string, (name: string) => string> = {
+  pool: (name) => `Pool.${name}`,
+  asyncresult: (name) => `ApplyResult.${name}`,
+  "condition-proxy": (name) => (name === "acquire" || name === "release" ? `AcquirerProxy.${name}` : `threading.Condition.${name}`),
+};
 
 /** Method signatures by referent kind (the `_referent_` of a proxy type). */
 const tables: Record<string, Table> = {
-  queue, lock, rlock, semaphore, boundedsemaphore: boundedSemaphore, condition, "condition-lock": conditionOverLock, event, barrier, namespace, value, array, list, dict, iterator, pool,
+  queue, lock, rlock, semaphore, boundedsemaphore: boundedSemaphore, condition, "condition-proxy": {}, event, barrier, namespace, value, array, list, dict, iterator, pool,
   asyncresult: asyncResult,
 };
 
@@ -137,7 +143,7 @@ export function referentSignature(kind: string | null | undefined, name: string)
   if (!kind) return undefined;
   const s = tables[kind]?.[name];
   if (s !== undefined || !(kind in lazy)) return s;
-  const d = declaredSignatures().get(lazy[kind] + name);
+  const d = declaredSignatures().get(lazy[kind]!(name));
   if (d) tables[kind]![name] = d;
   return d;
 }

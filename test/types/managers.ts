@@ -3,6 +3,10 @@
 // misspelled keywords. Each @ts-expect-error must be an error. Never run.
 import mp from "multiprocessing-ts";
 
+export function square(x: number): number {
+  return x * x;
+}
+
 export function spellings(): void {
   const m = mp.Manager();
   const q = m.Queue<number>({ maxsize: 2 });
@@ -54,6 +58,13 @@ export function spellings(): void {
   l.sort({ reverse: true });
   const pool = m.Pool(2, { maxtasksperchild: 2 });
   m.Pool({ processes: 1 });
+  const squares: number[] = pool.map({ func: square, iterable: [1, 2], chunksize: 1 });
+  const sq: number = pool.apply(square, { args: [3] });
+  // @ts-expect-error a misspelled keyword
+  pool.map(square, [1], { chunksze: 1 });
+  // @ts-expect-error the arguments must fit the function
+  pool.apply(square, ["x"]);
   pool.close();
+  void [squares, sq];
   void [n, n2, got, seven];
 }
