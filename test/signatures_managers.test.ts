@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { managerSpellings } from "./helpers/manager_spellings.js";
 import * as pt from "./fixtures/pool_targets.js";
 import * as tm from "./fixtures/manager_targets.js";
-import { RemoteManager } from "./fixtures/remote_manager_targets.js";
+import { RemoteClient, RemoteManager } from "./fixtures/remote_manager_targets.js";
 
 const declared = (): Map<string, unknown> => (globalThis as any)[Symbol.for("multiprocessing-ts.signatures")];
 const python = (() => {
@@ -423,6 +423,33 @@ describe.skipIf(!python)("keywords on the wire with CPython", () => {
       // Not vacuous: the timeout timed out, the misspelling was CPython's TypeError.
       expect(onPython.slice(2, 5)).toEqual(["Empty", true, ["TypeError", "Queue.get() got an unexpected keyword argument 'timout'"]]);
     } finally {
+      py.child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  test("\"Using a remote manager\"'s get_queue (an AutoProxy of a user's typeid) is known for a queue.Queue by its methods: keywords reach CPython's server and Node's", async () => {
+    /** get({ timeout }) on the served queue: what it gave, whether it waited, and a misspelling's error. */
+    const calls = (address: [string, number], authkey: Buffer): unknown[] => {
+      const c: any = new RemoteClient({ address, authkey });
+      c.connect();
+      const q = c.get_queue();
+      q.put({ item: 1 }, { block: true, timeout: 1 });
+      const r: unknown[] = [q.get({ block: true, timeout: 1 })];
+      const t0 = performance.now();
+      r.push(outcome(() => q.get({ timeout: 0.2 })), (performance.now() - t0) / 1000 >= 0.19, raised(() => q.get({ timout: 1 })));
+      q._close();
+      return r;
+    };
+    const py = runPeer(["serve", "gq", "pickle"]);
+    const node: any = new RemoteManager({ address: ["127.0.0.1", 0], authkey: Buffer.from("gq") });
+    node.start();
+    try {
+      const port = Number((await py.first()).split(" ")[1]);
+      const onPython = calls(["127.0.0.1", port], Buffer.from("gq"));
+      expect(onPython).toEqual([{ item: 1 }, "Empty", true, ["TypeError", "Queue.get() got an unexpected keyword argument 'timout'"]]);
+      expect(calls(node.address, Buffer.from("gq"))).toEqual(onPython);
+    } finally {
+      node.shutdown();
       py.child.kill("SIGKILL");
     }
   }, 60_000);
