@@ -22,8 +22,12 @@ import { knownCallables, ManagerConnection, kCtlCells, kCtlState, rendezvousName
 import { AutoProxy, BaseProxy, convertToError, MakeProxyType, type ProxyOptions } from "./managers/proxies.js";
 import {
   AcquirerProxy, ArrayProxy, BarrierProxy, BaseListProxy, ConditionProxy, DictProxy, EventProxy, IteratorProxy, ListProxy, NamespaceProxy, PoolProxy, ValueProxy,
+  type QueueProxy,
 } from "./managers/proxy_types.js";
 import { kReturn, Token } from "./managers/wire.js";
+import { factorySignature, type FACTORIES } from "./managers/signatures.js";
+import type { Bound } from "./shared/binder.js";
+import type { POOL_INIT } from "./pool/pool.js";
 import { Namespace, StdQueue, Value } from "./managers/referents.js";
 import { connectionFor, publishAlias, RemoteConnection } from "./managers/remote_client.js";
 import "./managers/remote_proxies.js"; // proxies inside values on a socket (RebuildProxy)
@@ -36,7 +40,7 @@ export {
   AcquirerProxy, ArrayProxy, AutoProxy, BarrierProxy, BaseListProxy, BaseProxy, ConditionProxy, DictProxy, EventProxy, IteratorProxy, ListProxy,
   MakeProxyType, NamespaceProxy, PoolProxy, ValueProxy, Token, Namespace, Value,
 };
-export type { ProxyOptions };
+export type { ProxyOptions, QueueProxy };
 /**
  * Python's `queue.Queue(maxsize=0)` as a manager's server holds it (the referent behind
  * SyncManager.Queue): what "Using a remote manager" serves with `register("get_queue", () => queue)`.
@@ -94,9 +98,6 @@ export interface ManagerOptions {
   /** Seconds `shutdown()` waits for the server before terminating it (default 1.0). */
   shutdown_timeout?: number;
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 let managerCount = 0;
 
@@ -342,9 +343,13 @@ export class BaseManager extends PyObject implements Disposable {
   _create(typeid: string, ...args: unknown[]): [string, string[]] {
     if (this._state.value !== State.STARTED) throw new AssertionError("server not yet started");
     const conn = this.#conn();
-    // Namespace({ x: 1 }) is Python's Namespace(x=1): a server on a socket (CPython's) gets keywords.
-    const kwds = conn instanceof RemoteConnection && typeid === "Namespace" && args.length === 1 && isPlainObject(args[0]) ? (args.pop() as Record<string, unknown>) : null;
-    const [kind, result] = conn.call(null, "create", [typeid, ...args], kwds);
+    // A builtin typeid's trailing options object is Python's keywords (`Value({ typecode: "i",
+    // value: 3 })`, `Namespace({ x: 1 })`), split off by its declaration (managers/signatures.ts);
+    // the server binds them. A user's callable gets its arguments as given.
+    const callable = (this.constructor as typeof BaseManager)._registry[typeid]?.callable;
+    const s = typeof callable === "string" ? factorySignature(callable) : undefined;
+    const [a, kwds] = s !== undefined ? s.split(args) : [args, null];
+    const [kind, result] = conn.call(null, "create", [typeid, ...a], kwds);
     if (kind !== kReturn) throw convertToError(kind, result);
     return result as [string, string[]];
   }
@@ -460,41 +465,43 @@ export class BaseManager extends PyObject implements Disposable {
   }
 }
 
-type Proxy<T> = T;
+type F = typeof FACTORIES;
 
 /** A manager with every type of CPython's SyncManager; what `Manager()` returns, started. */
 export class SyncManager extends BaseManager {
   static override _registry: Record<string, RegistryEntry> = {};
 }
+// Each factory takes its Python signature's arguments (managers/signatures.ts): positionally, or
+// the rest as one trailing options object (`Value({ typecode: "i", value: 3 })`).
 export interface SyncManager {
-  /** A shared `queue.Queue`. */
-  Queue(maxsize?: number): Proxy<any>;
-  /** A shared `queue.Queue` (with task_done and join). */
-  JoinableQueue(maxsize?: number): Proxy<any>;
-  /** A shared `threading.Event`. */
-  Event(): EventProxy;
-  /** A shared `threading.Lock`. */
-  Lock(): AcquirerProxy;
-  /** A shared `threading.RLock`. */
-  RLock(): AcquirerProxy;
-  /** A shared `threading.Semaphore`. */
-  Semaphore(value?: number): AcquirerProxy;
-  /** A shared `threading.BoundedSemaphore`. */
-  BoundedSemaphore(value?: number): AcquirerProxy;
-  /** A shared `threading.Condition` (over an RLock, or the manager Lock/RLock given). */
-  Condition(lock?: AcquirerProxy | null): ConditionProxy;
-  /** A shared `threading.Barrier`. */
-  Barrier(parties: number, action?: (() => unknown) | null | { action?: (() => unknown) | null; timeout?: number | null }, timeout?: number | null): BarrierProxy;
-  /** A process pool living in the server. */
-  Pool(...args: unknown[]): PoolProxy;
+  /** A shared `queue.Queue(maxsize=0)`. */
+  Queue<T = any>(...args: Bound<F["Queue"]>): QueueProxy<T>;
+  /** A shared `queue.Queue(maxsize=0)` (with task_done and join). */
+  JoinableQueue<T = any>(...args: Bound<F["JoinableQueue"]>): QueueProxy<T>;
+  /** A shared `threading.Event()`. */
+  Event(...args: Bound<F["Event"]>): EventProxy;
+  /** A shared `threading.Lock()`. */
+  Lock(...args: Bound<F["Lock"]>): AcquirerProxy;
+  /** A shared `threading.RLock()` (which, as CPython's, ignores any argument). */
+  RLock(...args: unknown[]): AcquirerProxy;
+  /** A shared `threading.Semaphore(value=1)`. */
+  Semaphore(...args: Bound<F["Semaphore"]>): AcquirerProxy;
+  /** A shared `threading.BoundedSemaphore(value=1)`. */
+  BoundedSemaphore(...args: Bound<F["BoundedSemaphore"]>): AcquirerProxy;
+  /** A shared `threading.Condition(lock=None)` (over an RLock, or the manager Lock/RLock given). */
+  Condition(...args: Bound<F["Condition"]>): ConditionProxy;
+  /** A shared `threading.Barrier(parties, action=None, timeout=None)`. */
+  Barrier(...args: Bound<F["Barrier"]>): BarrierProxy;
+  /** A process pool living in the server: `Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None)`. */
+  Pool(...args: Bound<typeof POOL_INIT>): PoolProxy;
   /** A shared list. */
   list<T = any>(sequence?: Iterable<T>): ListProxy;
-  /** A shared dict: `dict()`, `dict(mapping)`, `dict(pairs)`, `dict({ k: v })`. */
+  /** A shared dict: `dict()`, `dict(mapping)`, `dict(pairs)`, `dict({ k: v })`, `dict(pairs, { k: v })`. */
   dict(...args: unknown[]): DictProxy;
-  /** A shared `managers.Value` (no type checking, `lock` ignored, as in CPython). */
-  Value(typecode: string, value: unknown, lock?: unknown): ValueProxy;
-  /** A shared `array.array`. */
-  Array(typecode: string, sequence: Iterable<unknown>, lock?: unknown): ArrayProxy;
+  /** A shared `managers.Value(typecode, value, lock=True)` (no type checking, `lock` ignored, as in CPython). */
+  Value(...args: Bound<F["Value"]>): ValueProxy;
+  /** A shared `array.array`: `Array(typecode, sequence, lock=True)`. */
+  Array(...args: Bound<F["Array"]>): ArrayProxy;
   /** A shared `managers.Namespace`: `Namespace({ a: 1 })`. */
   Namespace(kwds?: Record<string, unknown>): NamespaceProxy;
   [typeid: string]: any;

@@ -5,7 +5,7 @@ import mp from "multiprocessing-ts";
 import * as sc from "multiprocessing-ts/sharedctypes";
 import { SharedMemory, ShareableList, SharedMemoryManager } from "multiprocessing-ts/shared_memory";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { anyValue, callableValue, noArgs, p, sig } from "../src/shared/binder.js";
+import { alwaysValue, anyValue, callableValue, noArgs, p, sig } from "../src/shared/binder.js";
 import * as cv from "../src/shared/convert.js";
 import * as t from "./fixtures/pool_targets.js";
 
@@ -76,6 +76,59 @@ describe("binding a declared signature", () => {
     expect(outcome(() => ACQ.bind([true, 1, 2]))).toBe("TypeError: acquire() takes at most 2 arguments (3 given)");
     expect(outcome(() => ACQ.bind([{ x: 1 }]))).toBe("TypeError: 'x' is an invalid keyword argument for acquire()");
     expect(outcome(() => ACQ.bind([true, { block: false }]))).toBe("TypeError: argument for acquire() given by name ('block') and position (1)");
+    expect(outcome(() => ACQ.bind([{ block: 1, timeout: 2, x: 3 }]))).toBe("TypeError: acquire() takes at most 2 keyword arguments (3 given)");
+    const SORT = sig("sort", [p("key", null, { kind: "keyword-only", default: null }), p("reverse", null, { kind: "keyword-only", default: false })], { style: "c", id: "test:sort" });
+    expect(outcome(() => SORT.bind([1, { kye: 1 }]))).toBe("TypeError: sort() takes no positional arguments");
+    expect(SORT.bind([{ reverse: true }])).toEqual([null, true]);
+  });
+
+  // The manager's referents (managers/signatures.ts): list, dict and the slot wrappers are C.
+  const c = (name: string, options: { default?: unknown } = {}) => p(name, null, { kind: "positional-only", object: alwaysValue, ...options });
+  const APPEND = sig("list.append", [c("object")], { style: "builtin", id: "test:list.append" });
+  const POP = sig("list.pop", [c("index", { default: -1 })], { style: "builtin", id: "test:list.pop" });
+  const INSERT = sig("list.insert", [c("index"), c("object")], { style: "builtin", id: "test:list.insert" });
+  const INDEX = sig("list.index", [c("value"), c("start", { default: 0 }), c("stop", { default: null })], { style: "builtin", id: "test:list.index" });
+  const REVERSE = sig("list.reverse", [], { style: "builtin", id: "test:list.reverse" });
+  const SETITEM = sig("list.__setitem__", [c("key"), c("value")], { style: "slot-unpack", id: "test:list.__setitem__" });
+  const LEN = sig("list.__len__", [], { style: "slot", id: "test:list.__len__" });
+  const UPDATE = sig("dict.update", [c("E", { default: undefined }), p("F", null, { kind: "var-keyword" })], { style: "builtin", id: "test:dict.update" });
+  const NS = sig("Namespace.__init__", [p("kwds", null, { kind: "var-keyword" })], { method: true, id: "test:Namespace" });
+
+  test("C builtins' and slot wrappers' texts (METH_O, METH_NOARGS, _PyArg_CheckPositional, check_num_args)", () => {
+    expect(outcome(() => APPEND.bind([]))).toBe("TypeError: list.append() takes exactly one argument (0 given)");
+    expect(outcome(() => APPEND.bindWire([1], { object: 2 }))).toBe("TypeError: list.append() takes no keyword arguments");
+    expect(outcome(() => POP.bind([1, 2]))).toBe("TypeError: pop expected at most 1 argument, got 2");
+    expect(outcome(() => INSERT.bind([1]))).toBe("TypeError: insert expected 2 arguments, got 1");
+    expect(outcome(() => INDEX.bind([]))).toBe("TypeError: index expected at least 1 argument, got 0");
+    expect(outcome(() => REVERSE.bind([1]))).toBe("TypeError: list.reverse() takes no arguments (1 given)");
+    expect(outcome(() => SETITEM.bind([1]))).toBe("TypeError:  expected 2 arguments, got 1");
+    expect(outcome(() => LEN.bind([1]))).toBe("TypeError: expected 0 arguments, got 1");
+    expect(outcome(() => LEN.bindWire([], { x: 1 }))).toBe("TypeError: wrapper __len__() takes no keyword arguments");
+    // A positional-only parameter takes a plain object as its value, even an empty one.
+    expect(APPEND.bind([{}])).toEqual([{}]);
+    expect(INSERT.bind([0, { object: 1 }])).toEqual([0, { object: 1 }]);
+  });
+
+  test("**kwargs collects the keywords no parameter names", () => {
+    expect(NS.bind([{ x: 1, y: 2 }])).toEqual([{ x: 1, y: 2 }]);
+    expect(NS.bind([])).toEqual([{}]);
+    expect(outcome(() => NS.bind([1]))).toBe("TypeError: Namespace.__init__() takes 1 positional argument but 2 were given");
+    expect(UPDATE.bind([{ a: 1 }])).toEqual([{ a: 1 }, {}]); // the mapping: E is positional-only
+    expect(UPDATE.bind([[["a", 1]], { b: 2 }])).toEqual([[["a", 1]], { b: 2 }]);
+    expect(outcome(() => UPDATE.bind([1, 2, 3]))).toBe("TypeError: update expected at most 1 argument, got 3");
+  });
+
+  test("split() gives Python's (args, kwds) of a call; bindWire() binds them; accepts() counts positionals", () => {
+    expect(GET.split([false, { timeout: 1, block: undefined }])).toEqual([[false], { timeout: 1 }]);
+    expect(GET.split([undefined, 2])).toEqual([[true, 2], null]);
+    expect(PUT.split([{ timeout: 5 }])).toEqual([[{ timeout: 5 }], null]);
+    expect(UPDATE.split([{ a: 1 }, { b: 2 }])).toEqual([[{ a: 1 }], { b: 2 }]);
+    const args = [1, 2];
+    expect(GET.split(args)[0]).toBe(args); // unchanged: no copy
+    expect(PUT.bindWire([], { obj: { a: 1 }, timeout: 2 })).toEqual([{ a: 1 }, true, 2]);
+    expect(GET.bindWire([{ timeout: 3 }], null)).toEqual([true, 3]);
+    expect(outcome(() => GET.bindWire([], { timout: 1 }))).toBe("TypeError: Queue.get() got an unexpected keyword argument 'timout'");
+    expect([POP.accepts(0), POP.accepts(1), POP.accepts(2), INSERT.accepts(1), INSERT.accepts(2)]).toEqual([true, true, false, false, true]);
   });
 });
 

@@ -5,37 +5,45 @@
 import { makeDict, SeqIterator } from "./containers.js";
 import { Namespace, PyArray, StdQueue, ThreadingBarrier, ThreadingBoundedSemaphore, ThreadingCondition, ThreadingEvent, ThreadingLock, ThreadingRLock, ThreadingSemaphore, Value } from "./referents.js";
 import { serverHooks } from "./proxies.js";
-import { TypeError } from "../shared/pyerrors.js";
-import { StopIteration } from "../shared/pyerrors.js";
+import { StopIteration, TypeError } from "../shared/pyerrors.js";
+import { kReferent } from "./referent_kind.js";
+import { kFactory } from "./server.js";
+import { bindCall, factorySignature } from "./signatures.js";
+import type { AnyParam } from "../shared/binder.js";
 
 /** A Pool in the server: its blocking methods wait on promises, so the server keeps serving. */
 export class PoolReferent {
   readonly pool: any;
+  /** Its calls bind against Pool's own declarations (pool/pool.ts). */
+  get [kReferent](): string {
+    return "pool";
+  }
   constructor(pool: any) {
     this.pool = pool;
   }
-  apply(fn: any, args: unknown[] = [], kwds?: Record<string, unknown>): Promise<unknown> {
+  // Called with the bound values of Pool's declarations, defaults filled in.
+  apply(fn: any, args: unknown[], kwds: Record<string, unknown>): Promise<unknown> {
     return this.pool.apply_async(fn, args, kwds).get_async();
   }
-  apply_async(fn: any, args: unknown[] = [], kwds?: Record<string, unknown>): AsyncResultReferent {
-    return new AsyncResultReferent(this.pool.apply_async(fn, args, kwds));
+  apply_async(fn: any, args: unknown[], kwds: Record<string, unknown>, callback: any, error_callback: any): AsyncResultReferent {
+    return new AsyncResultReferent(this.pool.apply_async(fn, args, kwds, callback, error_callback));
   }
-  map(fn: any, xs: Iterable<unknown>, chunksize?: number): Promise<unknown> {
+  map(fn: any, xs: Iterable<unknown>, chunksize: number | null): Promise<unknown> {
     return this.pool.map_async(fn, xs, chunksize).get_async();
   }
-  map_async(fn: any, xs: Iterable<unknown>, chunksize?: number): AsyncResultReferent {
-    return new AsyncResultReferent(this.pool.map_async(fn, xs, chunksize));
+  map_async(fn: any, xs: Iterable<unknown>, chunksize: number | null, callback: any, error_callback: any): AsyncResultReferent {
+    return new AsyncResultReferent(this.pool.map_async(fn, xs, chunksize, callback, error_callback));
   }
-  starmap(fn: any, xs: Iterable<unknown>, chunksize?: number): Promise<unknown> {
+  starmap(fn: any, xs: Iterable<unknown>, chunksize: number | null): Promise<unknown> {
     return this.pool.starmap_async(fn, xs, chunksize).get_async();
   }
-  starmap_async(fn: any, xs: Iterable<unknown>, chunksize?: number): AsyncResultReferent {
-    return new AsyncResultReferent(this.pool.starmap_async(fn, xs, chunksize));
+  starmap_async(fn: any, xs: Iterable<unknown>, chunksize: number | null, callback: any, error_callback: any): AsyncResultReferent {
+    return new AsyncResultReferent(this.pool.starmap_async(fn, xs, chunksize, callback, error_callback));
   }
-  imap(fn: any, xs: Iterable<unknown>, chunksize?: number): AsyncIter {
+  imap(fn: any, xs: Iterable<unknown>, chunksize: number): AsyncIter {
     return new AsyncIter(this.pool.imap(fn, xs, chunksize)[Symbol.asyncIterator]());
   }
-  imap_unordered(fn: any, xs: Iterable<unknown>, chunksize?: number): AsyncIter {
+  imap_unordered(fn: any, xs: Iterable<unknown>, chunksize: number): AsyncIter {
     return new AsyncIter(this.pool.imap_unordered(fn, xs, chunksize)[Symbol.asyncIterator]());
   }
   close(): void {
@@ -55,14 +63,19 @@ export class PoolReferent {
 /** `multiprocessing.pool.AsyncResult` in the server (AutoProxy[AsyncResult]). */
 export class AsyncResultReferent {
   readonly #r: any;
+  get [kReferent](): string {
+    return "asyncresult";
+  }
   constructor(r: any) {
     this.#r = r;
   }
-  get(timeout: number | null = null): Promise<unknown> {
+  get(timeout: number | null): Promise<unknown> {
     return this.#r.get_async(timeout);
   }
-  wait(timeout: number | null = null): Promise<void> | void {
-    return typeof this.#r.wait_async === "function" ? this.#r.wait_async(timeout) : this.#r.wait(timeout);
+  /** Python's `wait()` returns None (null on the wire, not undefined). */
+  async wait(timeout: number | null): Promise<null> {
+    await (typeof this.#r.wait_async === "function" ? this.#r.wait_async(timeout) : this.#r.wait(timeout));
+    return null;
   }
   ready(): boolean {
     return this.#r.ready();
@@ -75,6 +88,9 @@ export class AsyncResultReferent {
 /** An async iterator behind an IteratorProxy. */
 export class AsyncIter {
   readonly #it: AsyncIterator<unknown>;
+  get [kReferent](): string {
+    return "iterator";
+  }
   constructor(it: AsyncIterator<unknown>) {
     this.#it = it;
   }
@@ -85,9 +101,15 @@ export class AsyncIter {
   }
 }
 
-async function makePool(...args: unknown[]): Promise<PoolReferent> {
+/** Makes the server's Pool from a request's `(args, kwds)`, bound by Pool's own declaration once pool.ts is loaded. */
+async function makePool(args: unknown[], kwds: Record<string, unknown> | null): Promise<PoolReferent> {
   const { Pool } = await import("../pool.js");
-  return new PoolReferent(new (Pool as any)(...args));
+  const s = factorySignature("Pool")!;
+  const values = bindCall(s, args, kwds);
+  // Every positional given, then the keyword-only ones (resourceLimits) as the trailing object.
+  const pos = values.filter((_, i) => s.params[i]!.kind !== "keyword-only");
+  const kwOnly = Object.fromEntries((s.params as readonly AnyParam[]).flatMap((q, i) => (q.kind === "keyword-only" ? [[q.name, values[i]]] : [])));
+  return new PoolReferent(new (Pool as any)(...pos, kwOnly));
 }
 
 function makeCondition(lock: unknown = null): ThreadingCondition {
@@ -105,18 +127,19 @@ const table: Record<string, (...args: any[]) => unknown> = {
   Semaphore: (value = 1) => new ThreadingSemaphore(value),
   BoundedSemaphore: (value = 1) => new ThreadingBoundedSemaphore(value),
   Condition: makeCondition,
-  Barrier: (parties: number, action: any = null, timeout: any = null) => {
-    if (action !== null && typeof action === "object" && !Array.isArray(action) && typeof action.__call__ !== "function") ({ action = null, timeout = null } = action);
-    return new ThreadingBarrier(parties, action, timeout);
-  },
+  Barrier: (parties: number, action: any, timeout: any) => new ThreadingBarrier(parties, action, timeout),
   Pool: makePool,
   list: (seq: Iterable<unknown> = []) => [...seq],
   dict: makeDict,
-  Value: (typecode: string, value: unknown, lock: unknown = true) => new Value(typecode, value, lock),
-  Array: (typecode: string, sequence: Iterable<unknown>, lock: unknown = true) => new PyArray(typecode, sequence, lock),
-  Namespace: (kwds: Record<string, unknown> = {}) => new Namespace(kwds),
+  Value: (typecode: string, value: unknown, lock: unknown) => new Value(typecode, value, lock),
+  Array: (typecode: string, sequence: Iterable<unknown>, lock: unknown) => new PyArray(typecode, sequence, lock),
+  Namespace: (kwds: Record<string, unknown>) => new Namespace(kwds),
   Iterator: (it: Iterable<unknown>) => new SeqIterator(it[Symbol.iterator]()),
 };
+
+// Each callable carries how the server calls it: bound by its declaration (signatures.ts), or,
+// for Pool, with the request's `(args, kwds)` (its declaration is pool.ts's, loaded on first use).
+for (const [typeid, fn] of Object.entries(table)) Object.defineProperty(fn, kFactory, { value: typeid === "Pool" ? "raw" : factorySignature(typeid) });
 
 /** The server-side callable of a builtin typeid ("builtin:Queue"). */
 export function builtinCallable(name: string): (...args: any[]) => unknown {

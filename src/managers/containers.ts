@@ -6,6 +6,8 @@ import { repr } from "../shared/format.js";
 import { IndexError, KeyError, RuntimeError, StopIteration, TypeError, ValueError } from "../shared/pyerrors.js";
 import { Slice, markTuple } from "./wire.js";
 import { PyFloat } from "../shared/pickle/float.js";
+import { kReferent } from "./referent_kind.js";
+import { isPlainObject } from "../shared/binder.js";
 
 /** Python's `==` for the values a manager holds. */
 export function pyEq(a: unknown, b: unknown): boolean {
@@ -20,6 +22,11 @@ export function pyEq(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => pyEq(x, b[i]));
   if (a instanceof Map && b instanceof Map) return a.size === b.size && [...a].every(([k, v]) => b.has(k) && pyEq(v, b.get(k)));
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
+  if (isPlainObject(a) && isPlainObject(b)) {
+    // Dicts with string keys arrive as plain objects: equal as Python's dicts are.
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && pyEq(a[k], b[k]));
+  }
   return false;
 }
 
@@ -124,11 +131,11 @@ export const listMethods: Methods = {
     return null;
   },
   reverse: (l: unknown[]) => (l.reverse(), null),
-  sort: (l: unknown[], opts: { key?: ((x: unknown) => unknown) | null; reverse?: boolean } = {}) => {
-    const key = opts?.key ?? ((x: unknown) => x);
+  sort: (l: unknown[], keyFn: ((x: unknown) => unknown) | null = null, reverse = false) => {
+    const key = keyFn ?? ((x: unknown) => x);
     const keyed = l.map((x) => [key(x), x] as const);
     keyed.sort((a, b) => (pyLt(a[0], b[0]) ? -1 : pyLt(b[0], a[0]) ? 1 : 0));
-    if (opts?.reverse) keyed.reverse();
+    if (reverse) keyed.reverse();
     l.length = 0;
     l.push(...keyed.map((e) => e[1]));
     return null;
@@ -137,6 +144,9 @@ export const listMethods: Methods = {
 
 /** Python's iterator over a dict's keys: raises if the dict changes size while iterated. */
 export class DictIterator {
+  get [kReferent](): string {
+    return "iterator";
+  }
   readonly #map: Map<unknown, unknown>;
   readonly #it: Iterator<unknown>;
   readonly #size: number;
@@ -163,6 +173,9 @@ export class DictIterator {
 
 /** Python's iterator over anything iterable (what `__iter__` of a list returns to a proxy). */
 export class SeqIterator {
+  get [kReferent](): string {
+    return "iterator";
+  }
   readonly #it: Iterator<unknown>;
   constructor(it: Iterator<unknown>) {
     this.#it = it;

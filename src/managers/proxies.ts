@@ -15,6 +15,7 @@ import { esmDistUrl, callerUrl } from "../shared/location.js";
 import { ManagerConnection, kCtlCells } from "./connection.js";
 import { connectionFor, RemoteConnection } from "./remote_client.js";
 import { kNotLocal } from "./shared_referents.js";
+import { autoKind, referentSignature } from "./signatures.js";
 import { asWire, kError, kProxy, kProxyType, kReturn, kTraceback, kUnserializable, rebuildException, reducingForWire, remoteError, Token, type FlatException } from "./wire.js";
 
 const selfUrl = esmDistUrl(callerUrl(), 1) + "managers/proxies.js";
@@ -80,6 +81,12 @@ export class BaseProxy extends PyObject implements Disposable {
   static _exposed_?: readonly string[];
   /** Methods whose results come back as proxies of these typeids. */
   static _method_to_typeid_?: Record<string, string>;
+  /**
+   * The kind of referent whose declared signatures (managers/signatures.ts) the forwarded
+   * methods split their trailing options object with ("list", "dict", "queue"...); none: the
+   * arguments travel as given.
+   */
+  static _referent_?: string | null;
   _token!: Token;
   _id!: string;
   _manager: any;
@@ -259,17 +266,42 @@ export function exported<T extends object>(value: T, path: string, module = self
   return value;
 }
 
-/** Adds `name` and `name_async` forwarding methods to `proto`. */
+/**
+ * Python's `(args, kwds)` of a forwarded call: the trailing options object split off by the
+ * referent's declared signature, if the proxy type names one (else the arguments as given).
+ */
+function wireArgs(p: BaseProxy, name: string, args: unknown[]): [unknown[], Record<string, unknown> | undefined] {
+  const s = referentSignature((p.constructor as typeof BaseProxy)._referent_, name);
+  if (s === undefined) return [args, undefined];
+  const [a, kw] = s.split(args);
+  return [a, kw ?? undefined];
+}
+
+const kTwin = Symbol("async twin");
+
+/**
+ * Adds `name` and `name_async` forwarding methods to `proto` (MakeProxyType's `(self, /, *args,
+ * **kwds)`). An exposed method wins over another's twin of the same name (PoolProxy's
+ * `apply_async` is the referent's, not `apply`'s twin).
+ */
 export function forward(proto: any, name: string): void {
-  if (!Object.hasOwn(proto, name)) {
+  if (!Object.hasOwn(proto, name) || proto[name]?.[kTwin]) {
     Object.defineProperty(proto, name, {
-      value: function (this: BaseProxy, ...args: unknown[]) { return (targets.get(this) ?? this)._callmethod(name, args); },
+      value: function (this: BaseProxy, ...args: unknown[]) {
+        const t = targets.get(this) ?? this;
+        const [a, kw] = wireArgs(t, name, args);
+        return t._callmethod(name, a, kw);
+      },
       writable: true, configurable: true,
     });
   }
   if (!Object.hasOwn(proto, `${name}_async`)) {
     Object.defineProperty(proto, `${name}_async`, {
-      value: function (this: BaseProxy, ...args: unknown[]) { return (targets.get(this) ?? this)._callmethod_async(name, args); },
+      value: Object.assign(function (this: BaseProxy, ...args: unknown[]) {
+        const t = targets.get(this) ?? this;
+        const [a, kw] = wireArgs(t, name, args);
+        return t._callmethod_async(name, a, kw);
+      }, { [kTwin]: true }),
       writable: true, configurable: true,
     });
   }
@@ -301,6 +333,7 @@ export const AutoProxy = Object.assign(
       exposed = result as string[];
     }
     const Cls = MakeProxyType(`AutoProxy[${token.typeid}]`, exposed);
+    Cls._referent_ ??= autoKind(token.typeid, exposed);
     const p = new Cls(token, serializer, { ...options, exposed });
     p._isauto = true;
     return p;

@@ -4,13 +4,39 @@
 // `_async` twin; ListProxy/ArrayProxy index with `l[i]`, DictProxy takes string keys as
 // properties, NamespaceProxy attributes are properties (names starting with '_' stay local).
 
+import { anyValue, as, callableValue, p, sig, type Bound } from "../shared/binder.js";
 import { IndexError, StopIteration } from "../shared/pyerrors.js";
 import { callerUrl, esmDistUrl } from "../shared/location.js";
 import { attributes, BaseProxy, builtinProxies, exported, forward, indexable, keyed, MakeProxyType, type ProxyOptions } from "./proxies.js";
 import { Slice, type Token } from "./wire.js";
+import type { QUEUE_GET, QUEUE_PUT, QUEUE_PUT_NOWAIT } from "./signatures.js";
+import type { Pool } from "../pool/pool.js";
 
 const selfUrl = esmDistUrl(callerUrl(), 1) + "managers/proxy_types.js";
 const monotonicNow = (): number => performance.now() / 1000;
+
+// The methods CPython's proxy types define in Python (managers.py), bound here as there: these
+// send positionals; the forwarded ones (MakeProxyType's) send `(args, kwds)` for the server to
+// bind against the referent (managers/signatures.ts).
+const timeout = p("timeout", as<number | null>(), { default: null });
+const none = (qualname: string) => sig(qualname, [], { method: true });
+const ACQUIRE = sig("AcquirerProxy.acquire", [p("blocking", as<boolean>(), { default: true }), timeout], { method: true });
+const RELEASE = none("AcquirerProxy.release");
+const COND_WAIT = sig("ConditionProxy.wait", [timeout], { method: true });
+const COND_NOTIFY = sig("ConditionProxy.notify", [p("n", as<number>(), { default: 1 })], { method: true });
+const COND_NOTIFY_ALL = none("ConditionProxy.notify_all");
+const COND_WAIT_FOR = sig("ConditionProxy.wait_for", [p("predicate", as<() => unknown>(), { object: callableValue }), timeout], { method: true });
+const EVENT_IS_SET = none("EventProxy.is_set");
+const EVENT_SET = none("EventProxy.set");
+const EVENT_CLEAR = none("EventProxy.clear");
+const EVENT_WAIT = sig("EventProxy.wait", [timeout], { method: true });
+const BARRIER_WAIT = sig("BarrierProxy.wait", [timeout], { method: true });
+const BARRIER_ABORT = none("BarrierProxy.abort");
+const BARRIER_RESET = none("BarrierProxy.reset");
+const VALUE_GET = none("ValueProxy.get");
+const VALUE_SET = sig("ValueProxy.set", [p("value", as<unknown>(), { object: anyValue })], { method: true });
+/** Arguments of a proxy method that takes none. */
+type NoArgs = Bound<typeof RELEASE>;
 
 // --- SyncManager's proxy types ------------------------------------------------------------------
 
@@ -31,6 +57,7 @@ function* byIndex(p: any): Generator<any> {
 /** Proxy of a Python iterator or generator: `__next__`, `send`, `throw`, `close`; iterable with `for...of`. */
 export class IteratorProxy extends BaseProxy {
   static override _exposed_ = ["__next__", "send", "throw", "close"];
+  static override _referent_ = "iterator";
   [Symbol.iterator](): Iterator<any> {
     return {
       next: () => {
@@ -70,18 +97,21 @@ export interface IteratorProxy {
 /** Proxy of a lock or semaphore: `acquire(blocking=true, timeout=null)`, `release()`, `.with(fn)`. */
 export class AcquirerProxy extends BaseProxy {
   static override _exposed_ = ["acquire", "release"];
-  acquire(blocking: boolean | { blocking?: boolean; timeout?: number | null } = true, timeout: number | null = null): boolean {
-    if (typeof blocking === "object" && blocking !== null) ({ blocking = true, timeout = null } = blocking);
-    return this._callmethod("acquire", timeout === null || timeout === undefined ? [blocking] : [blocking, timeout]);
+  /** Acquires the lock or semaphore: `acquire()`, `acquire(false)`, `acquire({ timeout: 1 })`. */
+  acquire(...args: Bound<typeof ACQUIRE>): boolean {
+    const [blocking, t] = ACQUIRE.bind(args);
+    return this._callmethod("acquire", t === null ? [blocking] : [blocking, t]);
   }
-  acquire_async(blocking: boolean | { blocking?: boolean; timeout?: number | null } = true, timeout: number | null = null): Promise<boolean> {
-    if (typeof blocking === "object" && blocking !== null) ({ blocking = true, timeout = null } = blocking);
-    return this._callmethod_async("acquire", timeout === null || timeout === undefined ? [blocking] : [blocking, timeout]);
+  acquire_async(...args: Bound<typeof ACQUIRE>): Promise<boolean> {
+    const [blocking, t] = ACQUIRE.bind(args);
+    return this._callmethod_async("acquire", t === null ? [blocking] : [blocking, t]);
   }
-  release(): void {
+  release(...args: NoArgs): void {
+    RELEASE.bind(args);
     return this._callmethod("release");
   }
-  release_async(): Promise<void> {
+  release_async(...args: NoArgs): Promise<void> {
+    RELEASE.bind(args);
     return this._callmethod_async("release");
   }
   __enter__(): boolean {
@@ -114,27 +144,29 @@ export class AcquirerProxy extends BaseProxy {
 /** Proxy of a `threading.Condition`. */
 export class ConditionProxy extends AcquirerProxy {
   static override _exposed_ = ["acquire", "release", "wait", "notify", "notify_all"];
-  wait(timeout: number | null | { timeout?: number | null } = null): boolean {
-    if (timeout !== null && typeof timeout === "object") timeout = timeout.timeout ?? null;
-    return this._callmethod("wait", [timeout]);
+  wait(...args: Bound<typeof COND_WAIT>): boolean {
+    return this._callmethod("wait", COND_WAIT.bind(args));
   }
-  wait_async(timeout: number | null = null): Promise<boolean> {
-    return this._callmethod_async("wait", [timeout]);
+  wait_async(...args: Bound<typeof COND_WAIT>): Promise<boolean> {
+    return this._callmethod_async("wait", COND_WAIT.bind(args));
   }
-  notify(n: number = 1): void {
-    return this._callmethod("notify", [n]);
+  notify(...args: Bound<typeof COND_NOTIFY>): void {
+    return this._callmethod("notify", COND_NOTIFY.bind(args));
   }
-  notify_async(n: number = 1): Promise<void> {
-    return this._callmethod_async("notify", [n]);
+  notify_async(...args: Bound<typeof COND_NOTIFY>): Promise<void> {
+    return this._callmethod_async("notify", COND_NOTIFY.bind(args));
   }
-  notify_all(): void {
+  notify_all(...args: NoArgs): void {
+    COND_NOTIFY_ALL.bind(args);
     return this._callmethod("notify_all");
   }
-  notify_all_async(): Promise<void> {
+  notify_all_async(...args: NoArgs): Promise<void> {
+    COND_NOTIFY_ALL.bind(args);
     return this._callmethod_async("notify_all");
   }
   /** Waits until `predicate()` is true (evaluated here, as in Python), up to `timeout` seconds. */
-  wait_for<T>(predicate: () => T, timeout: number | null = null): T {
+  wait_for<T>(...args: Bound<typeof COND_WAIT_FOR, { predicate: () => T }>): T {
+    const [predicate, timeout] = COND_WAIT_FOR.bind(args) as [() => T, number | null];
     let result = predicate();
     if (result) return result;
     const end = timeout !== null ? monotonicNow() + timeout : null;
@@ -149,7 +181,8 @@ export class ConditionProxy extends AcquirerProxy {
     }
     return result;
   }
-  async wait_for_async<T>(predicate: () => T, timeout: number | null = null): Promise<T> {
+  async wait_for_async<T>(...args: Bound<typeof COND_WAIT_FOR, { predicate: () => T }>): Promise<T> {
+    const [predicate, timeout] = COND_WAIT_FOR.bind(args) as [() => T, number | null];
     let result = predicate();
     if (result) return result;
     const end = timeout !== null ? monotonicNow() + timeout : null;
@@ -169,53 +202,61 @@ export class ConditionProxy extends AcquirerProxy {
 /** Proxy of a `threading.Event`. */
 export class EventProxy extends BaseProxy {
   static override _exposed_ = ["is_set", "set", "clear", "wait"];
-  is_set(): boolean {
+  is_set(...args: NoArgs): boolean {
+    EVENT_IS_SET.bind(args);
     return this._callmethod("is_set");
   }
-  is_set_async(): Promise<boolean> {
+  is_set_async(...args: NoArgs): Promise<boolean> {
+    EVENT_IS_SET.bind(args);
     return this._callmethod_async("is_set");
   }
-  set(): void {
+  set(...args: NoArgs): void {
+    EVENT_SET.bind(args);
     return this._callmethod("set");
   }
-  set_async(): Promise<void> {
+  set_async(...args: NoArgs): Promise<void> {
+    EVENT_SET.bind(args);
     return this._callmethod_async("set");
   }
-  clear(): void {
+  clear(...args: NoArgs): void {
+    EVENT_CLEAR.bind(args);
     return this._callmethod("clear");
   }
-  clear_async(): Promise<void> {
+  clear_async(...args: NoArgs): Promise<void> {
+    EVENT_CLEAR.bind(args);
     return this._callmethod_async("clear");
   }
-  wait(timeout: number | null | { timeout?: number | null } = null): boolean {
-    if (timeout !== null && typeof timeout === "object") timeout = timeout.timeout ?? null;
-    return this._callmethod("wait", [timeout]);
+  wait(...args: Bound<typeof EVENT_WAIT>): boolean {
+    return this._callmethod("wait", EVENT_WAIT.bind(args));
   }
-  wait_async(timeout: number | null = null): Promise<boolean> {
-    return this._callmethod_async("wait", [timeout]);
+  wait_async(...args: Bound<typeof EVENT_WAIT>): Promise<boolean> {
+    return this._callmethod_async("wait", EVENT_WAIT.bind(args));
   }
 }
 
 /** Proxy of a `threading.Barrier`. */
 export class BarrierProxy extends BaseProxy {
   static override _exposed_ = ["__getattribute__", "wait", "abort", "reset"];
-  wait(timeout: number | null | { timeout?: number | null } = null): number {
-    if (timeout !== null && typeof timeout === "object") timeout = timeout.timeout ?? null;
-    return this._callmethod("wait", [timeout]);
+  wait(...args: Bound<typeof BARRIER_WAIT>): number {
+    return this._callmethod("wait", BARRIER_WAIT.bind(args));
   }
-  wait_async(timeout: number | null = null): Promise<number> {
-    return this._callmethod_async("wait", [timeout]);
+  wait_async(...args: Bound<typeof BARRIER_WAIT>): Promise<number> {
+    return this._callmethod_async("wait", BARRIER_WAIT.bind(args));
   }
-  abort(): void {
+  abort(...args: NoArgs): void {
+    BARRIER_ABORT.bind(args);
     return this._callmethod("abort");
   }
-  abort_async(): Promise<void> {
+  abort_async(...args: NoArgs): Promise<void> {
+    BARRIER_ABORT.bind(args);
     return this._callmethod_async("abort");
   }
-  reset(): void {
+  reset(...args: NoArgs): void {
+    BARRIER_RESET.bind(args);
     return this._callmethod("reset");
   }
-  reset_async(): Promise<void> {
+  reset_async(...args: NoArgs): Promise<void> {
+    BARRIER_RESET.bind(args);
     return this._callmethod_async("reset");
   }
   get parties(): number {
@@ -232,6 +273,7 @@ export class BarrierProxy extends BaseProxy {
 /** Proxy of a `managers.Namespace`: attributes are properties; names starting with '_' stay local. */
 export class NamespaceProxy extends BaseProxy {
   static override _exposed_ = ["__getattribute__", "__setattr__", "__delattr__"];
+  static override _referent_ = "namespace";
   constructor(token: Token, serializer?: string, options?: ProxyOptions) {
     super(token, serializer, options);
     return attributes(this);
@@ -242,17 +284,19 @@ export class NamespaceProxy extends BaseProxy {
 /** Proxy of a `managers.Value`: `get()`, `set(v)` and the property `value`. */
 export class ValueProxy extends BaseProxy {
   static override _exposed_ = ["get", "set"];
-  get(): any {
+  get(...args: NoArgs): any {
+    VALUE_GET.bind(args);
     return this._callmethod("get");
   }
-  get_async(): Promise<any> {
+  get_async(...args: NoArgs): Promise<any> {
+    VALUE_GET.bind(args);
     return this._callmethod_async("get");
   }
-  set(value: unknown): void {
-    return this._callmethod("set", [value]);
+  set(...args: Bound<typeof VALUE_SET>): void {
+    return this._callmethod("set", VALUE_SET.bind(args));
   }
-  set_async(value: unknown): Promise<void> {
-    return this._callmethod_async("set", [value]);
+  set_async(...args: Bound<typeof VALUE_SET>): Promise<void> {
+    return this._callmethod_async("set", VALUE_SET.bind(args));
   }
   get value(): any {
     return this.get();
@@ -267,6 +311,7 @@ const kListExposed = ["__add__", "__contains__", "__delitem__", "__getitem__", "
 
 /** Python's `BaseListProxy`: a ListProxy without the in-place operators. */
 export const BaseListProxy = MakeProxyType("BaseListProxy", kListExposed);
+BaseListProxy._referent_ = "list";
 
 /** Proxy of a list: `l[i]`, `l.slice(a, b)`, `len(l)`, `for...of`, and list's methods. */
 export class ListProxy extends BaseListProxy {
@@ -320,6 +365,7 @@ const BaseDictProxy = MakeProxyType("DictProxy", kDictExposed);
 /** Proxy of a dict: `d.__getitem__(k)` for any key, `d["k"]`/`d.k` for string keys, `len(d)`, `for...of` (keys). */
 export class DictProxy extends BaseDictProxy {
   static override _exposed_ = [...kDictExposed];
+  static override _referent_ = "dict";
   static override _method_to_typeid_ = { __iter__: "Iterator" };
   constructor(token: Token, serializer?: string, options?: ProxyOptions) {
     super(token, serializer, options);
@@ -334,6 +380,7 @@ export class DictProxy extends BaseDictProxy {
 /** Proxy of an `array.array`: `__len__`, `__getitem__`, `__setitem__`; `a[i]`, `a.slice(i, j)`. */
 export class ArrayProxy extends MakeProxyType("ArrayProxy", ["__len__", "__getitem__", "__setitem__"]) {
   static override _exposed_ = ["__len__", "__getitem__", "__setitem__"];
+  static override _referent_ = "array";
   constructor(token: Token, serializer?: string, options?: ProxyOptions) {
     super(token, serializer, options);
     return indexable(this);
@@ -354,10 +401,33 @@ export interface ArrayProxy {
   __len__(): number; __getitem__(i: number | Slice): any; __setitem__(i: number | Slice, v: unknown): void;
 }
 
+/**
+ * The type of a shared `queue.Queue` (`SyncManager.Queue()`): at run time an AutoProxy, whose
+ * methods take `queue.Queue`'s arguments (`put(item, block=True, timeout=None)`,
+ * `get({ timeout: 1 })`), bound by the server as in CPython.
+ */
+export interface QueueProxy<T = any> extends BaseProxy {
+  put(...args: Bound<typeof QUEUE_PUT, { item: T }>): void;
+  put_async(...args: Bound<typeof QUEUE_PUT, { item: T }>): Promise<void>;
+  get(...args: Bound<typeof QUEUE_GET>): T;
+  get_async(...args: Bound<typeof QUEUE_GET>): Promise<T>;
+  put_nowait(...args: Bound<typeof QUEUE_PUT_NOWAIT, { item: T }>): void;
+  put_nowait_async(...args: Bound<typeof QUEUE_PUT_NOWAIT, { item: T }>): Promise<void>;
+  get_nowait(...args: NoArgs): T;
+  get_nowait_async(...args: NoArgs): Promise<T>;
+  qsize(...args: NoArgs): number;
+  empty(...args: NoArgs): boolean;
+  full(...args: NoArgs): boolean;
+  task_done(...args: NoArgs): void;
+  join(...args: NoArgs): void;
+  [name: string]: any;
+}
+
 const kPoolExposed = ["apply", "apply_async", "close", "imap", "imap_unordered", "join", "map", "map_async", "starmap", "starmap_async", "terminate"];
 /** Proxy of a `multiprocessing.pool.Pool` in the server; disposal terminates it, as `__exit__`. */
 export class PoolProxy extends MakeProxyType("PoolProxy", kPoolExposed) {
   static override _exposed_ = kPoolExposed;
+  static override _referent_ = "pool";
   static override _method_to_typeid_ = { apply_async: "AsyncResult", map_async: "AsyncResult", starmap_async: "AsyncResult", imap: "Iterator", imap_unordered: "Iterator" };
   __enter__(): this {
     return this;
@@ -377,10 +447,14 @@ export class PoolProxy extends MakeProxyType("PoolProxy", kPoolExposed) {
     super[Symbol.dispose]();
   }
 }
+/** The blocking methods take Pool's own arguments (its declarations bind them in the server). */
 export interface PoolProxy {
-  map(fn: (x: any) => unknown, xs: Iterable<unknown>, chunksize?: number): any[];
-  apply(fn: (...a: any[]) => unknown, args?: unknown[]): any;
-  close(): void; join(): void; terminate(): void;
+  apply: Pool["apply"];
+  map: Pool["map"];
+  starmap: Pool["starmap"];
+  close(...args: NoArgs): void;
+  join(...args: NoArgs): void;
+  terminate(...args: NoArgs): void;
   [name: string]: any;
 }
 

@@ -1,6 +1,6 @@
 // The objects a SyncManager's server holds, ported from what CPython's server process holds:
 // threading.Lock/RLock/Semaphore/BoundedSemaphore/Condition/Event/Barrier, queue.Queue,
-// managers.Namespace, managers.Value and array.array (Lib/threading.py, Lib/queue.py,
+// and (managers/referent_values.ts) managers.Namespace, managers.Value and array.array (Lib/threading.py, Lib/queue.py,
 // Lib/multiprocessing/managers.py, Modules/arraymodule.c; PSF-2.0).
 // Differs from Python: the server is one thread with an event loop, not a thread per client, so
 // a call that would block (acquire, get, wait) returns a Promise that the server parks, replying
@@ -10,10 +10,9 @@
 import { addressOf } from "../shared/current.js";
 import { repr } from "../shared/format.js";
 import { PyObject } from "../shared/pyobject.js";
-import { AttributeError, IndexError, OverflowError, RuntimeError, TypeError, ValueError } from "../shared/pyerrors.js";
-import { register } from "../shared/reduction.js";
+import { AttributeError, RuntimeError, TypeError, ValueError } from "../shared/pyerrors.js";
 import { BrokenBarrierError, Empty, Full } from "../errors.js";
-import { Slice } from "./wire.js";
+import { kReferent } from "./referent_kind.js";
 
 let callerId = 0;
 /** The client connection the server is running a call for (Python's "current thread"). */
@@ -64,14 +63,17 @@ function checkTimeout(blocking: unknown, timeout: unknown): number | null {
   return timeout;
 }
 
-/** Keyword names of referent methods, in positional order (how the server binds `kwds`). */
-export const kKeywords = Symbol.for("multiprocessing-ts.managers.keywords");
+export { kReferent };
+export { Namespace, PyArray, Value } from "./referent_values.js";
 
 // --- threading.Lock / RLock ----------------------------------------------------------------------
 
 /** `threading.Lock`. */
 export class ThreadingLock extends PyObject {
-  static [kKeywords] = { acquire: ["blocking", "timeout"] };
+  /** Which declared signatures its methods have (managers/signatures.ts). */
+  get [kReferent](): string {
+    return "lock";
+  }
   #locked = false;
   #waiters: Waiter<boolean>[] = [];
   acquire(blocking: boolean = true, timeout: number | null = -1): boolean | Promise<boolean> {
@@ -112,7 +114,10 @@ export class ThreadingLock extends PyObject {
 
 /** `threading.RLock`: owned by the client connection that acquired it. */
 export class ThreadingRLock extends PyObject {
-  static [kKeywords] = { acquire: ["blocking", "timeout"] };
+  /** Which declared signatures its methods have (managers/signatures.ts). */
+  get [kReferent](): string {
+    return "rlock";
+  }
   #owner = -1;
   #count = 0;
   /** Parked acquirers, with the owner and count they take the lock with. */
@@ -190,7 +195,10 @@ export class ThreadingRLock extends PyObject {
 
 /** `threading.Semaphore`. */
 export class ThreadingSemaphore extends PyObject {
-  static [kKeywords] = { acquire: ["blocking", "timeout"], release: ["n"] };
+  /** Which declared signatures its methods have (managers/signatures.ts). */
+  get [kReferent](): string {
+    return "semaphore";
+  }
   protected _value: number;
   #waiters: Waiter<boolean>[] = [];
   constructor(value: number = 1) {
@@ -223,6 +231,9 @@ export class ThreadingSemaphore extends PyObject {
 
 /** `threading.BoundedSemaphore`. */
 export class ThreadingBoundedSemaphore extends ThreadingSemaphore {
+  override get [kReferent](): string {
+    return "boundedsemaphore";
+  }
   readonly #initial: number;
   constructor(value: number = 1) {
     super(value);
@@ -239,12 +250,18 @@ export class ThreadingBoundedSemaphore extends ThreadingSemaphore {
 
 /** `threading.Condition` over an RLock (or the Lock/RLock given). */
 export class ThreadingCondition extends PyObject {
-  static [kKeywords] = { acquire: ["blocking", "timeout"], wait: ["timeout"], notify: ["n"] };
+  /** Which declared signatures its methods have (managers/signatures.ts). */
+  get [kReferent](): string {
+    // Over a lock given (a proxy, in CPython's server too), acquire and release are the proxy's.
+    return this.#given ? "condition-proxy" : "condition";
+  }
   readonly _lock: ThreadingRLock | ThreadingLock;
   #waiters: Waiter<boolean>[] = [];
+  readonly #given: boolean;
   constructor(lock: ThreadingRLock | ThreadingLock | null = null) {
     super();
     this._lock = lock ?? new ThreadingRLock();
+    this.#given = lock !== null;
   }
   acquire(blocking: boolean = true, timeout: number | null = -1): boolean | Promise<boolean> {
     return this._lock.acquire(blocking, timeout);
@@ -290,7 +307,10 @@ export class ThreadingCondition extends PyObject {
 
 /** `threading.Event`. */
 export class ThreadingEvent extends PyObject {
-  static [kKeywords] = { wait: ["timeout"] };
+  /** Which declared signatures its methods have (managers/signatures.ts). */
+  get [kReferent](): string {
+    return "event";
+  }
   #flag = false;
   #waiters: Waiter<boolean>[] = [];
   is_set(): boolean {
@@ -317,7 +337,10 @@ export class ThreadingEvent extends PyObject {
 
 /** `threading.Barrier(parties, action=None, timeout=None)`. */
 export class ThreadingBarrier extends PyObject {
-  static [kKeywords] = { wait: ["timeout"] };
+  /** Which declared signatures its methods have (managers/signatures.ts). */
+  get [kReferent](): string {
+    return "barrier";
+  }
   readonly #parties: number;
   readonly #action: (() => unknown) | null;
   readonly #timeout: number | null;
@@ -387,14 +410,12 @@ export class ThreadingBarrier extends PyObject {
 
 // --- queue.Queue -------------------------------------------------------------------------------
 
-interface QueueBlock {
-  block?: boolean;
-  timeout?: number | null;
-}
-
 /** `queue.Queue(maxsize=0)` (also what the manager's JoinableQueue is). */
 export class StdQueue extends PyObject {
-  static [kKeywords] = { put: ["item", "block", "timeout"], get: ["block", "timeout"] };
+  /** Which declared signatures its methods have (managers/signatures.ts). */
+  get [kReferent](): string {
+    return "queue";
+  }
   readonly maxsize: number;
   #items: unknown[] = [];
   #getters: Waiter<unknown>[] = [];
@@ -408,8 +429,7 @@ export class StdQueue extends PyObject {
   #full(): boolean {
     return this.maxsize > 0 && this.#items.length >= this.maxsize;
   }
-  put(item: unknown, block: boolean | QueueBlock = true, timeout: number | null = null): null | Promise<null> {
-    if (typeof block === "object" && block !== null) ({ block = true, timeout = null } = block);
+  put(item: unknown, block: boolean = true, timeout: number | null = null): null | Promise<null> {
     if (timeout !== null && timeout < 0) throw new ValueError("'timeout' must be a non-negative number");
     if (!this.#full()) return this.#add(item);
     if (!block || timeout === 0) throw new Full();
@@ -431,8 +451,7 @@ export class StdQueue extends PyObject {
     else this.#items.push(item);
     return null;
   }
-  get(block: boolean | QueueBlock = true, timeout: number | null = null): unknown {
-    if (typeof block === "object" && block !== null) ({ block = true, timeout = null } = block);
+  get(block: boolean = true, timeout: number | null = null): unknown {
     if (timeout !== null && timeout < 0) throw new ValueError("'timeout' must be a non-negative number");
     if (this.#items.length > 0) {
       const item = this.#items.shift();
@@ -476,148 +495,3 @@ export class StdQueue extends PyObject {
   }
 }
 
-// --- Namespace, Value, array --------------------------------------------------------------------
-
-/** `multiprocessing.managers.Namespace`: attributes; repr lists the public ones, sorted. */
-export class Namespace extends PyObject {
-  constructor(kwds: Record<string, unknown> = {}) {
-    super();
-    Object.assign(this, kwds);
-  }
-  __getattribute__(name: string): unknown {
-    if (!Object.hasOwn(this, name)) throw new AttributeError(`'Namespace' object has no attribute '${name}'`);
-    return (this as any)[name];
-  }
-  __setattr__(name: string, value: unknown): void {
-    (this as any)[name] = value;
-  }
-  __delattr__(name: string): void {
-    if (!Object.hasOwn(this, name)) throw new AttributeError(`'Namespace' object has no attribute '${name}'`);
-    delete (this as any)[name];
-  }
-  __repr__(): string {
-    const items = Object.keys(this).filter((k) => !k.startsWith("_")).sort();
-    return `Namespace(${items.map((k) => `${k}=${repr((this as any)[k])}`).join(", ")})`;
-  }
-}
-register("managers.Namespace", Namespace, {
-  reduce: (n: Namespace) => ({ ...n }),
-  rebuild: (s: Record<string, unknown>) => new Namespace(s),
-});
-
-/** `multiprocessing.managers.Value(typecode, value)`: no type checking, as in CPython. */
-export class Value extends PyObject {
-  _typecode: string;
-  _value: unknown;
-  constructor(typecode: string, value: unknown, _lock: unknown = true) {
-    super();
-    this._typecode = typecode;
-    this._value = value;
-  }
-  get(): unknown {
-    return this._value;
-  }
-  set(value: unknown): void {
-    this._value = value;
-  }
-  get value(): unknown {
-    return this._value;
-  }
-  set value(v: unknown) {
-    this._value = v;
-  }
-  __repr__(): string {
-    return `Value(${repr(this._typecode)}, ${repr(this._value)})`;
-  }
-}
-register("managers.Value", Value, {
-  reduce: (v: Value) => [v._typecode, v._value],
-  rebuild: (s: [string, unknown]) => new Value(s[0], s[1]),
-});
-
-const kTypecodes: Record<string, [number, number] | "float" | "char"> = {
-  b: [-128, 127], B: [0, 255], h: [-32768, 32767], H: [0, 65535], i: [-2147483648, 2147483647], I: [0, 4294967295],
-  l: [-(2 ** 63), 2 ** 63 - 1], L: [0, 2 ** 64 - 1], q: [-(2 ** 63), 2 ** 63 - 1], Q: [0, 2 ** 64 - 1], f: "float", d: "float", u: "char",
-};
-
-function pyTypeName(v: unknown): string {
-  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
-  if (typeof v === "string") return "str";
-  if (v === null || v === undefined) return "NoneType";
-  if (Array.isArray(v)) return "list";
-  return typeof v === "bigint" ? "int" : (v as object).constructor?.name ?? "object";
-}
-
-/** `array.array(typecode, initializer)`: what a manager's Array() holds. */
-export class PyArray extends PyObject {
-  readonly typecode: string;
-  readonly items: unknown[] = [];
-  constructor(typecode: string, sequence: Iterable<unknown> = [], _lock: unknown = true) {
-    super();
-    if (typeof typecode !== "string" || !Object.hasOwn(kTypecodes, typecode)) {
-      throw new ValueError("bad typecode (must be b, B, u, h, H, i, I, l, L, q, Q, f or d)");
-    }
-    this.typecode = typecode;
-    for (const x of sequence) this.items.push(this.#check(x));
-  }
-  #check(v: unknown): unknown {
-    const kind = kTypecodes[this.typecode]!;
-    if (kind === "float") {
-      if (typeof v !== "number" && typeof v !== "bigint") throw new TypeError(`must be real number, not ${pyTypeName(v)}`);
-      return Number(v);
-    }
-    if (kind === "char") {
-      if (typeof v !== "string" || [...v].length !== 1) throw new TypeError(`array item must be unicode character`);
-      return v;
-    }
-    if (typeof v === "boolean") v = v ? 1 : 0;
-    if (typeof v === "number" && !Number.isInteger(v)) throw new TypeError(`'float' object cannot be interpreted as an integer`);
-    if (typeof v !== "number" && typeof v !== "bigint") throw new TypeError(`'${pyTypeName(v)}' object cannot be interpreted as an integer`);
-    const [lo, hi] = kind;
-    const signed = lo < 0;
-    if (Number(v) > hi) throw new OverflowError(signed ? "signed integer is greater than maximum" : "unsigned integer is greater than maximum");
-    if (Number(v) < lo) throw new OverflowError(signed ? "signed integer is less than minimum" : "unsigned integer is less than minimum");
-    return v;
-  }
-  #index(i: number): number {
-    if (typeof i !== "number" || !Number.isInteger(i)) throw new TypeError("array indices must be integers");
-    const j = i < 0 ? i + this.items.length : i;
-    if (j < 0 || j >= this.items.length) throw new IndexError("array index out of range");
-    return j;
-  }
-  __len__(): number {
-    return this.items.length;
-  }
-  __getitem__(i: number | Slice): unknown {
-    if (i instanceof Slice) return new PyArray(this.typecode, i.range(this.items.length).map((k) => this.items[k]));
-    return this.items[this.#index(i)];
-  }
-  __setitem__(i: number | Slice, v: unknown): void {
-    if (i instanceof Slice) {
-      const idx = i.range(this.items.length);
-      const src = v instanceof PyArray ? v.items : [...(v as Iterable<unknown>)];
-      if (idx.length !== src.length) throw new ValueError(`attempt to assign array of size ${src.length} to extended slice of size ${idx.length}`);
-      idx.forEach((k, n) => (this.items[k] = this.#check(src[n])));
-      return;
-    }
-    const j = this.#index(i);
-    this.items[j] = this.#check(v);
-  }
-  tolist(): unknown[] {
-    return [...this.items];
-  }
-  [Symbol.iterator](): Iterator<unknown> {
-    return this.items[Symbol.iterator]();
-  }
-  get length(): number {
-    return this.items.length;
-  }
-  __repr__(): string {
-    if (this.items.length === 0) return `array('${this.typecode}')`;
-    return `array('${this.typecode}', ${repr(this.items)})`;
-  }
-}
-register("managers.array", PyArray, {
-  reduce: (a: PyArray) => [a.typecode, a.items],
-  rebuild: (s: [string, unknown[]]) => new PyArray(s[0], s[1]),
-});

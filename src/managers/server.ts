@@ -11,8 +11,9 @@
 import { repr, str } from "../shared/format.js";
 import { callerUrl, esmDistUrl } from "../shared/location.js";
 import { formatException } from "../shared/traceback.js";
-import { AttributeError, KeyError, StopIteration, TypeError, ValueError } from "../shared/pyerrors.js";
-import { caller, kKeywords, setCaller } from "./referents.js";
+import { AttributeError, KeyError, StopIteration, ValueError } from "../shared/pyerrors.js";
+import { caller, kReferent, setCaller } from "./referents.js";
+import { bindCall, referentSignature, type factorySignature } from "./signatures.js";
 import { dictMethods, listMethods } from "./containers.js";
 import { kReduceType } from "../shared/reduction.js";
 import { flattenException, kProxyType, kError, kProxy, kReturn, kTraceback, Token, type ReplyKind } from "./wire.js";
@@ -70,21 +71,31 @@ function className(obj: unknown): string {
   return (obj as any)?.constructor?.name ?? typeof obj;
 }
 
-/** Binds Python keyword arguments to a JS method: by the names it declares, or as one trailing object. */
-function bind(obj: unknown, name: string, args: unknown[], kwds: Record<string, unknown> | null): unknown[] {
-  if (!kwds || Object.keys(kwds).length === 0) return args;
-  const names: string[] | undefined = (obj as any)?.constructor?.[kKeywords]?.[name];
-  if (!names) return [...args, kwds];
-  const out = [...args];
-  for (const [k, v] of Object.entries(kwds)) {
-    const i = names.indexOf(k);
-    if (i < 0) throw new TypeError(`${name}() got an unexpected keyword argument '${k}'`);
-    if (i < args.length) throw new TypeError(`${name}() got multiple values for argument '${k}'`);
-    while (out.length < i) out.push(undefined);
-    out[i] = v;
-  }
-  return out;
+/** The referent kind of `obj` (signatures.ts), if it is one of the builtin types. */
+function kindOf(obj: any): string | undefined {
+  if (Array.isArray(obj)) return "list";
+  if (obj instanceof Map) return "dict";
+  return obj?.[kReferent];
 }
+
+/**
+ * Binds a request's `(args, kwds)` as Python would call the referent's method: against its
+ * declared signature (signatures.ts) for the builtin types; for a user's JavaScript method, the
+ * keywords as one trailing object (how it takes them).
+ */
+function bind(obj: unknown, name: string, args: unknown[], kwds: Record<string, unknown> | null): unknown[] {
+  const s = referentSignature(kindOf(obj), name);
+  if (s !== undefined) return bindCall(s, args, kwds);
+  if (!kwds || Object.keys(kwds).length === 0) return args;
+  return [...args, kwds];
+}
+
+/**
+ * What a builtin typeid's callable carries: its signature (signatures.ts factorySignature), or
+ * "raw" for one that takes the request's `(args, kwds)` and binds them itself.
+ */
+export const kFactory = Symbol.for("multiprocessing-ts.managers.factory");
+type Factory = { [kFactory]?: ReturnType<typeof factorySignature> | "raw" };
 
 /** Calls `name` on a referent (list and dict methods through their tables). */
 function callMethod(obj: any, name: string, args: unknown[], kwds: Record<string, unknown> | null): unknown {
@@ -241,8 +252,9 @@ export class Server {
       if ((kwds && Object.keys(kwds).length) || args.length !== 1) throw new ValueError("Without callable, must have one non-keyword argument");
       obj = args[0];
     } else {
-      const a = kwds && Object.keys(kwds).length ? [...args, kwds] : args;
-      obj = invoke(entry.callable, a);
+      const s = (entry.callable as Factory)[kFactory];
+      if (s === "raw") obj = entry.callable(args, kwds);
+      else obj = invoke(entry.callable, s !== undefined ? bindCall(s, args, kwds) : kwds && Object.keys(kwds).length ? [...args, kwds] : args);
     }
     if (obj instanceof Promise) return obj.then((o) => this.#register(typeid, o));
     return this.#register(typeid, obj);

@@ -34,6 +34,7 @@ import { kindsByCallable, kinds, type Kind } from "./shared_referents/kinds.js";
 import { pad8, readRecord, writeBytes, writeCompact, type RecordViews } from "./shared_referents/records.js";
 import { BaseException } from "../shared/pyerrors.js";
 import { flattenException, plain, rebuildException } from "./wire.js";
+import { referentSignature } from "./signatures.js";
 
 /** Where the heap starts in the control buffer (bytes: the control cells come first). */
 export const kHeapOffset = 64;
@@ -269,6 +270,10 @@ export class SharedHeap implements RecordViews {
     const kind = r.kind;
     const role = kind.role!.get(methodname);
     if (role === undefined) return kNotLocal;
+    // A call that does not fit the method's signature is the server's to refuse, with its TypeError.
+    const s = referentSignature(kind.referent, methodname);
+    // So is one with an `undefined` (not given) among its arguments, which the server binds.
+    if (s !== undefined && (!s.accepts(args.length) || args.includes(undefined))) return kNotLocal;
     let a = args;
     for (let i = 0; i < args.length; i++) {
       if (wireExact(args[i])) continue;

@@ -20,7 +20,7 @@ export function as<T>(): Converter<T, T> {
 const identity = (v: unknown) => v;
 
 /** How a parameter may be passed (Python's parameter kinds). */
-export type Kind = "positional" | "positional-only" | "keyword-only" | "var-positional";
+export type Kind = "positional" | "positional-only" | "keyword-only" | "var-positional" | "var-keyword";
 
 /**
  * Whether a plain object that lands on this parameter's position is its *value* (true) or the
@@ -45,7 +45,7 @@ export type AnyParam = Param<string, any, any, Kind, boolean>;
 interface ParamOptions {
   /** The default (Python's); without it the parameter is required. Not converted. */
   default?: unknown;
-  /** Keyword-only (after `*` in Python), positional-only (before `/`), or `*args`. */
+  /** Keyword-only (after `*` in Python), positional-only (before `/`), `*args`, or `**kwargs` (last; gets an object). */
   kind?: Kind;
   /** See ObjectRule: when a plain object at this position is a value. */
   object?: ObjectRule;
@@ -54,7 +54,7 @@ interface ParamOptions {
 type ConvIn<C> = C extends Converter<infer I, any> ? I : unknown;
 type ConvOut<C> = C extends Converter<any, infer O> ? O : unknown;
 type KindOf<O> = O extends { kind: infer K extends Kind } ? K : "positional";
-type OptOf<O> = O extends { default: any } ? true : O extends { kind: "var-positional" } ? true : false;
+type OptOf<O> = O extends { default: any } ? true : O extends { kind: "var-positional" | "var-keyword" } ? true : false;
 type DefaultOf<O> = O extends { default: infer D } ? D : never;
 
 /** Declares a parameter: `p("timeout", convert.timeout, { default: null })`. */
@@ -67,7 +67,7 @@ export function p<const N extends string, C extends Converter<any, any> | null =
   return {
     name,
     kind: o.kind ?? "positional",
-    optional: "default" in o || o.kind === "var-positional",
+    optional: "default" in o || o.kind === "var-positional" || o.kind === "var-keyword",
     default: o.default,
     convert: convert ?? null,
     object: o.object ?? null,
@@ -76,11 +76,19 @@ export function p<const N extends string, C extends Converter<any, any> | null =
 
 /** A plain object at a required value position is the value; at an optional one, unless all its keys are keyword names. */
 export const anyValue: ObjectRule = (v, sig, q) => !q.optional || !sig.allKeywords(v);
+/** A plain object at this position is always the value (a positional-only parameter of a C function). */
+export const alwaysValue: ObjectRule = () => true;
 /** A plain object with a `__call__` method is a callable value (Python's protocol). */
 export const callableValue: ObjectRule = (v) => typeof (v as { __call__?: unknown }).__call__ === "function";
 
-/** Error texts: "py" for functions written in Python, "c" for Argument Clinic's (SemLock.acquire). */
-export type Style = "py" | "c";
+/**
+ * Error texts: "py" for functions written in Python, "c" for Argument Clinic's and
+ * PyArg_ParseTupleAndKeywords' (SemLock.acquire, list.sort), "builtin" for C methods that take
+ * positionals only (METH_O, METH_NOARGS, _PyArg_CheckPositional: `list.append`, `dict.get`),
+ * "slot" for slot wrappers (`list.__len__`: "expected 0 arguments, got 1") and "slot-unpack" for
+ * those that count with PyArg_UnpackTuple (`list.__setitem__`: " expected 2 arguments, got 1").
+ */
+export type Style = "py" | "c" | "builtin" | "slot" | "slot-unpack";
 
 /** A declared Python signature: `sig("Queue.get", [p("block"...), p("timeout"...)], { method: true })`. */
 export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
@@ -92,6 +100,8 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
   readonly style: Style;
   readonly #nPos: number;
   readonly #var: number;
+  /** Index of the `**kwargs` parameter, or -1. */
+  readonly #varKw: number;
   readonly #byName = new Map<string, number>();
   readonly #required: number;
   /** Only positional parameters: bind() may take its fast path. */
@@ -105,18 +115,27 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
     let nPos = 0;
     let required = 0;
     let v = -1;
+    let vk = -1;
     params.forEach((q, i) => {
+      if (vk >= 0) throw new Error(`bad signature ${qualname}`);
       if (q.kind === "positional" || q.kind === "positional-only") {
         if (v >= 0 || (i > 0 && params[i - 1]!.kind === "keyword-only")) throw new Error(`bad signature ${qualname}`);
         nPos++;
         if (!q.optional) required = nPos;
       } else if (q.kind === "var-positional") v = i;
-      if (q.kind !== "positional-only" && q.kind !== "var-positional") this.#byName.set(q.name, i);
+      else if (q.kind === "var-keyword") vk = i;
+      if (q.kind !== "positional-only" && q.kind !== "var-positional" && q.kind !== "var-keyword") this.#byName.set(q.name, i);
     });
     this.#nPos = nPos;
     this.#var = v;
+    this.#varKw = vk;
     this.#required = required;
-    this.#simple = v < 0 && params.every((q) => q.kind === "positional" || q.kind === "positional-only");
+    this.#simple = v < 0 && vk < 0 && params.every((q) => q.kind === "positional" || q.kind === "positional-only");
+  }
+
+  /** True if `n` positionals (and no keywords) fit: what a call already split may be checked with. */
+  accepts(n: number): boolean {
+    return n >= this.#required && (n <= this.#nPos || this.#var >= 0);
   }
 
   /** True if every own key of `obj` names a parameter that can be passed by keyword. */
@@ -131,6 +150,41 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
     if (q === null || q.object === null) return true;
     if (q.kind === "var-positional") return true;
     return !q.object(last, this, q);
+  }
+
+  /**
+   * Splits a call as bind() would, without binding: the positionals (an `undefined` before the
+   * last one given becomes its parameter's default) and the keyword object (null if none; keys
+   * whose value is `undefined` left out). What a client sends as Python's `(args, kwds)`.
+   */
+  split(args: ArrayLike<unknown>): [unknown[], Record<string, unknown> | null] {
+    let n = args.length;
+    while (n > 0 && args[n - 1] === undefined) n--;
+    let kw: Record<string, unknown> | null = null;
+    if (n > 0) {
+      const last = args[n - 1];
+      if (isPlainObject(last) && this.#isKeywords(last, n - 1)) {
+        n--;
+        while (n > 0 && args[n - 1] === undefined) n--;
+        for (const k in last) {
+          if (Object.hasOwn(last, k) && last[k] !== undefined) (kw ??= {})[k] = last[k];
+        }
+      }
+    }
+    if (kw === null && n === args.length && Array.isArray(args) && !args.includes(undefined)) return [args, null];
+    const pos = Array.prototype.slice.call(args, 0, n);
+    for (let i = 0; i < n; i++) if (pos[i] === undefined && i < this.#nPos) pos[i] = this.params[i]!.default;
+    return [pos, kw];
+  }
+
+  /**
+   * Binds a call as it arrives on a manager's wire, Python's `(args, kwds)`: the keywords
+   * explicit; without any, as bind() (a trailing plain object may still be the keyword object).
+   * @throws TypeError with CPython's text when the call does not fit the signature.
+   */
+  bindWire(args: readonly unknown[], kwds: Record<string, unknown> | null): Outs<Ps> {
+    if (kwds === null || countKeys(kwds) === 0) return this.bind(args);
+    return this.bindSlow(args, args.length, kwds);
   }
 
   /**
@@ -173,6 +227,8 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
     const params = this.params;
     const out: unknown[] = new Array(params.length);
     const given: boolean[] = new Array(params.length).fill(false);
+    const style = this.style;
+    if (style !== "py") this.#checkC(n, kw);
     const nPos = Math.min(n, this.#nPos);
     for (let i = 0; i < nPos; i++) {
       if (args[i] !== undefined) {
@@ -180,14 +236,15 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
         given[i] = true;
       }
     }
-    if (this.style === "c" && n + (kw ? countKeys(kw) : 0) > this.#nPos + this.#kwOnlyCount() && this.#var < 0) {
-      throw new TypeError(`${this.qualname}() takes at most ${params.length} argument${params.length === 1 ? "" : "s"} (${n + (kw ? countKeys(kw) : 0)} given)`);
-    }
     if (kw !== null) {
       for (const key in kw) {
         if (!Object.hasOwn(kw, key)) continue;
         const i = this.#byName.get(key);
         if (i === undefined) {
+          if (this.#varKw >= 0) {
+            if (kw[key] !== undefined) ((out[this.#varKw] ??= {}) as Record<string, unknown>)[key] = kw[key];
+            continue;
+          }
           throw new TypeError(this.style === "c" ? `'${key}' is an invalid keyword argument for ${this.qualname}()` : `${this.qualname}() got an unexpected keyword argument '${key}'`);
         }
         if (i < n && i < this.#nPos && args[i] !== undefined) {
@@ -205,6 +262,10 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
       out[this.#var] = n > this.#nPos ? Array.prototype.slice.call(args, this.#nPos, n) : [];
       given[this.#var] = true;
     }
+    if (this.#varKw >= 0) {
+      out[this.#varKw] ??= {};
+      given[this.#varKw] = true;
+    }
     let missing: string[] | null = null;
     let missingKw: string[] | null = null;
     for (let i = 0; i < params.length; i++) {
@@ -218,7 +279,7 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
     if (missingKw) throw this.#missing(missingKw, "keyword-only");
     for (let i = 0; i < params.length; i++) {
       const c = params[i]!.convert;
-      if (c !== null && given[i]) {
+      if (c !== null && given[i] && i !== this.#varKw) {
         if (i === this.#var) out[i] = (out[i] as unknown[]).map(c);
         else out[i] = c(out[i]);
       }
@@ -226,10 +287,36 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
     return out as Outs<Ps>;
   }
 
-  #kwOnlyCount(): number {
-    let k = 0;
-    for (const q of this.params) if (q.kind === "keyword-only") k++;
-    return k;
+  /** The checks C functions make before binding ("c", "builtin" and "slot" styles), with their texts. */
+  #checkC(n: number, kw: Record<string, unknown> | null): void {
+    const q = this.qualname;
+    const nk = kw ? countKeys(kw) : 0;
+    const s = (k: number) => (k === 1 ? "" : "s");
+    if (this.style === "c") {
+      if (this.#var >= 0 || this.#varKw >= 0) return;
+      const len = this.params.length;
+      if (n + nk > len) throw new TypeError(`${q}() takes at most ${len} ${n === 0 ? "keyword " : ""}argument${s(len)} (${n + nk} given)`);
+      if (n > this.#nPos) throw new TypeError(this.#nPos === 0 ? `${q}() takes no positional arguments` : `${q}() takes at most ${this.#nPos} positional argument${s(this.#nPos)} (${n} given)`);
+      return;
+    }
+    const short = q.slice(q.lastIndexOf(".") + 1);
+    if (nk > 0 && this.#varKw < 0) throw new TypeError(this.style === "builtin" ? `${q}() takes no keyword arguments` : `wrapper ${short}() takes no keyword arguments`);
+    if (n < this.#required || (n > this.#nPos && this.#var < 0)) throw this.#arityC(n);
+  }
+
+  /** The TypeError of a C function ("builtin" and "slot" styles) given `n` positionals that do not fit. */
+  #arityC(n: number): TypeError {
+    const q = this.qualname;
+    const short = q.slice(q.lastIndexOf(".") + 1);
+    const s = (k: number) => (k === 1 ? "" : "s");
+    const min = this.#required;
+    const max = this.#var >= 0 ? Infinity : this.#nPos;
+    if (this.style !== "builtin") return new TypeError(`${this.style === "slot-unpack" ? " " : ""}expected ${max} argument${s(max)}, got ${n}`);
+    if (max === 0) return new TypeError(`${q}() takes no arguments (${n} given)`);
+    if (min === 1 && max === 1) return new TypeError(`${q}() takes exactly one argument (${n} given)`);
+    if (min === max) return new TypeError(`${short} expected ${max} argument${s(max)}, got ${n}`);
+    if (n < min) return new TypeError(`${short} expected at least ${min} argument${s(min)}, got ${n}`);
+    return new TypeError(`${short} expected at most ${max} argument${s(max)}, got ${n}`);
   }
 
   #tooMany(n: number, kw: Record<string, unknown> | null): TypeError {
@@ -245,6 +332,8 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
   }
 
   #missing(names: string[], what: string): TypeError {
+    // A C function that counts its arguments: as if the call stopped before the first one missing.
+    if (this.style === "builtin" || this.style.startsWith("slot")) return this.#arityC(this.params.findIndex((q) => q.name === names[0]));
     if (this.style === "c") {
       const i = this.params.findIndex((q) => q.name === names[0]);
       return new TypeError(`${this.qualname}() missing required argument '${names[0]}' (pos ${i + 1})`);
@@ -255,10 +344,14 @@ export class Signature<Ps extends readonly AnyParam[] = readonly AnyParam[]> {
   }
 }
 
-/** Declares a signature. `method`: a bound method (CPython counts `self` in its messages). */
-export function sig<const Ps extends readonly AnyParam[]>(qualname: string, params: Ps, options?: { method?: boolean; style?: Style }): Signature<Ps> {
+/**
+ * Declares a signature. `method`: a bound method (CPython counts `self` in its messages); `id`:
+ * the key it is listed under (default the qualname; two callables may share one: the manager's
+ * `queue.Queue.get` and multiprocessing's `Queue.get` both print `Queue.get`).
+ */
+export function sig<const Ps extends readonly AnyParam[]>(qualname: string, params: Ps, options?: { method?: boolean; style?: Style; id?: string }): Signature<Ps> {
   const s = new Signature(qualname, params, options);
-  declared.set(qualname, s);
+  declared.set(options?.id ?? qualname, s);
   return s;
 }
 
@@ -302,22 +395,23 @@ function countKeys(o: object): number {
 // --- types derived from a declaration ------------------------------------------------------------
 
 type InOf<Q, Over> = Q extends Param<infer N, infer In, any, any, any> ? (N extends keyof Over ? Over[N] : In) : never;
-type OutOf<Q> = Q extends Param<any, any, infer Out, infer K, any> ? (K extends "var-positional" ? Out[] : Out) : never;
+type OutOf<Q> = Q extends Param<any, any, infer Out, infer K, any> ? (K extends "var-positional" ? Out[] : K extends "var-keyword" ? Record<string, unknown> : Out) : never;
 
 /** The values `bind()` returns, in declaration order. */
 export type Outs<Ps extends readonly AnyParam[]> = { -readonly [K in keyof Ps]: OutOf<Ps[K]> };
 
-type KeywordNames<Ps extends readonly AnyParam[]> = Exclude<Ps[number], { kind: "positional-only" | "var-positional" }>;
+type KeywordNames<Ps extends readonly AnyParam[]> = Exclude<Ps[number], { kind: "positional-only" | "var-positional" | "var-keyword" }>;
+type VarKeywords<Ps extends readonly AnyParam[]> = [Extract<Ps[number], { kind: "var-keyword" }>] extends [never] ? {} : { [key: string]: unknown };
 type RequiredKw<Ps extends readonly AnyParam[]> = Extract<KeywordNames<Ps>, { optional: false }>;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** The keyword object for the parameters `Ps` (those not already given positionally). */
 export type Keywords<Ps extends readonly AnyParam[], Over = {}> = Simplify<
-  { [Q in RequiredKw<Ps> as Q["name"]]: InOf<Q, Over> } & { [Q in Exclude<KeywordNames<Ps>, RequiredKw<Ps>> as Q["name"]]?: InOf<Q, Over> | undefined }
+  { [Q in RequiredKw<Ps> as Q["name"]]: InOf<Q, Over> } & { [Q in Exclude<KeywordNames<Ps>, RequiredKw<Ps>> as Q["name"]]?: InOf<Q, Over> | undefined } & VarKeywords<Ps>
 >;
 
 type HasRequiredKw<Ps extends readonly AnyParam[]> = [RequiredKw<Ps>] extends [never] ? false : true;
-type Trailing<Ps extends readonly AnyParam[], Over> = [KeywordNames<Ps>] extends [never] ? [] : HasRequiredKw<Ps> extends true ? [kw: Keywords<Ps, Over>] : [kw?: Keywords<Ps, Over>];
+type Trailing<Ps extends readonly AnyParam[], Over> = [KeywordNames<Ps> | Extract<Ps[number], { kind: "var-keyword" }>] extends [never] ? [] : HasRequiredKw<Ps> extends true ? [kw: Keywords<Ps, Over>] : [kw?: Keywords<Ps, Over>];
 type PosIn<Q, Over> = Q extends { optional: true } ? InOf<Q, Over> | undefined : InOf<Q, Over>;
 
 /**

@@ -18,6 +18,8 @@ export interface Kind {
   id: number;
   /** The class of the server's referent. */
   type: Function;
+  /** Its kind in managers/signatures.ts (whose declarations say which calls fit). */
+  referent: string;
   methods: Methods;
   /** Calls that do not change the referent. */
   readonly: Set<string>;
@@ -47,6 +49,7 @@ const never = (): boolean => false;
 
 const dictKind: Kind = {
   id: 1,
+  referent: "dict",
   type: Map,
   methods: { ...dictMethods, __repr__: (m) => repr(m) },
   readonly: new Set(["__contains__", "__getitem__", "__len__", "get", "items", "keys", "values", "copy", "__repr__"]),
@@ -63,6 +66,7 @@ const dictKind: Kind = {
 
 const listKind: Kind = {
   id: 2,
+  referent: "list",
   type: Array,
   methods: { ...listMethods, __repr__: (l) => repr(l) },
   readonly: new Set(["__contains__", "__getitem__", "__len__", "count", "index", "__add__", "__mul__", "__rmul__", "__reversed__", "__repr__"]),
@@ -87,6 +91,7 @@ const listKind: Kind = {
 const ns = Namespace.prototype;
 const namespaceKind: Kind = {
   id: 3,
+  referent: "namespace",
   type: Namespace,
   methods: {
     __getattribute__: (o, name) => ns.__getattribute__.call(o, name),
@@ -109,6 +114,7 @@ const namespaceKind: Kind = {
 const vp = Value.prototype;
 const valueKind: Kind = {
   id: 4,
+  referent: "value",
   type: Value,
   methods: {
     get: (o) => vp.get.call(o),
