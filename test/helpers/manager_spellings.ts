@@ -12,6 +12,8 @@ type Pair = [unknown, unknown];
 type Case = (m: SyncManager) => Pair;
 
 const str = (x: unknown) => String(x);
+/** An empty options object (Python's `f(**{})`): the types take no argument there, the runtime takes it. */
+const noKw = {} as never;
 /** The raw wire call `(args, kwds)`, as a CPython client's proxy sends it. */
 const raw = (p: any, name: string, args: unknown[], kwds?: Record<string, unknown>) => p._callmethod(name, args, kwds);
 
@@ -39,16 +41,16 @@ const queueMethods: Record<string, Case> = {
     return [{ item: 3, block: false }, q.get()];
   },
   "queue.Queue.get_nowait": (m) => bothQueues(m, (q) => (q.put(5), q.get_nowait({}))),
-  "queue.Queue.qsize": (m) => [m.Queue().qsize(), m.Queue().qsize({})],
-  "queue.Queue.empty": (m) => [m.Queue().empty(), m.Queue().empty({})],
-  "queue.Queue.full": (m) => [m.Queue(1).full(), m.Queue({ maxsize: 1 }).full({})],
+  "queue.Queue.qsize": (m) => [m.Queue().qsize(), m.Queue().qsize(noKw)],
+  "queue.Queue.empty": (m) => [m.Queue().empty(), m.Queue().empty(noKw)],
+  "queue.Queue.full": (m) => [m.Queue(1).full(), m.Queue({ maxsize: 1 }).full(noKw)],
   "queue.Queue.task_done": (m) => {
     const q = m.JoinableQueue();
     q.put(1);
     q.put(2);
-    return [q.task_done(), q.task_done({})];
+    return [q.task_done(), q.task_done(noKw)];
   },
-  "queue.Queue.join": (m) => [m.JoinableQueue().join(), m.JoinableQueue().join({})],
+  "queue.Queue.join": (m) => [m.JoinableQueue().join(), m.JoinableQueue().join(noKw)],
 };
 
 const threadingMethods: Record<string, Case> = {
@@ -195,11 +197,13 @@ const listMethods: Record<string, Case> = {
   "list.__contains__": (m) => [m.list([obj]).__contains__({ k: 1 }), m.list([obj]).__contains__(obj)],
   "list.__delitem__": (m) => twoLists(m, [1, 2], (l) => l.__delitem__(0), (l) => l.__delitem__(-2)),
   "list.__getitem__": (m) => [m.list([obj]).__getitem__(0), m.list([obj])[0]],
-  "list.__len__": (m) => [m.list([1, 2]).__len__(), m.list([1, 2]).__len__({})],
+  // @ts-expect-error the runtime takes an empty options object (Python's f(**{})); the types take no argument
+  "list.__len__": (m) => [m.list([1, 2]).__len__(), m.list([1, 2]).__len__(noKw)],
   "list.__mul__": (m) => [m.list([obj]).__mul__(2), [obj, obj]],
   "list.__rmul__": (m) => [m.list([obj]).__rmul__(2), m.list([obj]).__mul__(2)],
   "list.__imul__": (m) => twoLists(m, [1], (l) => raw(l, "__imul__", [2]), (l) => (l.__imul__(2), null)),
-  "list.__reversed__": (m) => [m.list([1, 2]).__reversed__(), m.list([1, 2]).__reversed__({})],
+  // @ts-expect-error the runtime takes an empty options object (Python's f(**{})); the types take no argument
+  "list.__reversed__": (m) => [m.list([1, 2]).__reversed__(), m.list([1, 2]).__reversed__(noKw)],
   "list.__setitem__": (m) => twoLists(m, [1], (l) => l.__setitem__(0, obj), (l) => ((l[0] = obj), null)),
   "list.append": (m) => twoLists(m, [], (l) => l.append(obj), (l) => l.append({ k: 1 })),
   "list.count": (m) => [m.list([obj, obj]).count(obj), m.list([obj, obj]).count({ k: 1 })],
@@ -244,7 +248,7 @@ const dictMethods: Record<string, Case> = {
 const poolMethods: Record<string, Case> = {
   "managers:Pool.close": (m) => {
     const [a, b] = [m.Pool(1), m.Pool(1)];
-    const r: Pair = [a.close(), b.close({})];
+    const r: Pair = [a.close(), b.close(noKw)];
     a.terminate();
     b.terminate();
     return r;
@@ -253,9 +257,9 @@ const poolMethods: Record<string, Case> = {
     const [a, b] = [m.Pool(1), m.Pool(1)];
     a.close();
     b.close();
-    return [a.join(), b.join({})];
+    return [a.join(), b.join(noKw)];
   },
-  "managers:Pool.terminate": (m) => [m.Pool(1).terminate(), m.Pool(1).terminate({})],
+  "managers:Pool.terminate": (m) => [m.Pool(1).terminate(), m.Pool(1).terminate(noKw)],
   "managers:ApplyResult.ready": (m) => {
     const p = m.Pool(1);
     const r = p.apply_async(pt.square, [3]);
@@ -279,8 +283,8 @@ const factories: Record<string, Case> = {
     const filled = (q: any) => (q.put(1), q.full());
     return [filled(m.Queue(1)), filled(m.Queue({ maxsize: 1 }))];
   },
-  "managers:Event": (m) => [m.Event().is_set(), m.Event(...([{}] as [])).is_set()],
-  "managers:Lock": (m) => [m.Lock().acquire(false), m.Lock(...([{}] as [])).acquire(false)],
+  "managers:Event": (m) => [m.Event().is_set(), m.Event(...([{}] as unknown as [])).is_set()],
+  "managers:Lock": (m) => [m.Lock().acquire(false), m.Lock(...([{}] as unknown as [])).acquire(false)],
   "managers:Semaphore": (m) => {
     const take = (s: any) => [s.acquire(false), s.acquire(false), s.acquire(false)];
     return [take(m.Semaphore(2)), take(m.Semaphore({ value: 2 }))];
@@ -330,7 +334,7 @@ const proxyMethods: Record<string, Case> = {
     const [a, b] = [m.RLock(), m.RLock()];
     a.acquire();
     b.acquire();
-    return [[a.release(), a.acquire(false)], [b.release({}), b.acquire(false)]];
+    return [[a.release(), a.acquire(false)], [b.release(noKw), b.acquire(false)]];
   },
   "ConditionProxy.wait": (m) => {
     const c = m.Condition();
@@ -349,7 +353,7 @@ const proxyMethods: Record<string, Case> = {
   "ConditionProxy.notify_all": (m) => {
     const c = m.Condition();
     c.acquire();
-    const r: Pair = [c.notify_all(), c.notify_all({})];
+    const r: Pair = [c.notify_all(), c.notify_all(noKw)];
     c.release();
     return r;
   },
@@ -360,30 +364,30 @@ const proxyMethods: Record<string, Case> = {
     c.release();
     return r;
   },
-  "EventProxy.is_set": (m) => [m.Event().is_set(), m.Event().is_set({})],
+  "EventProxy.is_set": (m) => [m.Event().is_set(), m.Event().is_set(noKw)],
   "EventProxy.set": (m) => {
     const [a, b] = [m.Event(), m.Event()];
-    return [[a.set(), a.is_set()], [b.set({}), b.is_set()]];
+    return [[a.set(), a.is_set()], [b.set(noKw), b.is_set()]];
   },
   "EventProxy.clear": (m) => {
     const [a, b] = [m.Event(), m.Event()];
     a.set();
     b.set();
-    return [[a.clear(), a.is_set()], [b.clear({}), b.is_set()]];
+    return [[a.clear(), a.is_set()], [b.clear(noKw), b.is_set()]];
   },
   "EventProxy.wait": (m) => [m.Event().wait(0.01), m.Event().wait({ timeout: 0.01 })],
   "BarrierProxy.wait": (m) => [m.Barrier(1).wait(0.5), m.Barrier(1).wait({ timeout: 0.5 })],
   "BarrierProxy.abort": (m) => {
     const [a, b] = [m.Barrier(2), m.Barrier(2)];
-    return [[a.abort(), a.broken], [b.abort({}), b.broken]];
+    return [[a.abort(), a.broken], [b.abort(noKw), b.broken]];
   },
   "BarrierProxy.reset": (m) => {
     const [a, b] = [m.Barrier(2), m.Barrier(2)];
     a.abort();
     b.abort();
-    return [[a.reset(), a.broken], [b.reset({}), b.broken]];
+    return [[a.reset(), a.broken], [b.reset(noKw), b.broken]];
   },
-  "ValueProxy.get": (m) => [m.Value("i", 4).get(), m.Value("i", 4).get({})],
+  "ValueProxy.get": (m) => [m.Value("i", 4).get(), m.Value("i", 4).get(noKw)],
   // `value` is required: a plain object there is the value.
   "ValueProxy.set": (m) => {
     const v = m.Value("i", 0);
