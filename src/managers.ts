@@ -495,7 +495,7 @@ export interface SyncManager {
   /** A process pool living in the server: `Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None)`. */
   Pool(...args: Bound<typeof POOL_INIT>): PoolProxy;
   /** A shared list. */
-  list<T = any>(sequence?: Iterable<T>): ListProxy;
+  list<T = any>(sequence?: Iterable<T> | Record<string, unknown>): ListProxy;
   /** A shared dict: `dict()`, `dict(mapping)`, `dict(pairs)`, `dict({ k: v })`, `dict(pairs, { k: v })`. */
   dict(...args: unknown[]): DictProxy;
   /** A shared `managers.Value(typecode, value, lock=True)` (no type checking, `lock` ignored, as in CPython). */

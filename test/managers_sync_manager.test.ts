@@ -167,6 +167,18 @@ describe("Manager()", () => {
     expect([l.__contains__(2), l.__contains__(1n), l.count(2), l.index(0.5)]).toEqual([true, false, 1, 1]);
   });
 
+  test("m.list(x) and extend(x) iterate x as Python does: a dict gives its keys, a str its characters", () => {
+    // As python3: m.list({'a': 1, 'b': 2}) -> ['a', 'b']; l.extend({'a': 1}) -> [1, 'a']; m.list(5) raises
+    expect(str(m.list({ a: 1, b: 2 }))).toBe("['a', 'b']");
+    expect(str(m.list(new Map([["a", 1]])))).toBe("['a']");
+    expect(str(m.list("ab"))).toBe("['a', 'b']");
+    const l = m.list([1]);
+    l.extend({ a: 1 });
+    l.extend(new Set([7]));
+    expect(str(l)).toBe("[1, 'a', 7]");
+    expect(() => m.list(5 as never)).toThrow(/'int' object is not iterable/);
+  });
+
   test("NamespaceProxy: attributes are shared; names starting with _ stay on the local proxy", () => {
     const n = m.Namespace({ a: 1 });
     n.b = 2;

@@ -2,7 +2,7 @@
 // Lib/multiprocessing/managers.py, PSF-2.0): the server-side callable behind each typeid. The
 // manager names them by string ("builtin:Queue"); the server finds them here.
 
-import { makeDict, SeqIterator } from "./containers.js";
+import { makeDict, pyIterItems, SeqIterator } from "./containers.js";
 import { Namespace, PyArray, StdQueue, ThreadingBarrier, ThreadingBoundedSemaphore, ThreadingCondition, ThreadingEvent, ThreadingLock, ThreadingRLock, ThreadingSemaphore, Value } from "./referents.js";
 import { serverHooks } from "./proxies.js";
 import { StopIteration, TypeError } from "../shared/pyerrors.js";
@@ -129,7 +129,7 @@ const table: Record<string, (...args: any[]) => unknown> = {
   Condition: makeCondition,
   Barrier: (parties: number, action: any, timeout: any) => new ThreadingBarrier(parties, action, timeout),
   Pool: makePool,
-  list: (seq: Iterable<unknown> = []) => [...seq],
+  list: (seq: unknown = []) => pyIterItems(seq),
   dict: makeDict,
   Value: (typecode: string, value: unknown, lock: unknown) => new Value(typecode, value, lock),
   Array: (typecode: string, sequence: Iterable<unknown>, lock: unknown) => new PyArray(typecode, sequence, lock),

@@ -39,6 +39,19 @@ function typeName(v: unknown): string {
   return typeof v === "bigint" ? "int" : (v as object).constructor?.name ?? "object";
 }
 
+/**
+ * The items Python's `iter(x)` gives for a value a manager holds: a dict's keys (a Map's, or a
+ * plain object's), a str's characters, any other iterable's items.
+ * @throws TypeError `'int' object is not iterable` for what is not iterable.
+ */
+export function pyIterItems(x: unknown): unknown[] {
+  if (x instanceof Map) return [...x.keys()];
+  if (typeof x === "string") return [...x];
+  if (isPlainObject(x)) return Object.keys(x);
+  if (x !== null && typeof x === "object" && Symbol.iterator in x) return [...(x as Iterable<unknown>)];
+  throw new TypeError(`'${typeName(x)}' object is not iterable`);
+}
+
 /** Python's `<` for sorting. */
 export function pyLt(a: unknown, b: unknown): boolean {
   const num = (v: unknown) => typeof v === "number" || typeof v === "bigint" || typeof v === "boolean";
@@ -100,7 +113,7 @@ export const listMethods: Methods = {
     l[index(l, i, "list assignment index out of range")] = v;
     return null;
   },
-  __iadd__: (l: unknown[], other: Iterable<unknown>) => (l.push(...other), null),
+  __iadd__: (l: unknown[], other: unknown) => (l.push(...pyIterItems(other)), null),
   __imul__: (l: unknown[], n: number) => {
     const r = mul(l, n);
     l.length = 0;
@@ -110,7 +123,7 @@ export const listMethods: Methods = {
   __iter__: (l: unknown[]) => l[Symbol.iterator](),
   append: (l: unknown[], x: unknown) => (l.push(x), null),
   count: (l: unknown[], x: unknown) => l.filter((y) => pyEq(x, y)).length,
-  extend: (l: unknown[], xs: Iterable<unknown>) => (l.push(...xs), null),
+  extend: (l: unknown[], xs: unknown) => (l.push(...pyIterItems(xs)), null),
   index: (l: unknown[], x: unknown, start = 0, stop = l.length) => {
     for (let k = start < 0 ? Math.max(0, start + l.length) : start; k < Math.min(stop < 0 ? stop + l.length : stop, l.length); k++) if (pyEq(l[k], x)) return k;
     throw new ValueError(`${repr(x)} is not in list`);

@@ -321,7 +321,7 @@ export class ListProxy extends BaseListProxy {
     return indexable(this);
   }
   /** `l += values` (extends in place; returns the proxy). */
-  __iadd__(value: Iterable<unknown>): this {
+  __iadd__(value: Iterable<unknown> | Record<string, unknown>): this {
     this._callmethod("extend", [value]);
     return this;
   }
@@ -351,10 +351,10 @@ export class ListProxy extends BaseListProxy {
 export interface ListProxy {
   __add__(x: Iterable<unknown>): any[]; __contains__(x: unknown): boolean; __delitem__(i: number | Slice): void; __getitem__(i: number | Slice): any;
   __len__(): number; __mul__(n: number): any[]; __reversed__(): any[]; __rmul__(n: number): any[]; __setitem__(i: number | Slice, v: unknown): void;
-  append(x: unknown): void; count(x: unknown): number; extend(xs: Iterable<unknown>): void; index(x: unknown, start?: number, stop?: number): number;
+  append(x: unknown): void; count(x: unknown): number; extend(xs: Iterable<unknown> | Record<string, unknown>): void; index(x: unknown, start?: number, stop?: number): number;
   insert(i: number, x: unknown): void; pop(i?: number): any; remove(x: unknown): void; reverse(): void; sort(options?: { key?: (x: any) => unknown; reverse?: boolean }): void;
   append_async(x: unknown): Promise<void>; __getitem___async(i: number | Slice): Promise<any>; __setitem___async(i: number | Slice, v: unknown): Promise<void>;
-  __len___async(): Promise<number>; pop_async(i?: number): Promise<any>; extend_async(xs: Iterable<unknown>): Promise<void>;
+  __len___async(): Promise<number>; pop_async(i?: number): Promise<any>; extend_async(xs: Iterable<unknown> | Record<string, unknown>): Promise<void>;
   [name: `${string}_async`]: (...args: any[]) => Promise<any>;
 }
 
