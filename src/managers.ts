@@ -494,7 +494,7 @@ export interface SyncManager {
   Barrier(...args: Bound<F["Barrier"]>): BarrierProxy;
   /** A process pool living in the server: `Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None)`. */
   Pool(...args: Bound<typeof POOL_INIT>): PoolProxy;
-  /** A shared list. */
+  /** A shared list: `list()`, `list(iterable)` (a dict gives its keys, as in Python). */
   list<T = any>(sequence?: Iterable<T> | Record<string, unknown>): ListProxy;
   /** A shared dict: `dict()`, `dict(mapping)`, `dict(pairs)`, `dict({ k: v })`, `dict(pairs, { k: v })`. */
   dict(...args: unknown[]): DictProxy;
