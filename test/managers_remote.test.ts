@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import mp from "multiprocessing-ts";
-import { tuple } from "multiprocessing-ts/py";
+import { repr, tuple } from "multiprocessing-ts/py";
 import { BaseManager, DictProxy, SyncManager } from "multiprocessing-ts/managers";
 import { afterEach, describe, expect, test } from "vitest";
 import { Client } from "multiprocessing-ts/connection";
@@ -170,6 +170,8 @@ describe.skipIf(!python)("managers on a socket, with CPython", () => {
     expect(await c.json()).toEqual(["counter", 11, 16, 16]);
     expect(await c.json()).toEqual(["valueerror", "bad value"]);
     expect(await c.json()).toEqual(["list", [1, 2], 6, 5]);
+    // array.array slices travel as CPython's arrays (ours pickle as array.array(typecode, [items])).
+    expect(await c.json()).toEqual(["array", "array('d', [0.5, 2.0])", "array('u', 'a')", "array('q', [1152921504606846976, -5])", 2.0]);
     expect(await c.json()).toEqual(["remote", "RemoteError"]);
     expect(await c.exited()).toBe(0);
   });
@@ -246,6 +248,11 @@ describe.skipIf(!python)("managers on a socket, with CPython", () => {
     expect(v.value).toBe(6);
     const a = m.Array("i", [1, 2, 3]);
     expect([a.__getitem__(1), a.__len__()]).toEqual([2, 3]);
+    // CPython's arrays arrive as array.array(typecode, bytes) or array._array_reconstructor(...).
+    expect(repr(a.slice(0, 2))).toBe("array('i', [1, 2])");
+    expect(repr(m.Array("u", ["a", "é"]).slice())).toBe("array('u', 'aé')");
+    expect(repr(m.Array("d", [0.5, 2]).slice())).toBe("array('d', [0.5, 2.0])");
+    expect(repr(m.Array("q", [2n ** 60n, -5]).slice())).toBe("array('q', [1152921504606846976, -5])");
     const lk = m.RLock();
     expect([lk.acquire(), lk.acquire(), lk.release(), lk.release()]).toEqual([true, true, null, null]);
     expect(() => lk.release()).toThrow(expect.objectContaining({ name: "RuntimeError" }));

@@ -3,6 +3,7 @@
 // (Modules/arraymodule.c), PSF-2.0.
 
 import { repr } from "../shared/format.js";
+import { reprFloat } from "../shared/pickle/float.js";
 import { PyObject } from "../shared/pyobject.js";
 import { AttributeError, IndexError, OverflowError, TypeError, ValueError } from "../shared/pyerrors.js";
 import { register } from "../shared/reduction.js";
@@ -157,6 +158,9 @@ export class PyArray extends PyObject {
   }
   __repr__(): string {
     if (this.items.length === 0) return `array('${this.typecode}')`;
+    // As CPython: a 'u' array shows its text; 'f' and 'd' items are floats (2.0).
+    if (this.typecode === "u") return `array('u', ${repr(this.items.join(""))})`;
+    if (kTypecodes[this.typecode] === "float") return `array('${this.typecode}', [${this.items.map((x) => reprFloat(x as number)).join(", ")}])`;
     return `array('${this.typecode}', ${repr(this.items)})`;
   }
 }

@@ -15,6 +15,7 @@ import * as pyerrors from "../shared/pyerrors.js";
 import { AuthenticationError, BrokenBarrierError, Empty, Full, RemoteError, ProcessError, BufferTooShort, TimeoutError as MpTimeoutError } from "../errors.js";
 import { Slice, Token, rebuildException, type FlatException } from "./wire.js";
 import { xmlDumps, xmlLoads } from "./xmlrpc.js";
+import { PyArray } from "./referent_values.js";
 
 /** The serializers of CPython's `listener_client` table. */
 export type SerializerName = "pickle" | "xmlrpclib";
@@ -103,6 +104,53 @@ registerGlobal("builtins", "slice", {
   call: (args) => (args.length === 1 ? new Slice(null, args[0] as number | null) : new Slice(args[0] as number | null, args[1] as number | null, (args[2] ?? null) as number | null)),
   reduce: (s: Slice) => ({ args: [s.start, s.stop, s.step] }),
 });
+
+// `a[1:3]` on an ArrayProxy answers an `array.array`: ours pickles as `array.array(typecode,
+// [items])`. CPython's come as `array.array(typecode, bytes)` (the items in this machine's
+// format, as `frombytes`) or `array._array_reconstructor(array.array, typecode, mformat_code,
+// bytes)` (Modules/arraymodule.c's enum machine_format_code).
+registerGlobal("array", "array", {
+  type: PyArray,
+  reduce: (a: PyArray) => ({ args: [a.typecode, [...a.items]] }),
+  call: (args) => {
+    const [typecode, init] = args as [string, unknown];
+    if (init instanceof Uint8Array && Object.hasOwn(kNativeFormat, typecode)) return new PyArray(typecode, fromMachineFormat(kNativeFormat[typecode]!, init));
+    return new PyArray(typecode, (init ?? []) as Iterable<unknown>);
+  },
+});
+registerGlobal("array", "_array_reconstructor", {
+  call: (args) => {
+    const [, typecode, mformat, raw] = args as [unknown, string, number, Uint8Array];
+    if (!(raw instanceof Uint8Array) || !Number.isInteger(mformat) || mformat < 0 || mformat > 21) throw new pyerrors.ValueError("third argument must be a valid machine format code.");
+    return new PyArray(typecode, fromMachineFormat(mformat, raw));
+  },
+});
+
+/** The machine format code of each typecode on this platform (Linux, little-endian, 8-byte long, 4-byte wchar_t). */
+const kNativeFormat: Record<string, number> = { b: 1, B: 0, h: 4, H: 2, i: 8, I: 6, l: 12, L: 10, q: 12, Q: 10, f: 14, d: 16, u: 20 };
+
+/** The items of an array's bytes in a machine format (arraymodule.c's codes 0-21). */
+function fromMachineFormat(mformat: number, raw: Uint8Array): unknown[] {
+  const b = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+  if (mformat >= 18) {
+    const text = mformat <= 19 ? (mformat === 18 ? b.toString("utf16le") : Buffer.from(b).swap16().toString("utf16le")) : String.fromCodePoint(...Array.from({ length: b.length >> 2 }, (_, i) => (mformat === 20 ? b.readUInt32LE(4 * i) : b.readUInt32BE(4 * i))));
+    return [...text];
+  }
+  const size = mformat <= 1 ? 1 : mformat <= 5 ? 2 : mformat <= 9 || mformat === 14 || mformat === 15 ? 4 : 8;
+  const le = mformat <= 1 || mformat % 2 === 0;
+  const items: unknown[] = [];
+  for (let at = 0; at + size <= b.length; at += size) {
+    if (mformat >= 14) items.push(size === 4 ? (le ? b.readFloatLE(at) : b.readFloatBE(at)) : le ? b.readDoubleLE(at) : b.readDoubleBE(at));
+    else if (size === 8) {
+      const v = mformat >= 12 ? (le ? b.readBigInt64LE(at) : b.readBigInt64BE(at)) : le ? b.readBigUInt64LE(at) : b.readBigUInt64BE(at);
+      items.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+    } else {
+      const signed = mformat === 1 || mformat === 4 || mformat === 5 || mformat >= 8;
+      items.push(signed ? (le ? b.readIntLE(at, size) : b.readIntBE(at, size)) : le ? b.readUIntLE(at, size) : b.readUIntBE(at, size));
+    }
+  }
+  return items;
+}
 
 /** An address as it goes on the wire: a `[host, port]` pair as a tuple. */
 function wireAddress(a: unknown): unknown {
