@@ -6,10 +6,12 @@
 // `get_methods`, `dummy`, `shutdown`, ... answered and closed) or `accept_connection`, after
 // which it carries method calls `(ident, methodname, args, kwds)` until the client closes it.
 // Requests go to the same Server (managers/server.ts) as the rings' requests.
-// Differs from Python: no thread per connection; a call that blocks (q.get()) is parked on a
-// promise and answered when it settles, and the connection's later requests wait for it (as
-// they would behind CPython's thread). A client that disconnects during a parked call does not
-// cancel it: as in CPython, a q.get() parked for a dead client still takes its item.
+// Differs from Python: no thread per connection; the server thread's own event loop owns the
+// sockets, and a method call is read, dispatched and answered in the socket's 'data' callback
+// (one write per reply). A call that blocks (q.get()) is parked on a promise and answered when
+// it settles, and the connection's later requests wait for it (as they would behind CPython's
+// thread). A client that disconnects during a parked call does not cancel it: as in CPython, a
+// q.get() parked for a dead client still takes its item.
 
 import { createServer, type Socket } from "node:net";
 import { lookup } from "node:dns/promises";
@@ -18,7 +20,7 @@ import { markTuple } from "../shared/format.js";
 import { AssertionError } from "../shared/pyerrors.js";
 import { formatException } from "../shared/traceback.js";
 import type { Server } from "./server.js";
-import { kError, kProxy, kTraceback, kUnserializable, rebuildException, Token, type FlatException } from "./wire.js";
+import { kError, kProxy, kReturn, kTraceback, kUnserializable, rebuildException, Token, type FlatException } from "./wire.js";
 import { listening } from "./remote_proxies.js";
 import { decodeWire, encodeWire, flatForWire, serverHandshake, tracebackText, type SerializerName } from "./remote_wire.js";
 
@@ -69,8 +71,24 @@ class Frames {
     if (size > this.limit) throw new RangeError("message too long");
     if (b.length < head + size) return null;
     this.#buf = b.subarray(head + size);
+    // The usual request is all its buffer holds: that memory is written by nothing else (each
+    // socket read, and each concat, has memory of its own), so it is used as it is. A message
+    // sharing its buffer gets its own copy, so that values kept from it (bytes in a queue) do
+    // not keep the rest alive.
+    if (head + size === b.length) return b.subarray(head);
     return Buffer.from(b.subarray(head, head + size));
   }
+}
+
+/** Messages up to this size are written with their length in one buffer (as CPython's _send_bytes). */
+const kOneWrite = 16384;
+
+/** A message of at most kOneWrite bytes with its 4-byte length before it, in one buffer. */
+function frame(b: Uint8Array): Buffer {
+  const f = Buffer.allocUnsafe(4 + b.length);
+  f.writeInt32BE(b.length, 0);
+  f.set(b, 4);
+  return f;
 }
 
 /** Callers on sockets get numbers above every thread id (an RLock's owner is its caller). */
@@ -138,6 +156,9 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
     }
   };
 
+  /** The frame of ('#RETURN', None), the reply of most calls. */
+  const noneFrame = frame(encodeReply([kReturn, null]));
+
   net.on("connection", (sock) => {
     if (closed) return void sock.destroy();
     sockets.add(sock);
@@ -146,12 +167,32 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
     const frames = new Frames();
     let waiter: ((b: Buffer | null) => void) | null = null;
     let ended = false;
+    /** Set once the connection carries method calls (serve_client): the 'data' callback serves them. */
+    let serving = false;
+    /** A parked call of this connection has not settled: later requests wait in `frames`. */
+    let parked = false;
+    /** Writes one message: a small one as one buffer (one write(2), one TCP segment). */
     const send = (b: Uint8Array): void => {
       if (sock.destroyed) return;
-      const h = frameHeader(b.length);
-      sock.write(b.length <= 16384 ? Buffer.concat([h, b]) : h);
-      if (b.length > 16384) sock.write(b);
+      if (b.length > kOneWrite) {
+        sock.write(frameHeader(b.length));
+        sock.write(b);
+      } else sock.write(frame(b));
     };
+    const reply = (r: Reply): void => {
+      if (sock.destroyed) return;
+      // Most calls return None (put(), a setter...): their frame is the same bytes every time.
+      if (r[0] === kReturn && r[1] == null) sock.write(noneFrame);
+      else send(encodeReply(r));
+    };
+    const decode = (b: Buffer): [unknown, string, unknown[], Record<string, unknown> | null] => {
+      const req = decodeWire(spec.serializer, b) as unknown[];
+      if (!Array.isArray(req) || req.length !== 4) throw new (globalThis as any)[Symbol.for("multiprocessing-ts.pyerrors")].ValueError(`not enough values to unpack (expected 4)`);
+      const [ident, methodname, args, kwds] = req as [unknown, string, unknown[], Record<string, unknown> | null];
+      return [ident, methodname, Array.isArray(args) ? args : [], kwds && typeof kwds === "object" && Object.keys(kwds).length ? kwds : null];
+    };
+    const traceback = (e: unknown): Reply => [kTraceback, e instanceof Error && (e as any).args ? formatException(e, libraryDir) : tracebackText(e)];
+
     const next = (): Promise<Buffer> =>
       new Promise<Buffer>((res, rej) => {
         let b: Buffer | null;
@@ -169,8 +210,41 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
         if (sock.isPaused()) sock.resume();
         waiter = (x) => (x ? res(x) : rej(new Error("EOF")));
       });
+    /** serve_client: answers the connection's complete requests in order, until one parks. */
+    const serveCalls = (): void => {
+      while (!parked && !sock.destroyed) {
+        let b: Buffer | null;
+        try {
+          b = frames.take();
+        } catch {
+          return void sock.destroy();
+        }
+        if (!b) break;
+        let r: Reply | Promise<Reply>;
+        try {
+          const [ident, methodname, args, kwds] = decode(b);
+          r = server.handle(caller, ident as string, methodname, args, kwds);
+        } catch (e) {
+          r = traceback(e);
+        }
+        if (r instanceof Promise) {
+          parked = true;
+          r.then(undefined, traceback).then((r) => {
+            parked = false;
+            reply(r);
+            serveCalls();
+          });
+          break;
+        }
+        reply(r);
+      }
+      // A client that sends without reading replies is slowed down, not buffered without end.
+      if (frames.size > kInboxHigh) sock.pause();
+      else if (sock.isPaused()) sock.resume();
+    };
     sock.on("data", (chunk) => {
       frames.push(chunk);
+      if (serving) return serveCalls();
       if (waiter) {
         let m: Buffer | null;
         try {
@@ -200,53 +274,36 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
     sock.on("close", finish);
     sock.on("error", () => {});
 
-    const decode = (b: Buffer): [unknown, string, unknown[], Record<string, unknown> | null] => {
-      const req = decodeWire(spec.serializer, b) as unknown[];
-      if (!Array.isArray(req) || req.length !== 4) throw new (globalThis as any)[Symbol.for("multiprocessing-ts.pyerrors")].ValueError(`not enough values to unpack (expected 4)`);
-      const [ident, methodname, args, kwds] = req as [unknown, string, unknown[], Record<string, unknown> | null];
-      return [ident, methodname, Array.isArray(args) ? args : [], kwds && typeof kwds === "object" && Object.keys(kwds).length ? kwds : null];
-    };
-    const traceback = (e: unknown): Reply => [kTraceback, e instanceof Error && (e as any).args ? formatException(e, libraryDir) : tracebackText(e)];
-
     void (async () => {
       try {
         await serverHandshake({ send, next }, spec.authkey);
         frames.limit = Number.MAX_SAFE_INTEGER;
         // handle_request: one public request.
-        let reply: Reply;
+        let answer: Reply;
         let funcname = "";
         try {
           const [, name, args, kwds] = decode(await next());
           funcname = name;
           if (!kPublic.has(funcname)) throw new AssertionError(`${JSON.stringify(funcname).replace(/^"|"$/g, "'")} unrecognized`);
-          if (funcname === "accept_connection") reply = ["#RETURN", null];
-          else reply = await server.handle(caller, null, funcname, args, kwds);
+          if (funcname === "accept_connection") answer = [kReturn, null];
+          else answer = await server.handle(caller, null, funcname, args, kwds);
         } catch (e) {
           if ((e as Error)?.message === "EOF") throw e;
-          reply = traceback(e);
+          answer = traceback(e);
         }
-        send(encodeReply(reply));
+        reply(answer);
         if (funcname === "shutdown") {
           // The server loop sees `stopping` and ends, closing this listener (close()).
           sock.end();
           return;
         }
-        if (funcname !== "accept_connection" || reply[0] !== "#RETURN") {
+        if (funcname !== "accept_connection" || answer[0] !== kReturn) {
           sock.end();
           return;
         }
-        // serve_client: method calls until EOF, one at a time.
-        for (;;) {
-          const b = await next();
-          let r: Reply;
-          try {
-            const [ident, methodname, args, kwds] = decode(b);
-            r = await server.handle(caller, ident as string, methodname, args, kwds);
-          } catch (e) {
-            r = traceback(e);
-          }
-          send(encodeReply(r));
-        }
+        // serve_client: method calls until EOF, answered as they arrive (serveCalls).
+        serving = true;
+        serveCalls();
       } catch {
         // EOF, or a failed handshake (the peer was told): drop the connection.
         sock.destroy();

@@ -215,8 +215,12 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
         await new Promise((r) => setImmediate(r));
         lastYield = performance.now();
       } else {
-        await requests.pollAsync(backlog.size || early.size ? 5 : 1000);
-        lastYield = lastRequest = performance.now();
+        // Back to the active mode only when a request came: a timeout (every second while idle)
+        // that did so would block the event loop in slices for kIdleMs, and with it the
+        // clients on the socket (managers/remote_server.ts).
+        const came = await requests.pollAsync(backlog.size || early.size ? 5 : 1000);
+        lastYield = performance.now();
+        if (came) lastRequest = lastYield;
       }
     }
   } finally {
