@@ -141,6 +141,7 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
     sockets.clear();
   };
 
+  const replyTuple = markTuple<unknown[]>([null, null]);
   const encodeReply = (reply: Reply): Buffer => {
     let [kind, value] = reply;
     // XML-RPC writes an exception as the struct of its attributes (`{}`), as CPython does.
@@ -149,10 +150,17 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
       const [exposed, token] = value as [string[], Token];
       value = markTuple([markTuple([...exposed]), new Token(token.typeid, address as any, token.id)]);
     }
+    // One tuple serves every reply (a fresh one would be marked as a tuple each time): the
+    // encoder keeps nothing of it, and nothing it calls sends another reply meanwhile. It lets
+    // go of the value once encoded.
+    replyTuple[0] = kind;
+    replyTuple[1] = value;
     try {
-      return encodeWire(spec.serializer, markTuple([kind, value]));
+      return encodeWire(spec.serializer, replyTuple);
     } catch (e) {
       return encodeWire(spec.serializer, markTuple([kUnserializable, formatException(e, libraryDir)]));
+    } finally {
+      replyTuple[1] = null;
     }
   };
 
