@@ -7,10 +7,12 @@
 // unpickling). And `--clients` CPython clients at once on the one served queue (rows
 // "..._4_python_clients_at_once": all their pairs per second, first start to last end), where
 // CPython's server has a thread per connection under one GIL. Every pairing runs once per round
-// (servers started once), so that the load of the machine moves all rows alike.
+// (servers started once), so that the load of the machine moves all rows alike. Each row also
+// gives the server process's CPU time per pair (all its threads, warm-up pairs included; Linux).
 // Usage: node bench/remote_managers.mjs [--reps 3] [--pairs 1500] [--clients 4]
 // (The same file is the Node server and client processes: `serve <key>`, `client <port> <key> <n>`.)
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { is_main } from "multiprocessing-ts";
@@ -101,6 +103,15 @@ if (!is_main(import.meta)) {
     const end = Math.max(...outs.map((o) => o.end));
     return (CLIENTS * PAIRS) / (end - start);
   }
+  /** CPU time (user + system, µs) of a process and all its threads so far; null off Linux. */
+  const cpuUs = (pid) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return ((Number(f[11]) + Number(f[12])) * 1e6) / 100; // clock ticks of 1/100 s (USER_HZ)
+    } catch {
+      return null;
+    }
+  };
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   // Every pairing once per round, rounds one after another: the machine's load moves all alike.
   const pairings = python
@@ -109,11 +120,18 @@ if (!is_main(import.meta)) {
   const servers = {};
   for (const kind of new Set(pairings.map(([s]) => s))) servers[kind] = await startServer(kind);
   const samples = {};
+  /** The server process's CPU time per timed pair (µs): what a call costs it, whatever the client. */
+  const cpuPerPair = {};
   try {
     for (let i = 0; i < REPS; i++) {
       for (const [server, client] of pairings) {
-        const port = servers[server].port;
+        const { port, child } = servers[server];
+        const c0 = cpuUs(child.pid);
         (samples[`${server}/${client}`] ??= []).push(client === "many" ? await runClients(port) : runClient(client, port));
+        const c1 = cpuUs(child.pid);
+        // The warm-up pairs (200 a client) count too.
+        const pairs = (client === "many" ? CLIENTS : 1) * (PAIRS + Math.min(200, PAIRS));
+        if (c0 !== null && c1 !== null) (cpuPerPair[`${server}/${client}`] ??= []).push((c1 - c0) / pairs);
       }
     }
   } finally {
@@ -129,7 +147,8 @@ if (!is_main(import.meta)) {
     const name = client === "many"
       ? `remote_manager_queue_pairs_${server.replace("-", "_")}_server_${CLIENTS}_python_clients_at_once`
       : `remote_manager_queue_pairs_${server.replace("-", "_")}_server_${client}_client`;
-    const row = { name, value: Math.round(median(xs)), unit: "pairs/s", min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)), n: xs.length };
+    const cpu = cpuPerPair[`${server}/${client}`];
+    const row = { name, value: Math.round(median(xs)), unit: "pairs/s", min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)), n: xs.length, server_cpu_us_per_pair: cpu ? Math.round(median(cpu)) : null };
     if (server === "raw-node") row.impl = "raw-node";
     process.stdout.write(JSON.stringify(row) + "\n");
   }
