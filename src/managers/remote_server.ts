@@ -184,12 +184,20 @@ async function ipv4(host: string): Promise<string> {
   return (await lookup(host, { family: 4 })).address;
 }
 
+/** A manager server's socket, as serveSocket() gives it to the server loop. */
+export interface SocketFace {
+  /** Stops listening and drops every connection. */
+  close(): void;
+  /** When the last method call came on a socket (performance.now() ms; -Infinity: none yet). */
+  readonly lastCall: number;
+}
+
 /**
- * Listens on `spec.host:spec.port` and serves `server` there until the returned close() (or a
- * 'shutdown' request, after which the server loop calls it). Resolves once listening.
+ * Listens on `spec.host:spec.port` and serves `server` there until close() (or a 'shutdown'
+ * request, after which the server loop calls it). Resolves once listening.
  * @throws the bind error (EADDRINUSE...), after storing -errno in `spec.cell`.
  */
-export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: string): Promise<() => void> {
+export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: string): Promise<SocketFace> {
   const sockets = new Set<Socket>();
   const net = createServer({ noDelay: true });
   let address: [string, number] = [spec.host, spec.port];
@@ -249,6 +257,7 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
   /** The frame of ('#RETURN', None), the reply of most calls. */
   const noneFrame = frame(encodeReply([kReturn, null]));
   const poller = new ReplyPoller();
+  const face = { close, lastCall: -Infinity };
 
   net.on("connection", (sock) => {
     if (closed) return void sock.destroy();
@@ -312,6 +321,7 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
         }
         if (!b) break;
         poller.requested();
+        face.lastCall = performance.now();
         let r: Reply | Promise<Reply>;
         try {
           const [ident, methodname, args, kwds] = decode(b);
@@ -404,5 +414,5 @@ export async function serveSocket(server: Server, spec: ListenSpec, libraryDir: 
       }
     })();
   });
-  return close;
+  return face;
 }
