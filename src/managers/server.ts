@@ -228,19 +228,21 @@ export class Server {
       throw new AttributeError(`method '${methodname}' of <class '__main__.${cls?.name ?? className(obj)}'> object is not in exposed=${repr(new Set(exposed))}`);
     }
     const typeid = gettypeid?.[methodname];
-    const done = (res: unknown): Reply => {
-      if (!typeid) return [kReturn, res];
-      const [rident, rexposed] = this.#register(typeid, res);
-      return [kProxy, [rexposed, new Token(typeid, this.address, rident)]];
-    };
     let res: unknown;
     try {
       res = callMethod(obj, methodname, args, kwds);
     } catch (e) {
       return [kError, flattenException(e)];
     }
-    if (res instanceof Promise) return res.then(done, (e) => [kError, flattenException(e)] as Reply);
-    return done(res);
+    if (res instanceof Promise) return res.then((r) => this.#result(typeid, r), (e) => [kError, flattenException(e)] as Reply);
+    return this.#result(typeid, res);
+  }
+
+  /** The reply carrying a method's result: the value, or a proxy of it when the method has a typeid. */
+  #result(typeid: string | undefined, res: unknown): Reply {
+    if (!typeid) return [kReturn, res];
+    const [rident, rexposed] = this.#register(typeid, res);
+    return [kProxy, [rexposed, new Token(typeid, this.address, rident)]];
   }
 
   /** Python's `Server.create`: makes a referent of `typeid`, refcount 1 (owned by the proxy the client makes). */

@@ -4,7 +4,8 @@
 // imports the modules of the registered callables as any child imports its target's.
 // The loop reads requests from the request ring, dispatches them (managers/server.ts) and writes
 // each reply into the asking client's ring. While clients are active it sleeps on the request
-// ring in short slices and turns its event loop between them; when quiet, it waits with
+// ring in short slices and turns its event loop between them (every 0.1 ms while clients on a
+// socket call too: the event loop is what serves them); when quiet, it waits with
 // Atomics.waitAsync. Either way its event loop runs: clients announce themselves on a BroadcastChannel, and parked calls (a blocked q.get(),
 // lock.acquire(), ev.wait()) settle through promises and timers while others are served.
 
@@ -36,6 +37,8 @@ const libraryDir = new URL("../", import.meta.url).href;
 const kActiveSliceMs = 1;
 /** Quiet time after which the server sleeps in the event loop only (ms). */
 const kIdleMs = 50;
+/** While clients on the socket are active too: longest time between turns of the event loop, which serves them (ms). */
+const kSocketTurnMs = 0.1;
 
 async function importModule(url: string): Promise<void> {
   if (importedModules.has(url)) return;
@@ -72,7 +75,11 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
   serverHooks.address = spec.address;
   serverHooks.localRef = (state) => server.localRef(state);
   serverHooks.resolve = (v) => server.resolve(v);
-  const closeSocket = spec.listen ? await (await import("../managers/remote_server.js")).serveSocket(server, spec.listen, libraryDir) : null;
+  const socket = spec.listen ? await (await import("../managers/remote_server.js")).serveSocket(server, spec.listen, libraryDir) : null;
+  // Socket clients are served by the event loop only, which the loop below turns every 2 ms
+  // while ring clients keep it busy: while socket clients call too, it turns it every
+  // kSocketTurnMs (each of their calls would wait up to 2 ms, for a round trip of 0.2 ms).
+  const turnMs = (now: number): number => (socket !== null && now - socket.lastCall < kIdleMs ? kSocketTurnMs : 2);
 
   // Processes and pool workers this server starts find it by address, as the manager's own children do.
   setEnvironmentData(rendezvousName(spec.address), { requests: spec.requests, control: spec.control });
@@ -191,7 +198,8 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
         // A call may have completed a parked one (release() hands the lock over): its reply is a
         // microtask, let it out now. Announcements and timers get through now and then.
         if (parked > 0) await undefined;
-        if (performance.now() - lastYield > 2 || early.size > 0) {
+        const now = performance.now();
+        if (now - lastYield > turnMs(now) || early.size > 0) {
           await new Promise((r) => setImmediate(r));
           lastYield = performance.now();
         }
@@ -203,19 +211,24 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
       // between slices for announcements and timers; after kIdleMs of quiet, sleep in the
       // event loop only.
       if (performance.now() - lastRequest < kIdleMs) {
-        if (spin.wait(requests) || requests.poll(kActiveSliceMs)) {
+        const turn = turnMs(performance.now());
+        if (spin.wait(requests) || requests.poll(Math.min(kActiveSliceMs, turn))) {
           lastRequest = performance.now();
-          if (performance.now() - lastYield < 2 && early.size === 0) continue;
+          if (lastRequest - lastYield < turn && early.size === 0) continue;
         }
         await new Promise((r) => setImmediate(r));
         lastYield = performance.now();
       } else {
-        await requests.pollAsync(backlog.size || early.size ? 5 : 1000);
-        lastYield = lastRequest = performance.now();
+        // Back to the active mode only when a request came: a timeout (every second while idle)
+        // that did so would block the event loop in slices for kIdleMs, and with it the
+        // clients on the socket (managers/remote_server.ts).
+        const came = await requests.pollAsync(backlog.size || early.size ? 5 : 1000);
+        lastYield = performance.now();
+        if (came) lastRequest = lastYield;
       }
     }
   } finally {
-    closeSocket?.();
+    socket?.close();
     hello.close();
     // Stored after the last reply is written: a client that sees "stopped" with an empty reply
     // ring knows no reply is coming (connection.ts), instead of sleeping forever.
