@@ -8,7 +8,8 @@
 // reuse the dispatch (managers/server.ts).
 
 import { randomBytes } from "node:crypto";
-import { isMainThread, setEnvironmentData, threadId } from "node:worker_threads";
+import { isMainThread, threadId } from "node:worker_threads";
+import { publishEnv } from "./shared/envdata.js";
 import { Channel } from "./shared/channel.js";
 import { PyObject } from "./shared/pyobject.js";
 import { AssertionError, AttributeError, EOFError, OSError, TypeError, ValueError } from "./shared/pyerrors.js";
@@ -248,7 +249,7 @@ export class BaseManager extends PyObject implements Disposable {
     }
     if (Atomics.load(this.#control, kCtlState) !== ServerState.serving) this.#startFailed(portCell);
     this.#connect();
-    setEnvironmentData(rendezvousName(this.#ring), { requests: this.#requests, control: this.#control });
+    publishEnv(rendezvousName(this.#ring), { requests: this.#requests, control: this.#control });
     if (inet) {
       this._address = tuple(inet[0], Atomics.load(portCell, 0)) as unknown as InetAddress;
       // Children of this tree reach the server through its rings, by the socket address too.
@@ -410,7 +411,7 @@ export class BaseManager extends PyObject implements Disposable {
     Atomics.store(this.#control!, kCtlState, ServerState.stopped);
     Atomics.notify(this.#control!, kCtlState);
     ManagerConnection.forget(this.#ring!);
-    setEnvironmentData(rendezvousName(this.#ring!), undefined);
+    publishEnv(rendezvousName(this.#ring!), undefined);
     if (isInetAddress(this._address)) {
       publishAlias(this._address, null);
       RemoteConnection.forget(this._address);

@@ -16,6 +16,7 @@ import { checkNotImportingMain, mainModuleUrl } from "./shared/bootstrapping.js"
 import { reduceValue, globalRefOf, modulesOf, releaseReduced, type ReduceOptions } from "./shared/reduction.js";
 import { waitWhile } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
+import { envSnapshot } from "./shared/envdata.js";
 import { libraryDir, libraryEntry, needsTsx, prepareChild, startChild } from "./popen/index.js";
 import type { Popen } from "./popen/worker_thread.js";
 import { anyValue, as, callableValue, p, sig, type ArgsFor, type Bound, type KeywordSplit, type TooManyArguments } from "./shared/binder.js";
@@ -262,6 +263,7 @@ export class BaseProcess<F extends AnyFn = AnyFn> extends PyObject {
       tsx: needsTsx(modules),
       libraryEntry,
       mainUrl: mainModuleUrl() ?? entryUrl(),
+      envData: envSnapshot(),
     };
   }
 

@@ -317,6 +317,20 @@ describe.skipIf(!python)("managers on a socket, with CPython", () => {
 });
 
 describe("managers on a socket, Node to Node", () => {
+  test("a child booted ahead of time reaches a manager started after it (after another was shut down), on a socket or on rings", async () => {
+    // The child runs on a spare worker booted while the first manager was up: it adopts the
+    // parent's current environment data (shared/envdata.ts) instead of its stale copy.
+    const program = fileURLToPath(new URL("./fixtures/programs/manager_after_shutdown.mjs", import.meta.url));
+    const runs = ["as", "s", "a"].map((mode) =>
+      new Promise<string>((resolve) => {
+        const c = spawn(process.execPath, [program, mode], { cwd: fileURLToPath(new URL("./fixtures/programs/", import.meta.url)), stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        c.stdout!.on("data", (b) => (out += b));
+        c.on("exit", () => resolve(out));
+      }));
+    expect(await Promise.all(runs)).toEqual(["as child got 1\nexit code 0\n", "s child got 1\nexit code 0\n", "a child got 1\nexit code 0\n"]);
+  }, 60_000);
+
   test("an in-tree manager served on a socket: get_server().address, connect() from this thread, proxies with _async twins", async () => {
     const authkey = randomBytes(8);
     const m = nodeServer(authkey);

@@ -10,7 +10,8 @@
 // Differs from Python: a thread keeps a small pool of method-call connections instead of one, so
 // that `_async` calls of one thread can be in flight together.
 
-import { getEnvironmentData, setEnvironmentData } from "node:worker_threads";
+import { getEnvironmentData } from "node:worker_threads";
+import { publishEnv } from "../shared/envdata.js";
 import { Client } from "../connection/listener.js";
 import type { Connection } from "../connection.js";
 import { markTuple } from "../shared/format.js";
@@ -29,7 +30,7 @@ export function aliasName(address: InetAddress): string {
 
 /** Publishes (or withdraws, with null) the ring address of the manager serving `address`. */
 export function publishAlias(address: InetAddress, ring: string | null): void {
-  setEnvironmentData(aliasName(address), ring ?? undefined);
+  publishEnv(aliasName(address), ring ?? undefined);
 }
 
 /** The ring address of the in-tree manager serving `address`, if any. */

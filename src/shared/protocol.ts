@@ -44,6 +44,8 @@ export interface ParentToChildSpec {
   tsx: boolean;
   /** The library's own root module, loaded first in the child so every reducer is registered. */
   libraryEntry: string;
+  /** The parent's worker-tree environment data (shared/envdata.ts), adopted before the child runs. */
+  envData?: [string, unknown][];
   /** The program's entry module (a child that re-imports it names it `__mp_main__`). */
   mainUrl?: string | null;
   /** The child's pid, when the parent chose it (a reused forkserver worker); else from its thread id. */

@@ -11,6 +11,7 @@
 // one process it will run; a warm ("forkserver") worker does steps 1-3 ahead of time and then
 // serves processes one after another.
 
+import { adoptEnvData } from "../shared/envdata.js";
 import { receiveMessageOnPort, workerData, threadId } from "node:worker_threads";
 import { patchStdioSync } from "../shared/stdio.js";
 import { registerTsx, registerTsxFor } from "./tsx.js";
@@ -94,6 +95,7 @@ async function runTarget(proc: InstanceType<Library["Process"]>, spec: ParentToC
 
 /** Rebuilds the process object and runs it; returns the exit code. */
 async function runSpec(spec: ParentToChildSpec): Promise<number> {
+  adoptEnvData(spec.envData); // what was published after this worker booted (a spare, a forkserver worker)
   current().pid = spec.pid ?? pidOf(threadId);
   current().name = spec.name;
   current().isChild = true;

@@ -9,7 +9,8 @@
 // Atomics.waitAsync. Either way its event loop runs: clients announce themselves on a BroadcastChannel, and parked calls (a blocked q.get(),
 // lock.acquire(), ev.wait()) settle through promises and timers while others are served.
 
-import { BroadcastChannel, setEnvironmentData } from "node:worker_threads";
+import { BroadcastChannel } from "node:worker_threads";
+import { publishEnv } from "../shared/envdata.js";
 import { Channel, kEOF, kTimeout } from "../shared/channel.js";
 import { registerTsxFor } from "./tsx.js";
 import { definingModule } from "../popen/locate.js";
@@ -82,7 +83,7 @@ export async function run_server(spec: ServerSpec, initializer: ((...a: unknown[
   const turnMs = (now: number): number => (socket !== null && now - socket.lastCall < kIdleMs ? kSocketTurnMs : 2);
 
   // Processes and pool workers this server starts find it by address, as the manager's own children do.
-  setEnvironmentData(rendezvousName(spec.address), { requests: spec.requests, control: spec.control });
+  publishEnv(rendezvousName(spec.address), { requests: spec.requests, control: spec.control });
   const requests = new Channel(spec.requests);
   const clients = new Map<number, Channel>();
   /** Requests of clients whose announcement has not arrived yet. */
