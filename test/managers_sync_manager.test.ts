@@ -55,6 +55,20 @@ describe("Manager()", () => {
     }
   });
 
+  test("a Pool made before the Manager uses its proxies (its workers adopt the manager published since)", () => {
+    const pool = mp.Pool(2);
+    pool.map(t.pool_store_square, []); // the workers are up before the manager exists
+    const m2 = mp.Manager();
+    try {
+      const d = m2.dict();
+      expect(pool.map(t.pool_store_square, [[d, 1], [d, 2], [d, 3]], 1)).toEqual([1, 2, 3]);
+      expect(str(d)).toBe("{1: 1, 2: 4, 3: 9}");
+    } finally {
+      pool.terminate();
+      m2.shutdown();
+    }
+  });
+
   test("str(proxy) is the referent's repr; values come back as copies; proxies do not compare equal", () => {
     const d = m.dict();
     d.__setitem__(1, "a");

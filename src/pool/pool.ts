@@ -13,6 +13,7 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { current } from "../shared/current.js";
+import { envSnapshot, envVersion } from "../shared/envdata.js";
 import { encode, isPrimitiveArray, packItems, unpackItems, warmUp, type PackedItems } from "../shared/codec.js";
 import { PyObject } from "../shared/pyobject.js";
 import * as py from "../shared/pyerrors.js";
@@ -139,6 +140,8 @@ export class Pool extends PyObject implements Disposable {
   #life!: PoolLife;
   readonly #control: Int32Array;
   readonly #processes: number;
+  /** envVersion() when the workers were made: what was published since travels with each job. */
+  readonly #envVersion = envVersion();
   readonly #jobs = new Map<number, Sink & { _hasCallbacks?: boolean }>();
   /** Chunks of each job not delivered yet. */
   readonly #chunksLeft = new Map<number, number>();
@@ -379,7 +382,7 @@ export class Pool extends PyObject implements Disposable {
     this.#jobs.set(job, sink);
     this.#chunksLeft.set(job, count);
     sink._job = job;
-    const msg: MainToHostMessage = { op: "submit", job, spec: { fn: self ? { ...ref, self } : ref, star, kwargs: kw, chunksize, count, flat, chunks }, cancellable };
+    const msg: MainToHostMessage = { op: "submit", job, spec: { fn: self ? { ...ref, self } : ref, star, kwargs: kw, chunksize, count, flat, chunks, env: envVersion() === this.#envVersion ? null : envSnapshot() }, cancellable };
     this.#port.postMessage(msg);
     if (sink._hasCallbacks) this.#ensureAsyncPump();
     return job;

@@ -9,6 +9,8 @@ import { setEnvironmentData } from "node:worker_threads";
 
 /** What this thread published, withdrawals (undefined) included, in order. */
 const published = new Map<string, unknown>();
+/** How many publications this thread has made (adoptions included). */
+let version = 0;
 
 /**
  * Sets environment data for the workers this thread starts from now on (and, through the
@@ -18,6 +20,12 @@ export function publishEnv(key: string, value: unknown): void {
   setEnvironmentData(key, value as never);
   published.delete(key); // re-inserted last: adopting replays the latest order
   published.set(key, value);
+  version++;
+}
+
+/** A number that changes with each publication: a long-lived worker needs the snapshot once it does. */
+export function envVersion(): number {
+  return version;
 }
 
 /** What a child started now must adopt (structured-cloneable: SharedArrayBuffers stay shared). */

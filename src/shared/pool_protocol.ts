@@ -57,6 +57,8 @@ export interface JobSpec {
   count: number;
   flat: PackedItems | null;
   chunks: PackedItems[] | null;
+  /** The worker-tree environment data published since the Pool was made (shared/envdata.ts), or null. */
+  env: [string, unknown][] | null;
 }
 
 /**
@@ -70,6 +72,8 @@ export interface ChunkRun {
   kwargs: Uint8Array | null;
   chunksize: number;
   items: PackedItems;
+  /** JobSpec's env: adopted before the chunks run (a manager started after the worker booted). */
+  env: [string, unknown][] | null;
 }
 
 /** A failure, flattened so that it survives the trip (structured clone drops Error subclasses). */

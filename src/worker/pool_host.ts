@@ -242,10 +242,10 @@ interface Group {
 function groupsOf(job: Job, first: number, end: number, out: Group[]): void {
   const cs = job.chunksize;
   if (job.flat) {
-    if (end > first) out.push({ job: job.id, first, count: end - first, run: { fn: job.fn, star: job.star, kwargs: job.kwargs, chunksize: cs, items: sliceItems(job.flat, first * cs, end * cs) } });
+    if (end > first) out.push({ job: job.id, first, count: end - first, run: { fn: job.fn, star: job.star, kwargs: job.kwargs, chunksize: cs, items: sliceItems(job.flat, first * cs, end * cs), env: job.env } });
     return;
   }
-  for (let k = first; k < end; k++) out.push({ job: job.id, first: k, count: 1, run: { fn: job.fn, star: job.star, kwargs: job.kwargs, chunksize: 0, items: job.chunks![k]! } });
+  for (let k = first; k < end; k++) out.push({ job: job.id, first: k, count: 1, run: { fn: job.fn, star: job.star, kwargs: job.kwargs, chunksize: 0, items: job.chunks![k]!, env: job.env } });
 }
 
 /** Posts the results of a group; a job whose chunks are all answered is forgotten. */
@@ -302,7 +302,7 @@ async function runBatch(groups: Group[], chunks: number): Promise<void> {
 async function runClaim(job: Job): Promise<void> {
   const slot = new Int32Array(new SharedArrayBuffer(4));
   slot[0] = -1;
-  const claim: ClaimTask = { run: { fn: job.fn, star: job.star, kwargs: job.kwargs, chunksize: job.chunksize, items: job.flat! }, count: job.count, cursor: job.cursor, slot };
+  const claim: ClaimTask = { run: { fn: job.fn, star: job.star, kwargs: job.kwargs, chunksize: job.chunksize, items: job.flat!, env: job.env }, count: job.count, cursor: job.cursor, slot };
   const controller = controllers.get(job.id);
   try {
     const r = (await pool.run({ claim }, controller ? { signal: controller.signal } : undefined)) as ClaimResult;

@@ -6,6 +6,7 @@ import { parentPort, threadId } from "node:worker_threads";
 import { workerData } from "piscina";
 import { patchStdioSync } from "../shared/stdio.js";
 import { type ParentToChildSpec } from "../shared/protocol.js";
+import { adoptEnvData } from "../shared/envdata.js";
 import { registerTsxFor } from "./tsx.js";
 import { lookupGlobal, moduleRegistry, rebuildValue, type GlobalRef } from "../shared/reduction.js";
 import { setImportingMain } from "../shared/bootstrapping.js";
@@ -217,6 +218,7 @@ function failRun(run: ChunkRun, err: unknown): RunResult {
 /** Runs a run's chunks, as CPython's mapstar/starmapstar runs one: every item through the function. */
 function runRun(run: ChunkRun): RunResult | Promise<RunResult> {
   if (startupError !== null) return failRun(run, startupError);
+  if (run.env !== null) adoptEnvData(run.env);
   const ref = run.fn;
   const key = `${ref.module}#${ref.path}`;
   let fn = ref.self ? undefined : functions.get(key);
