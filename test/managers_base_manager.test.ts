@@ -61,9 +61,7 @@ describe("BaseManager", () => {
     expect(maker.count()).toBe(1);
     expect((m as any).NoMethod).toBeUndefined();
     const [id, exposed] = m._create("NoMethod", 9);
-    // TODO(types): Token(typeid, address, id) types address as string, but a manager's address is
-    // string | InetAddress (Python's Token takes either); this manager listens on its rings, a string.
-    const p = AutoProxy(new Token("NoMethod", m.address as string, id), "pickle", { manager: m, exposed, incref: false });
+    const p = AutoProxy(new Token("NoMethod", m.address, id), "pickle", { manager: m, exposed, incref: false });
     expect(p.get()).toBe(9);
   });
 

@@ -7,6 +7,7 @@
 // Differs from Python: values are not pickled; the shapes are CPython's so that a later server
 // on a socket can speak pickle with the same dispatch.
 
+import type { InetAddress } from "./remote_wire.js";
 import { decode, encode } from "../shared/codec.js";
 import { markTuple, repr } from "../shared/format.js";
 import { PyObject } from "../shared/pyobject.js";
@@ -29,9 +30,9 @@ export const kProxyType = "managers.BaseProxy";
 /** `Token(typeid, address, id)`: names a shared object in a manager's server. */
 export class Token extends PyObject {
   typeid: string;
-  address: string;
+  address: string | InetAddress;
   id: string;
-  constructor(typeid: string, address: string, id: string) {
+  constructor(typeid: string, address: string | InetAddress, id: string) {
     super();
     this.typeid = typeid;
     this.address = address;
