@@ -61,7 +61,7 @@ describe("BaseManager", () => {
     expect(maker.count()).toBe(1);
     expect((m as any).NoMethod).toBeUndefined();
     const [id, exposed] = m._create("NoMethod", 9);
-    const p = AutoProxy(new Token("NoMethod", m.address, id), "pickle", { manager: m, exposed, incref: false });
+    const p = AutoProxy(new Token("NoMethod", m.address!, id), "pickle", { manager: m, exposed, incref: false });
     expect(p.get()).toBe(9);
   });
 
