@@ -4,10 +4,9 @@
 // child but not OS pids; targets are found in the child by module URL and export name.
 
 import { randomBytes } from "node:crypto";
-import { existsSync, realpathSync } from "node:fs";
 import { isMainThread } from "node:worker_threads";
 import { inspect } from "node:util";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { current } from "./shared/current.js";
 import { PyObject } from "./shared/pyobject.js";
 import { AssertionError, AttributeError, ValueError } from "./shared/pyerrors.js";
@@ -18,6 +17,7 @@ import { waitWhile } from "./shared/semlock.js";
 import { callerModule, definingModule } from "./popen/locate.js";
 import { envSnapshot } from "./shared/envdata.js";
 import { libraryDir, libraryEntry, needsTsx, prepareChild, startChild } from "./popen/index.js";
+import { entryUrl } from "./process/main_module.js";
 import type { Popen } from "./popen/worker_thread.js";
 import { anyValue, as, callableValue, p, sig, type ArgsFor, type Bound, type KeywordSplit, type TooManyArguments } from "./shared/binder.js";
 import * as cv from "./shared/convert.js";
@@ -604,45 +604,4 @@ export function _installMainExit(): void {
   });
 }
 
-// --- is_main -------------------------------------------------------------------------------------
-
-/** The entry module's URL (argv[1], realpath'd, with Node's extension probing), or null. */
-export function entryUrl(): string | null {
-  const argv1 = process.argv[1];
-  if (!argv1 || !isMainThread) return null;
-  for (const ext of ["", ".ts", ".mts", ".js", ".mjs", ".cjs", ".cts", ".tsx"]) {
-    const p = argv1 + ext;
-    if (existsSync(p)) {
-      try {
-        return pathToFileURL(realpathSync(p)).href;
-      } catch {
-        return null;
-      }
-    }
-  }
-  return null;
-}
-
-/**
- * `if __name__ == "__main__":` — true only in the program's entry module, on the main thread,
- * never in a child. Pass `import.meta` (ESM) or `module` (CommonJS).
- */
-export function is_main(meta: ImportMeta | { id?: string; filename?: string; require?: unknown }): boolean {
-  if (!isMainThread || current().isChild) return false;
-  const m = meta as any;
-  if (typeof m.main === "boolean") return m.main;
-  if (typeof m.url === "string") {
-    const entry = entryUrl();
-    if (entry === null) return false;
-    let url = m.url.replace(/[?#].*$/, "");
-    try {
-      url = pathToFileURL(realpathSync(fileURLToPath(url))).href;
-    } catch {
-      // keep url as is
-    }
-    return url === entry;
-  }
-  // CommonJS module object: require.main === module.
-  return (globalThis as any).require?.main === meta || (typeof m.filename === "string" && process.argv[1] !== undefined &&
-    (() => { try { return realpathSync(m.filename) === realpathSync(process.argv[1]!); } catch { return false; } })());
-}
+export { entryUrl, is_main } from "./process/main_module.js";

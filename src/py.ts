@@ -12,10 +12,10 @@ import { writeAllSync } from "./shared/stdio.js";
 import { SystemExit, TypeError, ValueError } from "./shared/pyerrors.js";
 export { ConnectionError, ConnectionRefusedError, ConnectionResetError } from "./shared/pyerrors.js";
 import { isMainThread } from "node:worker_threads";
-import { existsSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { callable } from "./shared/callable.js";
-import { callerUrl, esmDistUrl } from "./shared/location.js";
+import { callerUrl, entryModuleUrl, esmDistUrl } from "./shared/location.js";
 
 export {
   AssertionError, AttributeError, BaseException, BrokenPipeError, EOFError, Exception, FileExistsError,
@@ -185,20 +185,6 @@ exported(len, "len");
 exported(range, "range");
 // Receivers find these by the ESM URL of this file, whichever build sent them.
 registerModule(selfUrl, { str, repr, print, len, range, time, os, sys });
-
-/** The program's entry module as a URL (argv[1] with Node's extension probing; the same in every thread). */
-function entryModuleUrl(): string | null {
-  const argv1 = process.argv[1];
-  if (!argv1) return null;
-  for (const ext of ["", ".ts", ".mts", ".js", ".mjs", ".cjs", ".cts", ".tsx"]) {
-    try {
-      if (existsSync(argv1 + ext)) return pathToFileURL(realpathSync(argv1 + ext)).href;
-    } catch {
-      return null;
-    }
-  }
-  return null;
-}
 
 /**
  * Python's `__name__` of the calling module: `__name__(import.meta)` (CommonJS: `__name__(module)`)
