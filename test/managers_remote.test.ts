@@ -16,16 +16,10 @@ import { Client } from "multiprocessing-ts/connection";
 import { dumps, loads } from "../dist/shared/pickle.js";
 import { RemoteManager, getOne, putThrough, serveForever } from "./fixtures/remote_manager_targets.js";
 import { track } from "./helpers/processes.js";
+import { python3With } from "./helpers/python_peer.js";
 
 const script = fileURLToPath(new URL("./fixtures/remote_manager_peer.py", import.meta.url));
-const python = (() => {
-  try {
-    execFileSync("python3", ["-c", "import multiprocessing.managers"], { stdio: "ignore" });
-    return "python3";
-  } catch {
-    return null;
-  }
-})();
+const python = python3With("multiprocessing.managers");
 
 /** CPython 3.12 and 3.13 when installed (as python3.X, or in pyenv's versions), for the main interop tests. */
 const others = ["3.12", "3.13"].flatMap((v) => {

@@ -4,23 +4,17 @@
 // (a CPython process and a Node process blocked in Event.wait()) leave the server and the
 // others working. The Node clients are processes of this tree that reach the server through
 // its socket ("localhost" is not the spelling the server was started with, so no ring alias).
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import mp from "multiprocessing-ts";
 import { afterEach, describe, expect, test } from "vitest";
 import { RemoteManager, consume, hang, produce } from "./fixtures/remote_manager_targets.js";
 import { track } from "./helpers/processes.js";
+import { python3With } from "./helpers/python_peer.js";
 
 const script = fileURLToPath(new URL("./fixtures/remote_manager_peer.py", import.meta.url));
-const python = (() => {
-  try {
-    execFileSync("python3", ["-c", "import multiprocessing.managers"], { stdio: "ignore" });
-    return "python3";
-  } catch {
-    return null;
-  }
-})();
+const python = python3With("multiprocessing.managers");
 
 const children: ChildProcess[] = [];
 const managers: any[] = [];

@@ -19,6 +19,16 @@ export function pythons(): { version: string; cmd: string | null }[] {
   });
 }
 
+/** "python3" when it can import `module` (interop tests skip without it), else null. */
+export function python3With(module: string): string | null {
+  try {
+    execFileSync("python3", ["-c", `import ${module}`], { stdio: "ignore" });
+    return "python3";
+  } catch {
+    return null;
+  }
+}
+
 export class Peer {
   readonly child: ChildProcess;
   #lines: string[] = [];
