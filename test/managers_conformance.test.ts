@@ -19,8 +19,8 @@ function run(name: string, method: string): Promise<{ code: number; stdout: stri
 }
 
 describe.concurrent("managers conformance: the TypeScript ports print what CPython prints", () => {
-  test("there are four manager cases", () => {
-    expect(cases).toEqual(["manager_custom_basemanager", "manager_dict", "manager_namespace_value_array", "manager_sync_primitives"]);
+  test("there are five manager cases", () => {
+    expect(cases).toEqual(["manager_custom_basemanager", "manager_dict", "manager_namespace_value_array", "manager_sync_primitives", "manager_values_after_pool"]);
   });
   for (const name of cases) {
     const expected = expectedFor(name, readFileSync(`${dir}python/${name}.expected`, "utf8"));
